@@ -1,0 +1,103 @@
+/**
+ * The layering rules of docs/architecture.md, checked on every build (`npm run check:layers`).
+ * A broken rule is an error, so CI goes red (VS Code's layer check, done with dependency-cruiser).
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'main/domain holds pure schemas and functions: it imports nothing of the project but itself, and only zod.',
+      severity: 'error',
+      from: { path: '^main/domain/' },
+      to: { pathNot: ['^main/domain/', '^node_modules/zod/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'domain-no-node-io',
+      comment: 'main/domain runs anywhere: no file system, network or process access.',
+      severity: 'error',
+      from: { path: '^main/domain/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'connectors-independent-of-main',
+      comment: 'connectors/ emits its own Sample type; main/ingest consumes it, never the other way round.',
+      severity: 'error',
+      from: { path: '^connectors/' },
+      to: { path: '^main/' },
+    },
+    {
+      name: 'sync-protocol-and-hub-independent-of-main',
+      comment: 'The hub is a generic, authorised relay of change messages; domain validation happens where data is applied.',
+      severity: 'error',
+      from: { path: '^sync/(protocol|hub)/' },
+      to: { path: '^main/' },
+    },
+    {
+      name: 'renderer-imports-only-api-types',
+      comment: 'The renderer talks to the core only through the appRouter: it may import its TYPE, never runtime code of main/.',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { path: '^(main|connectors|sync)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'renderer-type-imports-only-from-api',
+      comment: 'Even types come from the API contract (main/api), not from the database or other internals.',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { path: '^main/', pathNot: '^main/(api|domain|db)/' },
+    },
+    {
+      name: 'renderer-no-node',
+      comment: 'The renderer runs sandboxed in a browser: no Node built-ins.',
+      severity: 'error',
+      from: { path: '^renderer/', pathNot: '(\\.test\\.ts|vite\\.config\\.ts)$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'preload-is-minimal',
+      comment: 'preload/ exposes the tRPC IPC transport and nothing else.',
+      severity: 'error',
+      from: { path: '^preload/' },
+      to: { pathNot: ['^node_modules/(electron|trpc-electron)/'] },
+    },
+    {
+      name: 'electron-only-in-shell',
+      comment: 'Only main/app/ and preload/ import electron; everything else runs (and is tested) in plain Node.',
+      severity: 'error',
+      from: { pathNot: ['^main/app/', '^preload/', '^scripts/'] },
+      to: { path: '^node_modules/(electron|electron-updater|trpc-electron)/' },
+    },
+    {
+      name: 'renderer-electron-transport-only',
+      comment: 'The renderer may use the IPC link of trpc-electron, nothing else of Electron.',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { path: '^node_modules/(electron|electron-updater)/' },
+    },
+    {
+      name: 'core-does-not-import-shell-or-host',
+      comment: 'The core (db, domain, matching, ...) does not depend on how it is hosted.',
+      severity: 'error',
+      from: { path: '^main/(domain|db|matching|ingest|packets|interchange|portfolio)/' },
+      to: { path: '^main/(app|host|api)/|^main/cli\\.ts$' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(out|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
+    },
+  },
+};

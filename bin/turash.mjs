@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `turash` command: runs the TypeScript command line through tsx, so there is no build step
+// between a change and the command (the Electron bundle is built separately by esbuild).
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../main/cli.ts');
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,46 @@
+/**
+ * tRPC setup shared by every router: the context, and an error formatter that turns the store's
+ * errors into the codes and field lists the renderer shows next to the inputs.
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import { ConflictError, NotFoundError, ReferenceError, ValidationError, type FieldProblem } from '../db/errors.ts';
+import { zodProblems } from '../db/entity-store.ts';
+import type { Repository } from '../db/repository.ts';
+import type { ImportJobs } from '../portfolio/import-jobs.ts';
+
+export interface ApiContext {
+  repo: Repository;
+  imports: ImportJobs;
+  /** Who is acting, for the audit trail ("local user" on a laptop without a hub account). */
+  actor: string;
+}
+
+function fieldsOf(error: unknown): FieldProblem[] | undefined {
+  if (error instanceof ValidationError) return error.problems;
+  if (error instanceof ZodError) return zodProblems(error);
+  return undefined;
+}
+
+const t = initTRPC.context<ApiContext>().create({
+  errorFormatter({ shape, error }) {
+    return { ...shape, data: { ...shape.data, fields: fieldsOf(error.cause) ?? null, stack: undefined } };
+  },
+});
+
+/** Maps the store's errors to tRPC codes, keeping the message (it names what and where). */
+const storeErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  const as = (code: TRPCError['code']) => new TRPCError({ code, message: cause!.message, cause });
+  if (cause instanceof ValidationError) throw as('BAD_REQUEST');
+  if (cause instanceof NotFoundError) throw as('NOT_FOUND');
+  if (cause instanceof ConflictError) throw as('CONFLICT');
+  if (cause instanceof ReferenceError) throw as('PRECONDITION_FAILED');
+  return result;
+});
+
+export const router = t.router;
+export const procedure = t.procedure.use(storeErrors);
+export const createCallerFactory = t.createCallerFactory;

@@ -1,0 +1,165 @@
+/**
+ * The `turash` command line: a stable contract (architecture.md). Every command takes --db and
+ * --json; with --json, stdout carries exactly one JSON document and nothing else. Exit status:
+ * 0 success, 1 an error (the message says what and where), 2 bad usage.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { openCore, type Core } from './core.ts';
+import { defaultDatabasePath, RENDERER_DIR } from './paths.ts';
+import { APP_VERSION } from './version.ts';
+import { exportPortfolio } from './portfolio/export-file.ts';
+import { importFiles } from './portfolio/import-file.ts';
+import { startHost } from './host/server.ts';
+import { seedDemoPortfolioOnce } from './portfolio/demo-seed.ts';
+
+export class UsageError extends Error {}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const COMMON = {
+  db: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+const HELP = `turash ${APP_VERSION}: Turash Field, industrial symbiosis in the field
+
+Usage:
+  turash import <file> [<file> ...]   import a Turash exchange file (JSON, or CSV tables:
+                                      organizations, sites, flows) or the Hotmaps Industrial
+                                      Database CSV (detected); all or nothing
+  turash export --out <file.json>     export the portfolio as a turash-exchange v1 document
+  turash export --out <dir> --format csv
+                                      export as organizations.csv, sites.csv, flows.csv
+  turash serve [--port P] [--demo]    the browser host on 127.0.0.1 (prints the URL to open);
+                                      --demo seeds the demo portfolio into an empty database
+
+Options for every command:
+  --db <path>   the database (default: ${defaultDatabasePath()})
+  --json        machine-readable output on stdout, nothing else there
+  -h, --help    this help
+
+Exit status: 0 success, 1 error, 2 bad usage.
+`;
+
+function parse(args: string[], options: ParseArgsConfig['options']) {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function withCore<T>(db: string | undefined, work: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore(db ?? defaultDatabasePath());
+  try {
+    return await work(core);
+  } finally {
+    await core.close();
+  }
+}
+
+async function importCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return (io.out(HELP), 0);
+  if (positionals.length === 0) throw new UsageError('import needs a file: turash import <file>');
+  const files = positionals.map((path) => {
+    try {
+      if (statSync(path).isDirectory()) throw new Error('is a folder; name the files');
+      return { name: path, text: readFileSync(path, 'utf8') };
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  });
+  const report = await withCore(values.db, (core) => importFiles(core.repo, files));
+  if (values.json) {
+    io.out(JSON.stringify(report, null, 2));
+  } else if (report.ok) {
+    const s = report.summary;
+    io.out(
+      `imported ${report.files.join(', ')} (${report.format}): ${s.organizations} organizations, ${s.sites} sites, ${s.flows} flows ` +
+        `(${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged)`,
+    );
+    if (report.skipped.length) {
+      io.out(`skipped ${report.skipped.length} records:`);
+      for (const k of report.skipped) io.out(`  line ${k.line}: ${k.id}: ${k.reason}`);
+    }
+  } else {
+    io.err(`nothing imported: ${report.problems.length} problem${report.problems.length > 1 ? 's' : ''} in ${report.files.join(', ')}`);
+    for (const p of report.problems) {
+      const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined, p.record, p.field].filter(Boolean).join(': ');
+      io.err(`  ${where ? `${where}: ` : ''}${p.reason}`);
+    }
+  }
+  return report.ok ? 0 : 1;
+}
+
+async function exportCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { out: { type: 'string' }, format: { type: 'string' } });
+  if (values.help) return (io.out(HELP), 0);
+  if (!values.out) throw new UsageError('export needs --out <file.json> (or --out <dir> --format csv)');
+  const format = values.format ?? (values.out.endsWith('.json') ? 'json' : undefined);
+  if (format !== 'json' && format !== 'csv') throw new UsageError('--format is json or csv (json is implied by a .json file name)');
+  const result = await withCore(values.db, (core) => exportPortfolio(core.repo, values.out!, format));
+  if (values.json) io.out(JSON.stringify(result, null, 2));
+  else io.out(`exported ${result.organizations} organizations, ${result.sites} sites, ${result.flows} flows to ${result.files.join(', ')}`);
+  return 0;
+}
+
+async function serveCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, demo: { type: 'boolean', default: false } });
+  if (values.help) return (io.out(HELP), 0);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
+  const core = await openCore(values.db ?? defaultDatabasePath());
+  try {
+    if (values.demo) await seedDemoPortfolioOnce(core.repo);
+    const host = await startHost({ core, port, rendererDir: RENDERER_DIR });
+    if (values.json) io.out(JSON.stringify({ url: host.url, open: host.openUrl, token: host.token, database: core.repo.path }));
+    else io.out(`Turash Field is serving ${core.repo.path}\nOpen this address in a browser (it carries this run's access token):\n\n  ${host.openUrl}\n\nCtrl+C stops it.`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await host.close();
+  } finally {
+    await core.close();
+  }
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  import: importCommand,
+  export: exportCommand,
+  serve: serveCommand,
+};
+
+export async function runCli(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') return (io.out(APP_VERSION), 0);
+  const handler = COMMANDS[command];
+  try {
+    if (!handler) throw new UsageError(`unknown command "${command}"; see turash --help`);
+    return await handler(rest, io);
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    const message = (error as Error).message;
+    // With --json, a script reads stdout: it gets the error there too, as JSON.
+    if (rest.includes('--json')) io.out(JSON.stringify({ error: { kind: usage ? 'usage' : 'error', message } }));
+    io.err(`${usage ? 'usage' : 'error'}: ${message}`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

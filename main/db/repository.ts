@@ -1,0 +1,382 @@
+/**
+ * The one entry point to the local graph. Reads are plain queries; every write runs in one
+ * transaction through a LoggedWriter, so it is validated, versioned and change-logged together.
+ */
+import { sql } from 'kysely';
+import type { Flow, Organization, Site } from '../domain/entities.ts';
+import { LoggedWriter } from './change-log.ts';
+import { openDatabase, type Db } from './database.ts';
+import { flows, organizations, sites } from './entities.ts';
+import { NotFoundError } from './errors.ts';
+import { flowFromRow, organizationFromRow, siteFromRow, stripMeta, type FlowRecord, type OrganizationRecord, type SiteRecord } from './records.ts';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface PageRequest {
+  offset?: number;
+  limit?: number;
+}
+
+export interface OrganizationFilter extends PageRequest {
+  query?: string;
+  sector?: string;
+}
+
+export interface SiteFilter extends PageRequest {
+  query?: string;
+  organization_id?: string;
+  country?: string;
+  /** [west, south, east, north] in degrees. */
+  bbox?: [number, number, number, number];
+}
+
+export interface FlowFilter extends PageRequest {
+  query?: string;
+  site_id?: string;
+  direction?: 'supply' | 'demand';
+  type?: string;
+}
+
+export type SiteListItem = SiteRecord & { organization_name: string; sector: string | null };
+
+export interface SearchHit {
+  kind: 'organization' | 'site' | 'flow';
+  id: string;
+  title: string;
+  snippet: string;
+  /** Where to show it on the map: the site itself, the flow's site, or an organization's first site. */
+  site_id: string | null;
+  lat: number | null;
+  lon: number | null;
+}
+
+/** The compact per-site data the map draws (thousands of sites, so no nested records). */
+export interface MapSite {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  country: string;
+  organization_id: string;
+  organization_name: string;
+  sector: string | null;
+  supply_count: number;
+  demand_count: number;
+  synthetic: boolean;
+}
+
+export interface PortfolioDocument {
+  organizations: Organization[];
+  sites: Site[];
+  flows: Flow[];
+}
+
+export interface ImportSummary {
+  created: number;
+  updated: number;
+  unchanged: number;
+  organizations: number;
+  sites: number;
+  flows: number;
+}
+
+export type ImportProgress = (done: number, total: number) => void;
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
+
+function pageOf(request: PageRequest): { offset: number; limit: number } {
+  return {
+    offset: Math.max(0, Math.floor(request.offset ?? 0)),
+    limit: Math.min(MAX_LIMIT, Math.max(1, Math.floor(request.limit ?? DEFAULT_LIMIT))),
+  };
+}
+
+/**
+ * Turns what a user types into an FTS5 query: every word must match as a prefix. Quotes keep
+ * FTS5 operators in user input (AND, NEAR, *, -, ...) from being interpreted.
+ */
+export function ftsQuery(text: string): string | undefined {
+  const words = text
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}*]+/u)
+    .map((w) => w.replaceAll('*', ''))
+    .filter(Boolean);
+  if (words.length === 0) return undefined;
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+export class Repository {
+  readonly #db: Db;
+  readonly path: string;
+
+  private constructor(db: Db, path: string) {
+    this.#db = db;
+    this.path = path;
+  }
+
+  static async open(path: string): Promise<Repository> {
+    return new Repository(await openDatabase(path), path);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  /** Runs `work` in one write transaction with change logging. */
+  async write<T>(work: (w: LoggedWriter) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute((tx) => work(new LoggedWriter(tx, new Date().toISOString())));
+  }
+
+  // ---- organizations -------------------------------------------------------------------------
+
+  async getOrganization(id: string): Promise<OrganizationRecord> {
+    const row = await this.#db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('organization', id);
+    return organizationFromRow(row);
+  }
+
+  async listOrganizations(filter: OrganizationFilter = {}): Promise<Page<OrganizationRecord>> {
+    const { offset, limit } = pageOf(filter);
+    let query = this.#db.selectFrom('organizations');
+    const fts = filter.query ? ftsQuery(filter.query) : undefined;
+    if (fts) {
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom(sql`search_fts`.as('f')).select(sql<string>`ref_id`.as('ref_id')).where(sql<boolean>`search_fts MATCH ${fts} AND kind = 'organization'`),
+      );
+    }
+    if (filter.sector) query = query.where('sector', '=', filter.sector);
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await query.selectAll().orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
+    return { items: rows.map(organizationFromRow), total, offset, limit };
+  }
+
+  // ---- sites ----------------------------------------------------------------------------------
+
+  async getSite(id: string): Promise<SiteRecord> {
+    const row = await this.#db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('site', id);
+    return siteFromRow(row);
+  }
+
+  async listSites(filter: SiteFilter = {}): Promise<Page<SiteListItem>> {
+    const { offset, limit } = pageOf(filter);
+    let query = this.#db.selectFrom('sites').innerJoin('organizations as o', 'o.id', 'sites.organization_id');
+    const fts = filter.query ? ftsQuery(filter.query) : undefined;
+    if (fts) {
+      query = query.where('sites.id', 'in', (eb) =>
+        eb.selectFrom(sql`search_fts`.as('f')).select(sql<string>`ref_id`.as('ref_id')).where(sql<boolean>`search_fts MATCH ${fts} AND kind = 'site'`),
+      );
+    }
+    if (filter.organization_id) query = query.where('sites.organization_id', '=', filter.organization_id);
+    if (filter.country) query = query.where('sites.country', '=', filter.country);
+    if (filter.bbox) {
+      const [west, south, east, north] = filter.bbox;
+      query = query.where(sql<boolean>`sites.rowid IN (SELECT id FROM site_rtree WHERE max_lon >= ${west} AND min_lon <= ${east} AND max_lat >= ${south} AND min_lat <= ${north})`);
+    }
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await query
+      .selectAll('sites')
+      .select(['o.name as organization_name', 'o.sector as sector'])
+      .orderBy('sites.name')
+      .orderBy('sites.id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return {
+      items: rows.map(({ organization_name, sector, ...site }) => ({ ...siteFromRow(site), organization_name, sector })),
+      total,
+      offset,
+      limit,
+    };
+  }
+
+  async mapSites(): Promise<MapSite[]> {
+    const rows = await this.#db
+      .selectFrom('sites as s')
+      .innerJoin('organizations as o', 'o.id', 's.organization_id')
+      .select([
+        's.id',
+        's.name',
+        's.lat',
+        's.lon',
+        's.country',
+        's.organization_id',
+        'o.name as organization_name',
+        'o.sector',
+        sql<number>`(SELECT count(*) FROM flows f WHERE f.site_id = s.id AND f.direction = 'supply')`.as('supply_count'),
+        sql<number>`(SELECT count(*) FROM flows f WHERE f.site_id = s.id AND f.direction = 'demand')`.as('demand_count'),
+        sql<number>`EXISTS (SELECT 1 FROM flows f WHERE f.site_id = s.id AND json_extract(f.provenance, '$.synthetic') = 1)`.as('synthetic'),
+      ])
+      .orderBy('s.id')
+      .execute();
+    return rows.map((r) => ({ ...r, synthetic: r.synthetic === 1 }));
+  }
+
+  // ---- flows ----------------------------------------------------------------------------------
+
+  async getFlow(id: string): Promise<FlowRecord> {
+    const row = await this.#db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('flow', id);
+    return flowFromRow(row);
+  }
+
+  async listFlows(filter: FlowFilter = {}): Promise<Page<FlowRecord>> {
+    const { offset, limit } = pageOf(filter);
+    let query = this.#db.selectFrom('flows');
+    const fts = filter.query ? ftsQuery(filter.query) : undefined;
+    if (fts) {
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom(sql`search_fts`.as('f')).select(sql<string>`ref_id`.as('ref_id')).where(sql<boolean>`search_fts MATCH ${fts} AND kind = 'flow'`),
+      );
+    }
+    if (filter.site_id) query = query.where('site_id', '=', filter.site_id);
+    if (filter.direction) query = query.where('direction', '=', filter.direction);
+    if (filter.type) query = query.where('type', '=', filter.type);
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await query.selectAll().orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
+    return { items: rows.map(flowFromRow), total, offset, limit };
+  }
+
+  // ---- search ---------------------------------------------------------------------------------
+
+  async search(text: string, limit = 20): Promise<SearchHit[]> {
+    const fts = ftsQuery(text);
+    if (!fts) return [];
+    const { rows } = await sql<SearchHit>`
+      SELECT f.kind AS kind, f.ref_id AS id, f.title AS title,
+             snippet(search_fts, 3, '[', ']', '…', 10) AS snippet,
+             s.id AS site_id, s.lat AS lat, s.lon AS lon
+      FROM search_fts f
+      LEFT JOIN flows fl ON f.kind = 'flow' AND fl.id = f.ref_id
+      LEFT JOIN sites s ON s.id = CASE f.kind
+          WHEN 'site' THEN f.ref_id
+          WHEN 'flow' THEN fl.site_id
+          ELSE (SELECT min(id) FROM sites WHERE organization_id = f.ref_id) END
+      WHERE search_fts MATCH ${fts}
+      ORDER BY bm25(search_fts, 0, 0, 10, 1), f.title
+      LIMIT ${Math.min(100, Math.max(1, limit))}`.execute(this.#db);
+    return rows;
+  }
+
+  async counts(): Promise<{ organizations: number; sites: number; flows: number; supply: number; demand: number }> {
+    const row = await sql<{ organizations: number; sites: number; flows: number; supply: number; demand: number }>`
+      SELECT (SELECT count(*) FROM organizations) AS organizations,
+             (SELECT count(*) FROM sites) AS sites,
+             (SELECT count(*) FROM flows) AS flows,
+             (SELECT count(*) FROM flows WHERE direction = 'supply') AS supply,
+             (SELECT count(*) FROM flows WHERE direction = 'demand') AS demand`.execute(this.#db);
+    return row.rows[0]!;
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  createOrganization(input: unknown) {
+    return this.write((w) => organizations.create(w, input));
+  }
+  updateOrganization(id: string, patch: Record<string, unknown>, version?: number) {
+    return this.write((w) => organizations.update(w, id, patch, version));
+  }
+  deleteOrganization(id: string, version?: number) {
+    return this.write((w) => organizations.delete(w, id, version));
+  }
+  createSite(input: unknown) {
+    return this.write((w) => sites.create(w, input));
+  }
+  updateSite(id: string, patch: Record<string, unknown>, version?: number) {
+    return this.write((w) => sites.update(w, id, patch, version));
+  }
+  deleteSite(id: string, version?: number) {
+    return this.write((w) => sites.delete(w, id, version));
+  }
+  createFlow(input: unknown) {
+    return this.write((w) => flows.create(w, input));
+  }
+  updateFlow(id: string, patch: Record<string, unknown>, version?: number) {
+    return this.write((w) => flows.update(w, id, patch, version));
+  }
+  deleteFlow(id: string, version?: number) {
+    return this.write((w) => flows.delete(w, id, version));
+  }
+
+  /**
+   * Writes a validated document in ONE transaction: records are created or replaced by id, and
+   * any failure rolls the whole import back, so a bad file never half-imports.
+   */
+  async importDocument(doc: PortfolioDocument, onProgress?: ImportProgress): Promise<ImportSummary> {
+    const total = doc.organizations.length + doc.sites.length + doc.flows.length;
+    const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, organizations: 0, sites: 0, flows: 0 };
+    let done = 0;
+    const tick = () => {
+      done += 1;
+      if (onProgress && (done % 250 === 0 || done === total)) onProgress(done, total);
+    };
+    await this.write(async (w) => {
+      for (const o of doc.organizations) {
+        summary[await organizations.upsert(w, o)] += 1;
+        summary.organizations += 1;
+        tick();
+      }
+      for (const s of doc.sites) {
+        summary[await sites.upsert(w, s)] += 1;
+        summary.sites += 1;
+        tick();
+      }
+      for (const f of doc.flows) {
+        summary[await flows.upsert(w, f)] += 1;
+        summary.flows += 1;
+        tick();
+      }
+    });
+    return summary;
+  }
+
+  /** The whole portfolio in interchange shape, ordered by id so exports are stable. */
+  async exportDocument(): Promise<PortfolioDocument> {
+    const [o, s, f] = await Promise.all([
+      this.#db.selectFrom('organizations').selectAll().orderBy('id').execute(),
+      this.#db.selectFrom('sites').selectAll().orderBy('id').execute(),
+      this.#db.selectFrom('flows').selectAll().orderBy('id').execute(),
+    ]);
+    return {
+      organizations: o.map((row) => stripMeta(organizationFromRow(row)) as Organization),
+      sites: s.map((row) => stripMeta(siteFromRow(row)) as Site),
+      flows: f.map((row) => stripMeta(flowFromRow(row)) as Flow),
+    };
+  }
+
+  async knownIds(): Promise<{ organizationIds: Set<string>; siteIds: Set<string> }> {
+    const [o, s] = await Promise.all([
+      this.#db.selectFrom('organizations').select('id').execute(),
+      this.#db.selectFrom('sites').select('id').execute(),
+    ]);
+    return { organizationIds: new Set(o.map((r) => r.id)), siteIds: new Set(s.map((r) => r.id)) };
+  }
+
+  async changeLog(afterSeq = 0, limit = 1000) {
+    return this.#db.selectFrom('change_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  }
+
+  async integrityCheck(): Promise<string> {
+    const { rows } = await sql<{ integrity_check: string }>`PRAGMA integrity_check`.execute(this.#db);
+    return rows.map((r) => r.integrity_check).join('; ');
+  }
+
+  async getSetting<T>(key: string): Promise<T | undefined> {
+    const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  async setSetting(key: string, value: unknown): Promise<void> {
+    await this.#db
+      .insertInto('settings')
+      .values({ key, value: JSON.stringify(value) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+      .execute();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Row types of the local graph, as Kysely sees them. Nested parts of an entity (contact, quality,
+ * temporal, ...) are stored as JSON text in one column each: they are read and written whole, and
+ * the columns the matching engine filters on (type, direction, canonical quantity, temperatures,
+ * location) are real columns with indexes.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Json = string; // JSON text; parsed in the repository layer
+type Timestamp = string; // ISO 8601, UTC
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  legal_form: string | null;
+  nace: string | null;
+  sector: string | null;
+  employees: number | null;
+  trust: number | null;
+  readiness: number | null;
+  certifications: Json | null;
+  sharing: string | null;
+  contact: Json | null;
+  notes: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SitesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  address: string | null;
+  country: string;
+  lat: number;
+  lon: number;
+  kind: string | null;
+  notes: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FlowsTable {
+  id: string;
+  site_id: string;
+  direction: 'supply' | 'demand';
+  type: string;
+  name: string;
+  description: string | null;
+  quantity_amount: number;
+  quantity_unit: string;
+  /** The quantity in the canonical unit of the type (kW for heat, ...), for matching. */
+  canonical_amount: number;
+  canonical_unit: string;
+  hours_per_year: number;
+  precision: string | null;
+  provenance: Json | null;
+  quality: Json | null;
+  temperature_min: number | null;
+  temperature_max: number | null;
+  temporal: Json | null;
+  economics: Json | null;
+  logistics: Json | null;
+  status: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DevicesTable {
+  id: string;
+  site_id: string;
+  name: string;
+  protocol: string;
+  endpoint: string;
+  profile: string | null;
+  config: Json | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PointsTable {
+  id: string;
+  device_id: string;
+  flow_id: string | null;
+  name: string;
+  address: string;
+  role: string | null;
+  data_type: string | null;
+  unit: string | null;
+  scale: number | null;
+  config: Json | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Raw time series; (point, source time) is the key, so a replayed sample is not stored twice. */
+export interface MeasurementsTable {
+  point_id: string;
+  ts_ms: number;
+  received_ms: number;
+  value: number | null;
+  quality: 'good' | 'uncertain' | 'bad';
+  status: string | null;
+}
+
+export interface MatchesTable {
+  id: string;
+  supply_flow_id: string;
+  demand_flow_id: string;
+  score: number;
+  scores: Json;
+  distance_km: number;
+  route: 'automated' | 'facilitated';
+  relaxed: Json;
+  economics: Json;
+  binding_constraint: string | null;
+  assumptions: Json;
+  engine_version: string;
+  status: string;
+  status_reason: string | null;
+  reserved_until: Timestamp | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MatchEventsTable {
+  id: Generated<number>;
+  match_id: string;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  note: string | null;
+}
+
+/**
+ * The local change log: one row per write, in commit order. The sync client ships rows with
+ * `shipped = 0` to the hub and marks them; `fields` holds the written values per field so the
+ * protocol can do per-field last-writer-wins.
+ */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  at: Timestamp;
+  entity: string;
+  entity_id: string;
+  op: 'upsert' | 'delete';
+  fields: Json | null;
+  origin: 'local' | 'remote';
+  shipped: ColumnType<number, number | undefined, number>;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  sites: SitesTable;
+  flows: FlowsTable;
+  devices: DevicesTable;
+  points: PointsTable;
+  measurements: MeasurementsTable;
+  matches: MatchesTable;
+  match_events: MatchEventsTable;
+  change_log: ChangeLogTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,199 @@
+/**
+ * The entities of the local graph, as zod schemas.
+ *
+ * The shapes are those of the interchange format (domain.md section 4, `turash-exchange` v1): the
+ * same keys are used in the API, in import/export and in the database's JSON columns, so there is
+ * one definition of what a valid organization, site or flow is. Objects are strict: an unknown key
+ * is an error that names it, because a silently dropped key is data a user thinks they saved.
+ *
+ * Beyond the keys shown in the brief's example, the optional keys of domain.md section 1 are
+ * accepted (legal_form, employees, readiness, certifications, notes, provenance, ...); they are
+ * listed in docs/interchange.md.
+ */
+import { z } from 'zod';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, 'an id is 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+
+export const SHARING_LEVELS = ['public', 'partners', 'private'] as const;
+export const sharingSchema = z.enum(SHARING_LEVELS);
+
+export const SITE_KINDS = ['plant', 'warehouse', 'office', 'park', 'building', 'network_area'] as const;
+export const FLOW_DIRECTIONS = ['supply', 'demand'] as const;
+export const FLOW_TYPES = [
+  'heat',
+  'steam',
+  'cooling',
+  'water',
+  'wastewater',
+  'co2',
+  'compressed_air',
+  'electricity',
+  'material',
+  'waste',
+  'logistics',
+  'service',
+] as const;
+export type FlowType = (typeof FLOW_TYPES)[number];
+export const PRECISIONS = ['rough', 'estimated', 'measured'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+export const FLOW_STATUSES = ['active', 'paused', 'archived'] as const;
+export const TRANSPORT_MODES = ['pipe', 'truck', 'rail', 'ship', 'cable'] as const;
+
+const nonEmptyText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+
+export const contactSchema = z.strictObject({
+  name: optionalText(200),
+  email: z.email('not a valid e-mail address').optional(),
+  phone: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^[+0-9 ()./-]*$/, 'a phone number has digits, spaces and + ( ) . / - only')
+    .optional(),
+});
+
+export const organizationSchema = z.strictObject({
+  id: idSchema,
+  name: nonEmptyText(200),
+  legal_form: optionalText(80),
+  nace: z
+    .string()
+    .trim()
+    .regex(/^[A-U](\d{1,2}(\.\d{1,2})?)?$/, 'a NACE code is a section letter and up to 4 digits, like C20 or C20.14')
+    .optional(),
+  sector: optionalText(120),
+  employees: z.int().min(0).optional(),
+  trust: z.number().min(0).max(1).optional(),
+  readiness: z.int().min(1).max(5).optional(),
+  certifications: z.array(nonEmptyText(80)).max(50).optional(),
+  sharing: sharingSchema.optional(),
+  contact: contactSchema.optional(),
+  notes: optionalText(10_000),
+});
+export type Organization = z.infer<typeof organizationSchema>;
+
+export const siteSchema = z.strictObject({
+  id: idSchema,
+  organization_id: idSchema,
+  name: nonEmptyText(200),
+  address: optionalText(300),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a country is an ISO 3166-1 alpha-2 code in capitals, like DE'),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  kind: z.enum(SITE_KINDS).optional(),
+  notes: optionalText(10_000),
+});
+export type Site = z.infer<typeof siteSchema>;
+
+/** A closed numeric range; `min <= max` is checked. Either end may be left out. */
+const rangeSchema = (lo: number, hi: number) =>
+  z
+    .strictObject({ min: z.number().min(lo).max(hi).optional(), max: z.number().min(lo).max(hi).optional() })
+    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+      message: 'min must not be above max',
+      path: ['min'],
+    });
+
+export const EWC_PATTERN = /^\d{6}\*?$/;
+const ewcSchema = z.string().regex(EWC_PATTERN, 'an EWC code is 6 digits, with a trailing * when hazardous');
+
+export const qualitySchema = z.strictObject({
+  temperature_c: rangeSchema(-273.15, 2000).optional(),
+  pressure_bar: rangeSchema(0, 1000).optional(),
+  purity_pct: z.number().min(0).max(100).optional(),
+  contamination_mg_kg: z.number().min(0).optional(),
+  ph: rangeSchema(0, 14).optional(),
+  moisture_pct: z.number().min(0).max(100).optional(),
+  ewc: ewcSchema.optional(),
+  hazardous: z.boolean().optional(),
+  accepts_hazardous: z.boolean().optional(),
+  accepted_ewc: z.array(ewcSchema).max(500).optional(),
+  category: optionalText(120),
+});
+
+export const DAY_SPEC_PATTERN =
+  /^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$/;
+
+export const weeklyIntervalSchema = z
+  .strictObject({
+    days: z.string().regex(DAY_SPEC_PATTERN, 'days are mon..sun, a range like mon-fri, or a comma list'),
+    from: z.int().min(0).max(23),
+    to: z.int().min(1).max(24),
+  })
+  .refine((w) => w.from < w.to, { message: '"from" must be before "to" (to is exclusive)', path: ['to'] });
+
+const isoDate = z.iso.date('a date is YYYY-MM-DD');
+
+export const temporalSchema = z.strictObject({
+  weekly: z.array(weeklyIntervalSchema).max(168).optional(),
+  months: z
+    .array(z.int().min(1).max(12))
+    .min(1, 'at least one month')
+    .max(12)
+    .refine((m) => new Set(m).size === m.length, 'a month is listed twice')
+    .optional(),
+  start: isoDate.optional(),
+  end: isoDate.optional(),
+});
+
+export const economicsSchema = z.strictObject({
+  price_eur: z.number().min(0).optional(),
+  price_per: z.string().trim().min(1).max(20).optional(),
+  disposal_cost_eur: z.number().min(0).optional(),
+  disposal_per: z.string().trim().min(1).max(20).optional(),
+  price_asked_eur: z.number().min(0).optional(),
+  price_asked_per: z.string().trim().min(1).max(20).optional(),
+});
+
+export const logisticsSchema = z.strictObject({
+  max_distance_km: z.number().positive().max(20_000).optional(),
+  modes: z.array(z.enum(TRANSPORT_MODES)).max(5).optional(),
+});
+
+export const quantitySchema = z.strictObject({
+  amount: z.number().min(0).max(1e15),
+  unit: z.string().trim().min(1).max(20),
+});
+
+/** Who or what produced a flow's numbers (domain.md section 1, "precision, plus provenance"). */
+export const provenanceSchema = z.strictObject({
+  kind: z.enum(['manual', 'import', 'meter']),
+  source: optionalText(300),
+  /** True for demo data made up by Turash Field (never real company data). */
+  synthetic: z.boolean().optional(),
+  recorded_at: z.iso.datetime({ offset: true }).optional(),
+  device_id: idSchema.optional(),
+  point_ids: z.array(idSchema).optional(),
+  period: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).optional(),
+  sample_count: z.int().min(0).optional(),
+  coverage: z.number().min(0).max(1).optional(),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const flowSchema = z.strictObject({
+  id: idSchema,
+  site_id: idSchema,
+  direction: z.enum(FLOW_DIRECTIONS),
+  type: z.enum(FLOW_TYPES),
+  name: nonEmptyText(200),
+  description: optionalText(10_000),
+  quantity: quantitySchema,
+  precision: z.enum(PRECISIONS).optional(),
+  provenance: provenanceSchema.optional(),
+  quality: qualitySchema.optional(),
+  temporal: temporalSchema.optional(),
+  economics: economicsSchema.optional(),
+  logistics: logisticsSchema.optional(),
+  status: z.enum(FLOW_STATUSES).optional(),
+});
+export type Flow = z.infer<typeof flowSchema>;
+
+export const DEFAULT_TRUST = 0.8; // domain.md section 1 (decision)
+export const DEFAULT_SHARING = 'partners' satisfies (typeof SHARING_LEVELS)[number];
+export const DEFAULT_PRECISION: Precision = 'estimated';

@@ -1,0 +1,5 @@
+/** The application's version, from package.json (the one place it is set). */
+import pkg from '../package.json' with { type: 'json' };
+
+export const APP_VERSION: string = pkg.version;
+export const APP_NAME: string = pkg.productName;
