@@ -46,9 +46,9 @@ Options for every command:
 Exit status: 0 success, 1 error, 2 bad usage.
 `;
 
-function parse(args: string[], options: ParseArgsConfig['options']) {
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { ...COMMON, ...options } as typeof COMMON & O, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -99,7 +99,7 @@ async function importCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function exportCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { out: { type: 'string' }, format: { type: 'string' } });
+  const { values } = parse(args, { out: { type: 'string' }, format: { type: 'string' } } as const);
   if (values.help) return (io.out(HELP), 0);
   if (!values.out) throw new UsageError('export needs --out <file.json> (or --out <dir> --format csv)');
   const format = values.format ?? (values.out.endsWith('.json') ? 'json' : undefined);
@@ -111,7 +111,7 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function serveCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, demo: { type: 'boolean', default: false } });
+  const { values } = parse(args, { port: { type: 'string' }, demo: { type: 'boolean', default: false } } as const);
   if (values.help) return (io.out(HELP), 0);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);

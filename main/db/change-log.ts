@@ -49,6 +49,16 @@ export class LoggedWriter implements ChangeSink {
       .execute();
   }
 
+  async logUpserts(entity: SyncedEntity, changes: [string, Record<string, unknown>][]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.tx
+      .insertInto('change_log')
+      .values(
+        changes.map(([id, fields]) => ({ at: this.#now, entity, entity_id: id, op: 'upsert' as const, fields: JSON.stringify(fields), origin: this.#origin })),
+      )
+      .execute();
+  }
+
   async logDelete(entity: SyncedEntity, id: string): Promise<void> {
     await this.tx
       .insertInto('change_log')

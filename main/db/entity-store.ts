@@ -12,6 +12,9 @@ import type { Database } from './schema.ts';
 
 type Tables = 'organizations' | 'sites' | 'flows';
 
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit at ~25 columns a row. */
+const BULK_CHUNK = 200;
+
 export interface EntitySpec<E extends { id: string }, R extends E & RecordMeta, T extends Tables> {
   entity: SyncedEntity;
   table: T;
@@ -127,6 +130,64 @@ export class EntityStore<E extends { id: string }, R extends E & RecordMeta, T e
     }
     const after = await this.#replace(w, current, entity);
     return after.version === current.version ? 'unchanged' : 'updated';
+  }
+
+  /**
+   * Bulk insert-or-replace for imports: existing records and references are looked up in chunks
+   * and new rows inserted many per statement, instead of four round trips per record. Same
+   * validation, versions and change log as `upsert`.
+   */
+  async upsertMany(w: LoggedWriter, entities: E[], onEach?: () => void): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
+    const counts = { created: 0, updated: 0, unchanged: 0 };
+    for (let start = 0; start < entities.length; start += BULK_CHUNK) {
+      const chunk = entities.slice(start, start + BULK_CHUNK);
+      const existing = new Map<string, R>();
+      const rows = await w.tx
+        .selectFrom(this.spec.table as Tables)
+        .selectAll()
+        .where('id', 'in', chunk.map((e) => e.id))
+        .execute();
+      for (const row of rows) existing.set(row.id, this.spec.fromRow(row as Selectable<Database[T]>));
+      await this.#checkReferencesMany(w, chunk);
+      const fresh = chunk.filter((e) => !existing.has(e.id));
+      if (fresh.length) {
+        const values = fresh.map((e) => ({ ...this.spec.toRow(e), version: 1, created_at: w.now, updated_at: w.now }));
+        await w.tx.insertInto(this.spec.table as Tables).values(values as never).execute();
+        await w.logUpserts(this.spec.entity, fresh.map((e) => [e.id, e as Record<string, unknown>]));
+        counts.created += fresh.length;
+      }
+      for (const entity of chunk) {
+        const current = existing.get(entity.id);
+        if (current) {
+          const after = await this.#replace(w, current, entity);
+          counts[after.version === current.version ? 'unchanged' : 'updated'] += 1;
+        }
+        onEach?.();
+      }
+    }
+    return counts;
+  }
+
+  async #checkReferencesMany(w: LoggedWriter, entities: E[]): Promise<void> {
+    const wanted = new Map<Tables, Set<string>>();
+    for (const entity of entities) {
+      for (const ref of this.spec.references(entity)) {
+        if (!wanted.has(ref.table)) wanted.set(ref.table, new Set());
+        wanted.get(ref.table)!.add(ref.id);
+      }
+    }
+    const found = new Map<Tables, Set<string>>();
+    for (const [table, ids] of wanted) {
+      const rows = await w.tx.selectFrom(table).select('id').where('id', 'in', [...ids]).execute();
+      found.set(table, new Set(rows.map((r) => r.id)));
+    }
+    for (const entity of entities) {
+      const problems = this.spec
+        .references(entity)
+        .filter((ref) => !found.get(ref.table)?.has(ref.id))
+        .map((ref) => ({ field: ref.field, message: `${ref.label} "${ref.id}" does not exist` }));
+      if (problems.length) throw new ValidationError(`${this.spec.entity} "${entity.id}"`, problems);
+    }
   }
 
   async delete(w: LoggedWriter, id: string, expectedVersion?: number): Promise<void> {

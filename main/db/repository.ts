@@ -316,22 +316,16 @@ export class Repository {
       done += 1;
       if (onProgress && (done % 250 === 0 || done === total)) onProgress(done, total);
     };
+    const add = (key: 'organizations' | 'sites' | 'flows', count: number, counts: Record<'created' | 'updated' | 'unchanged', number>) => {
+      summary[key] = count;
+      summary.created += counts.created;
+      summary.updated += counts.updated;
+      summary.unchanged += counts.unchanged;
+    };
     await this.write(async (w) => {
-      for (const o of doc.organizations) {
-        summary[await organizations.upsert(w, o)] += 1;
-        summary.organizations += 1;
-        tick();
-      }
-      for (const s of doc.sites) {
-        summary[await sites.upsert(w, s)] += 1;
-        summary.sites += 1;
-        tick();
-      }
-      for (const f of doc.flows) {
-        summary[await flows.upsert(w, f)] += 1;
-        summary.flows += 1;
-        tick();
-      }
+      add('organizations', doc.organizations.length, await organizations.upsertMany(w, doc.organizations, tick));
+      add('sites', doc.sites.length, await sites.upsertMany(w, doc.sites, tick));
+      add('flows', doc.flows.length, await flows.upsertMany(w, doc.flows, tick));
     });
     return summary;
   }

@@ -131,7 +131,7 @@ export const weeklyIntervalSchema = z
 const isoDate = z.iso.date('a date is YYYY-MM-DD');
 
 export const temporalSchema = z.strictObject({
-  weekly: z.array(weeklyIntervalSchema).max(168).optional(),
+  weekly: z.array(weeklyIntervalSchema).min(1, 'at least one interval (leave "weekly" out for all week)').max(168).optional(),
   months: z
     .array(z.int().min(1).max(12))
     .min(1, 'at least one month')

@@ -54,6 +54,7 @@ function parseFiles(files: ImportInput[], known: { organizationIds: Set<string>;
   const file = files[0]!;
   if (format === 'hotmaps-csv') {
     const result = parseHotmapsCsv(file.text);
+    if (result.problems.length) return { format, problems: result.problems.map((p) => ({ file: file.name, ...p })), skipped: [] };
     const skipped = result.skipped.map((s) => ({ line: s.line, id: s.site_id, reason: s.reason }));
     const checked = validateDocument(result.doc, undefined, known);
     return checked.ok
