@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { APP_NAME } from './version.ts';
 
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -18,5 +19,5 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): strin
   return join(userDataDir(env), 'turash.db');
 }
 
-/** The built renderer, relative to this source tree (browser host and Electron's app protocol). */
-export const RENDERER_DIR = new URL('../out/renderer/', import.meta.url).pathname;
+/** The built renderer, relative to this source tree (the browser host; the Electron shell finds it next to its bundle). */
+export const RENDERER_DIR = fileURLToPath(new URL('../out/renderer/', import.meta.url));

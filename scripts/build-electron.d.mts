@@ -1,0 +1,14 @@
+/** Types of scripts/build-electron.mjs, for the TypeScript callers (main/app/shell-bundle.test.ts). */
+export declare const ROOT: string;
+export declare const MAIN_EXTERNALS: string[];
+export interface BuildElectronOptions {
+  /** The project (entry points are main/app/main.ts and preload/preload.ts under it). */
+  root?: string;
+  /** Where app/ and preload/ are written; default <root>/out. */
+  outDir?: string;
+  /** Minified, without source maps. */
+  production?: boolean;
+  quiet?: boolean;
+}
+export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string }>;
+export declare function electronBundlesExist(root?: string): boolean;
