@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { TRPCError } from '@trpc/server';
+import { contextFor, openCore, type Core } from '../core.ts';
+import { loadDemoPortfolio } from '../interchange/demo.ts';
+import type { ImportEvent } from '../portfolio/import-jobs.ts';
+import { appRouter } from './router.ts';
+import { createCallerFactory } from './trpc.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'turash-api-'));
+let core: Core;
+let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+
+before(async () => {
+  core = await openCore(join(folder, 'api.db'));
+  api = createCallerFactory(appRouter)(contextFor(core));
+});
+after(async () => {
+  await core.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function events(jobId: string) {
+  const seen: ImportEvent[] = [];
+  // Each event arrives as a tracked envelope [id, data], so a reconnecting client can resume.
+  for await (const [, event] of await api.imports.watch({ jobId })) seen.push(event);
+  return seen;
+}
+
+describe('appRouter', () => {
+  test('an import job reports progress, then the summary, and the data is queryable', async () => {
+    const demo = loadDemoPortfolio();
+    const text = JSON.stringify(demo);
+    const { jobId } = await api.imports.start({ files: [{ name: 'demo.json', text }] });
+    const seen = await events(jobId);
+    const last = seen.at(-1)!;
+    assert.equal(last.kind, 'done', JSON.stringify(last));
+    assert.ok(last.kind === 'done' && last.report.ok);
+    const progress = seen.filter((e) => e.kind === 'progress' && e.phase === 'writing');
+    assert.ok(progress.length >= 1, 'at least one progress event while writing');
+    const info = await api.meta.info();
+    assert.equal(info.counts.sites, demo.sites.length);
+    assert.match(info.attribution, /CC BY 4\.0/);
+    const map = await api.sites.map();
+    assert.equal(map.length, demo.sites.length);
+    assert.ok(map.some((s) => s.synthetic) && map.some((s) => !s.synthetic), 'synthetic and real sites told apart');
+  });
+
+  test('a broken import reports its problems and writes nothing', async () => {
+    const before = await api.meta.info();
+    const { jobId } = await api.imports.start({ files: [{ name: 'bad.json', text: '{"format": "turash-exchange", "version": 1, "sites": [{"id": "s"}' }] });
+    const last = (await events(jobId)).at(-1)!;
+    assert.ok(last.kind === 'done' && !last.report.ok && last.report.problems[0]!.line !== undefined, JSON.stringify(last));
+    assert.deepEqual((await api.meta.info()).counts, before.counts);
+  });
+
+  test('lists are paged and filtered; search finds a real Hotmaps site', async () => {
+    const page = await api.sites.list({ limit: 10, country: 'DE' });
+    assert.equal(page.items.length, 10);
+    assert.ok(page.total > 10);
+    assert.ok(page.items.every((s) => s.country === 'DE'));
+    const site = page.items.find((s) => !s.id.startsWith('demo-'))!;
+    const hits = await api.search({ query: site.name.split(/\s+/).slice(0, 2).join(' ') });
+    assert.ok(hits.some((h) => h.id === site.id), `search for "${site.name}" finds ${site.id}`);
+    const detail = await api.sites.get({ id: site.id });
+    assert.equal(detail.organization.id, site.organization_id);
+  });
+
+  test('an invalid flow edit is BAD_REQUEST with the field named, and a stale version is CONFLICT', async () => {
+    const flow = (await api.flows.list({ type: 'heat', direction: 'supply', limit: 1 })).items[0]!;
+    const error = await api.flows.update({ id: flow.id, patch: { quantity: { amount: 5, unit: 't/month' } } }).catch((e: unknown) => e);
+    assert.ok(error instanceof TRPCError && error.code === 'BAD_REQUEST', String(error));
+    assert.match(error.message, /quantity\.unit/);
+    const saved = await api.flows.update({ id: flow.id, patch: { quantity: { amount: 12, unit: 'MW' } }, version: flow.version });
+    assert.equal(saved.canonical.amount, 12_000);
+    const stale = await api.flows.update({ id: flow.id, patch: { name: 'x' }, version: flow.version }).catch((e: unknown) => e);
+    assert.ok(stale instanceof TRPCError && stale.code === 'CONFLICT', String(stale));
+    const missing = await api.flows.get({ id: 'no-such-flow' }).catch((e: unknown) => e);
+    assert.ok(missing instanceof TRPCError && missing.code === 'NOT_FOUND');
+  });
+
+  test('hostile inputs are refused by the input parser', async () => {
+    await assert.rejects(api.sites.list({ limit: 1e9 } as never), (e: unknown) => e instanceof TRPCError && e.code === 'BAD_REQUEST');
+    await assert.rejects(api.search({ query: 'x'.repeat(10_000) }), (e: unknown) => e instanceof TRPCError && e.code === 'BAD_REQUEST');
+    await assert.rejects(api.organizations.create({ id: '../../etc', name: 'x' }), (e: unknown) => e instanceof TRPCError && e.code === 'BAD_REQUEST');
+    assert.ok(readFileSync(join(folder, 'api.db')).length > 0);
+  });
+});
