@@ -12,11 +12,12 @@ import { createCallerFactory } from './trpc.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-api-'));
 let core: Core;
-let api: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+const callerOf = createCallerFactory(appRouter);
+let api: ReturnType<typeof callerOf>;
 
 before(async () => {
   core = await openCore(join(folder, 'api.db'));
-  api = createCallerFactory(appRouter)(contextFor(core));
+  api = callerOf(contextFor(core));
 });
 after(async () => {
   await core.close();
