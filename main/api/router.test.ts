@@ -26,8 +26,11 @@ after(async () => {
 
 async function events(jobId: string) {
   const seen: ImportEvent[] = [];
-  // Each event arrives as a tracked envelope [id, data], so a reconnecting client can resume.
-  for await (const [, event] of await api.imports.watch({ jobId })) seen.push(event);
+  // Events are tracked (resumable): over the wire they arrive as {id, data}; a server-side caller
+  // sees the raw envelope [id, data].
+  for await (const event of await api.imports.watch({ jobId })) {
+    seen.push((Array.isArray(event) ? event[1] : event.data) as ImportEvent);
+  }
   return seen;
 }
 
