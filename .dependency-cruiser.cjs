@@ -66,7 +66,14 @@ module.exports = {
       comment: 'Only main/app/ and preload/ import electron; everything else runs (and is tested) in plain Node.',
       severity: 'error',
       from: { pathNot: ['^main/app/', '^preload/', '^scripts/'] },
-      to: { path: '^node_modules/(electron|electron-updater|trpc-electron)/' },
+      to: { path: '^node_modules/(electron|electron-updater)/' },
+    },
+    {
+      name: 'ipc-transport-only-in-shell-and-renderer',
+      comment: 'trpc-electron is the IPC transport: the shell serves it, the preload bridges it, the renderer links to it.',
+      severity: 'error',
+      from: { pathNot: ['^main/app/', '^preload/', '^renderer/', '^scripts/'] },
+      to: { path: '^node_modules/trpc-electron/' },
     },
     {
       name: 'renderer-electron-transport-only',

@@ -5,7 +5,7 @@
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { FLOW_DIRECTIONS, FLOW_TYPES, organizationSchema, siteSchema } from '../domain/entities.ts';
+import { FLOW_DIRECTIONS, FLOW_STATUSES, FLOW_TYPES, PRECISIONS, organizationSchema, siteSchema } from '../domain/entities.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { APP_VERSION } from '../version.ts';
@@ -123,7 +123,13 @@ export const appRouter = router({
       attribution: HOTMAPS_ATTRIBUTION,
     })),
     /** The domain's enumerations and canonical units, so the UI offers exactly what the core accepts. */
-    vocabulary: procedure.query(() => ({ flowTypes: FLOW_TYPES, directions: FLOW_DIRECTIONS, canonicalUnits: CANONICAL_UNIT })),
+    vocabulary: procedure.query(() => ({
+      flowTypes: FLOW_TYPES,
+      directions: FLOW_DIRECTIONS,
+      precisions: PRECISIONS,
+      statuses: FLOW_STATUSES,
+      canonicalUnits: CANONICAL_UNIT,
+    })),
   }),
 });
 

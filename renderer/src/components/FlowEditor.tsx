@@ -1,0 +1,377 @@
+/**
+ * Editing one flow: name, quantity (amount + unit), precision, temperature range, status.
+ *
+ * Save sends only the changed top-level keys to `flows.update` with the version the user started
+ * from. The server validates the whole flow; each problem it names (`quantity.unit`,
+ * `quality.temperature_c.min`, ...) is shown next to its input, the rest in a summary above the
+ * buttons. A CONFLICT (someone else saved first) asks the user to reload. A successful save can be
+ * undone once (the previous values are written back as a new version).
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type ReactNode } from 'react';
+import { apiProblem, client, type FieldProblem, type FlowRecord } from '../api.ts';
+
+type Precision = NonNullable<FlowRecord['precision']>;
+type Status = NonNullable<FlowRecord['status']>;
+// Checked against the API's types: a value the core does not accept fails to compile.
+const PRECISIONS = ['rough', 'estimated', 'measured'] as const satisfies readonly Precision[];
+const STATUSES = ['active', 'paused', 'archived'] as const satisfies readonly Status[];
+
+/** Suggestions only (the core accepts more and decides): common field units per canonical unit. */
+const UNIT_SUGGESTIONS: Record<string, string[]> = {
+  kW: ['kW', 'MW', 'kWh/yr', 'MWh/yr', 'GWh/yr', 'GJ/h'],
+  'm3/h': ['m3/h', 'm3/day', 'm3/yr', 'l/s'],
+  'Nm3/h': ['Nm3/h', 'Nm3/min'],
+  't/yr': ['t/yr', 't/month', 't/day', 'kg/day', 'kg/h'],
+  't*km/yr': ['t*km/yr'],
+  'h/yr': ['h/yr', 'h/week', 'h/month'],
+};
+
+type Key = 'name' | 'amount' | 'unit' | 'precision' | 'tmin' | 'tmax' | 'status';
+type Form = Record<Key, string>;
+
+/** Which input shows a server problem, by the problem's field path. */
+const FIELD_INPUT: [prefix: string, key: Key][] = [
+  ['name', 'name'],
+  ['quantity.amount', 'amount'],
+  ['quantity.unit', 'unit'],
+  ['quantity', 'unit'],
+  ['precision', 'precision'],
+  ['quality.temperature_c.max', 'tmax'],
+  ['quality.temperature_c.min', 'tmin'],
+  ['quality.temperature_c', 'tmin'],
+  ['status', 'status'],
+];
+
+function inputFor(field: string): Key | undefined {
+  return FIELD_INPUT.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`))?.[1];
+}
+
+function formOf(flow: FlowRecord): Form {
+  const t = flow.quality?.temperature_c;
+  return {
+    name: flow.name,
+    amount: String(flow.quantity.amount),
+    unit: flow.quantity.unit,
+    precision: flow.precision ?? '',
+    tmin: t?.min === undefined ? '' : String(t.min),
+    tmax: t?.max === undefined ? '' : String(t.max),
+    status: flow.status ?? '',
+  };
+}
+
+/** A number as typed ('' is "not given"); NaN when it is not a number at all. */
+function numberOf(text: string): number | undefined {
+  const trimmed = text.trim().replace(',', '.');
+  if (trimmed === '') return undefined;
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+interface Built {
+  patch: Record<string, unknown>;
+  /** The previous values of the changed keys (null: the key was absent), for undo. */
+  before: Record<string, unknown>;
+  problems: Partial<Record<Key, string>>;
+}
+
+function buildPatch(flow: FlowRecord, form: Form): Built {
+  const original = formOf(flow);
+  const patch: Record<string, unknown> = {};
+  const before: Record<string, unknown> = {};
+  const problems: Partial<Record<Key, string>> = {};
+  const changed = (k: Key) => form[k] !== original[k];
+
+  if (changed('name')) {
+    patch['name'] = form.name;
+    before['name'] = flow.name;
+  }
+  if (changed('amount') || changed('unit')) {
+    const amount = numberOf(form.amount);
+    if (amount === undefined) problems.amount = 'enter an amount';
+    else if (Number.isNaN(amount)) problems.amount = 'not a number';
+    patch['quantity'] = { amount, unit: form.unit.trim() };
+    before['quantity'] = flow.quantity;
+  }
+  if (changed('precision')) {
+    patch['precision'] = form.precision || null;
+    before['precision'] = flow.precision ?? null;
+  }
+  if (changed('status')) {
+    patch['status'] = form.status || null;
+    before['status'] = flow.status ?? null;
+  }
+  if (changed('tmin') || changed('tmax')) {
+    const min = numberOf(form.tmin);
+    const max = numberOf(form.tmax);
+    if (Number.isNaN(min)) problems.tmin = 'not a number';
+    if (Number.isNaN(max)) problems.tmax = 'not a number';
+    const range: Record<string, number> = {};
+    if (min !== undefined) range['min'] = min;
+    if (max !== undefined) range['max'] = max;
+    const quality: Record<string, unknown> = { ...(flow.quality ?? {}) };
+    if (Object.keys(range).length) quality['temperature_c'] = range;
+    else delete quality['temperature_c'];
+    patch['quality'] = Object.keys(quality).length ? quality : null;
+    before['quality'] = flow.quality ?? null;
+  }
+  return { patch, before, problems };
+}
+
+interface Saved {
+  version: number;
+  before: Record<string, unknown>;
+}
+
+export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void }) {
+  const queryClient = useQueryClient();
+  const vocabulary = useQuery({ queryKey: ['meta', 'vocabulary'], queryFn: () => client.meta.vocabulary.query(), staleTime: Infinity });
+  const [base, setBase] = useState<FlowRecord>(flow);
+  const [form, setForm] = useState<Form>(() => formOf(flow));
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Key, string[]>>>({});
+  const [summary, setSummary] = useState<FieldProblem[]>([]);
+  const [message, setMessage] = useState<{ kind: 'error' | 'conflict' | 'saved'; text: string } | null>(null);
+  const [saved, setSaved] = useState<Saved | null>(null);
+  const id = useId();
+
+  const refreshLists = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['sites'] }),
+      queryClient.invalidateQueries({ queryKey: ['meta', 'info'] }),
+      queryClient.invalidateQueries({ queryKey: ['search'] }),
+    ]);
+
+  const showProblems = (error: unknown) => {
+    const problem = apiProblem(error);
+    if (problem.code === 'CONFLICT') {
+      setMessage({ kind: 'conflict', text: problem.message });
+      return;
+    }
+    const byInput: Partial<Record<Key, string[]>> = {};
+    const rest: FieldProblem[] = [];
+    for (const p of problem.fields) {
+      const key = inputFor(p.field);
+      if (key) (byInput[key] ??= []).push(p.message);
+      else rest.push(p);
+    }
+    setFieldErrors(byInput);
+    setSummary(rest);
+    setMessage({ kind: 'error', text: problem.fields.length ? 'Not saved: fix the fields marked below.' : `Not saved: ${problem.message}` });
+  };
+
+  const save = useMutation({
+    mutationFn: (input: { patch: Record<string, unknown>; version: number }) => client.flows.update.mutate({ id: flow.id, ...input }),
+  });
+
+  const onSave = () => {
+    const built = buildPatch(base, form);
+    setSummary([]);
+    if (Object.keys(built.problems).length) {
+      setFieldErrors(Object.fromEntries(Object.entries(built.problems).map(([k, v]) => [k, [v]])));
+      setMessage({ kind: 'error', text: 'Not saved: fix the fields marked below.' });
+      return;
+    }
+    if (Object.keys(built.patch).length === 0) {
+      setMessage({ kind: 'saved', text: 'Nothing changed.' });
+      return;
+    }
+    setFieldErrors({});
+    setMessage(null);
+    save.mutate(
+      { patch: built.patch, version: base.version },
+      {
+        onSuccess: (record) => {
+          setBase(record as FlowRecord);
+          setForm(formOf(record as FlowRecord));
+          setSaved({ version: record.version, before: built.before });
+          setMessage({ kind: 'saved', text: `Saved (version ${record.version}).` });
+          void refreshLists();
+        },
+        onError: showProblems,
+      },
+    );
+  };
+
+  const onUndo = () => {
+    if (!saved) return;
+    save.mutate(
+      { patch: saved.before, version: saved.version },
+      {
+        onSuccess: (record) => {
+          setBase(record as FlowRecord);
+          setForm(formOf(record as FlowRecord));
+          setSaved(null);
+          setFieldErrors({});
+          setMessage({ kind: 'saved', text: `Change undone (version ${record.version}).` });
+          void refreshLists();
+        },
+        onError: showProblems,
+      },
+    );
+  };
+
+  const onReload = async () => {
+    const fresh = await client.flows.get.query({ id: flow.id });
+    setBase(fresh);
+    setForm(formOf(fresh));
+    setFieldErrors({});
+    setSummary([]);
+    setSaved(null);
+    setMessage({ kind: 'saved', text: `Reloaded version ${fresh.version}. Apply your change again.` });
+    void refreshLists();
+  };
+
+  const canonical = vocabulary.data?.canonicalUnits[base.type];
+  const suggestions = canonical ? (UNIT_SUGGESTIONS[canonical] ?? [canonical]) : [];
+  const dirty = Object.keys(buildPatch(base, form).patch).length > 0;
+
+  const field = (key: Key, path: string, title: string, control: ReactNode, hint?: string) => {
+    const errors = fieldErrors[key];
+    return (
+      <div className={`field ${errors ? 'invalid' : ''}`} data-field={path}>
+        <label htmlFor={`${id}-${key}`}>{title}</label>
+        {control}
+        {errors ? (
+          <div className="field-error" id={`${id}-${key}-error`} role="alert" data-testid={`error-${path}`}>
+            {errors.join('; ')}
+          </div>
+        ) : hint ? (
+          <div className="field-hint">{hint}</div>
+        ) : null}
+      </div>
+    );
+  };
+  const inputProps = (key: Key) => ({
+    id: `${id}-${key}`,
+    name: key,
+    value: form[key],
+    'aria-invalid': fieldErrors[key] ? true : undefined,
+    'aria-describedby': fieldErrors[key] ? `${id}-${key}-error` : undefined,
+    onChange: (e: { target: { value: string } }) => {
+      setForm({ ...form, [key]: e.target.value });
+      if (fieldErrors[key]) setFieldErrors({ ...fieldErrors, [key]: undefined });
+    },
+  });
+
+  return (
+    <form
+      className="flow-editor"
+      data-testid="flow-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onDone();
+        }
+      }}
+    >
+      {field('name', 'name', 'Name', <input type="text" {...inputProps('name')} maxLength={200} />)}
+      <div className="field-row">
+        {field('amount', 'quantity.amount', 'Amount', <input type="text" inputMode="decimal" {...inputProps('amount')} />)}
+        {field(
+          'unit',
+          'quantity.unit',
+          'Unit',
+          <>
+            <input type="text" list={`${id}-units`} {...inputProps('unit')} maxLength={20} />
+            <datalist id={`${id}-units`}>
+              {suggestions.map((u) => (
+                <option key={u} value={u} />
+              ))}
+            </datalist>
+          </>,
+          canonical ? `canonical: ${canonical}` : undefined,
+        )}
+      </div>
+      <div className="field-row">
+        {field('tmin', 'quality.temperature_c.min', 'Temperature min (°C)', <input type="text" inputMode="decimal" {...inputProps('tmin')} />)}
+        {field('tmax', 'quality.temperature_c.max', 'Temperature max (°C)', <input type="text" inputMode="decimal" {...inputProps('tmax')} />)}
+      </div>
+      <div className="field-row">
+        {field(
+          'precision',
+          'precision',
+          'Precision',
+          <select {...inputProps('precision')}>
+            <option value="">(default: estimated)</option>
+            {PRECISIONS.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'status',
+          'status',
+          'Status',
+          <select {...inputProps('status')}>
+            <option value="">(default: active)</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>,
+        )}
+      </div>
+      {summary.length > 0 && (
+        <ul className="form-summary" data-testid="form-summary">
+          {summary.map((p, i) => (
+            <li key={i}>
+              {p.field && <code>{p.field}</code>} {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {message && (
+        <div className={`form-message ${message.kind}`} role={message.kind === 'saved' ? 'status' : 'alert'} data-testid="form-message">
+          {message.kind === 'conflict' ? (
+            <>
+              <strong>Someone else changed this flow since you opened it.</strong> Reload it to see the latest version, then apply your
+              change again. <span className="muted">({message.text})</span>
+              <button type="button" className="btn btn-small" onClick={() => void onReload()} data-testid="flow-reload">
+                Reload
+              </button>
+            </>
+          ) : (
+            <>
+              {message.text}
+              {message.kind === 'saved' && saved && (
+                <button type="button" className="btn btn-small" onClick={onUndo} disabled={save.isPending} data-testid="flow-undo">
+                  Undo
+                </button>
+              )}
+            </>
+          )}
+        </div>
+      )}
+      <div className="form-actions">
+        <span className="muted mono">
+          {base.id} · v{base.version}
+        </span>
+        <button type="button" className="btn" onClick={onDone}>
+          Close
+        </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={!dirty || save.isPending}
+          onClick={() => {
+            setForm(formOf(base));
+            setFieldErrors({});
+            setSummary([]);
+            setMessage(null);
+          }}
+        >
+          Reset
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="flow-save">
+          {save.isPending ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,447 @@
+/**
+ * The map: an offline Natural Earth basemap (land, borders, ocean) and every site of the portfolio
+ * as a clustered GeoJSON source, coloured by sector, synthetic demo sites ringed.
+ *
+ * Cluster counts: symbol text needs glyph PBFs, which an offline app cannot fetch, so the counts
+ * are small HTML markers placed over the cluster circles in view (pointer-events: none, so clicks
+ * reach the circle layer underneath).
+ *
+ * TEST HOOK: the MapLibre instance is exposed as `window.turashMap` so end-to-end tests can wait
+ * for `idle` and call `queryRenderedFeatures({ layers: SITE_LAYERS })`. Layer ids are stable:
+ * `site-clusters` (clusters, `point_count` property) and `sites` (one feature per site,
+ * `properties.id` is the site id).
+ */
+import * as maplibregl from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { useEffect, useRef, useState } from 'react';
+import type { MapSite } from '../api.ts';
+import { formatCount, shortCount } from '../format.ts';
+import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
+import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
+
+// Without this the production build has no worker and draws no map (architecture.md).
+maplibregl.setWorkerUrl(workerUrl);
+
+declare global {
+  interface Window {
+    /** Test hook: the map instance (see the file comment). */
+    turashMap?: maplibregl.Map;
+  }
+}
+
+export const CLUSTER_LAYER = 'site-clusters';
+export const SITE_LAYER = 'sites';
+export const SITE_LAYERS = [CLUSTER_LAYER, SITE_LAYER];
+const SITE_SOURCE = 'sites';
+const SYNTHETIC_COLOR = '#7c3aed';
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+export interface LayerVisibility {
+  sites: boolean;
+  borders: boolean;
+}
+
+export interface FlyRequest {
+  siteId: string;
+  lat?: number;
+  lon?: number;
+  seq: number;
+}
+
+interface Props {
+  sites: MapSite[] | undefined;
+  /** The sites that pass the list filters (country, sector, text). */
+  visibleSites: MapSite[];
+  legend: SectorLegend;
+  layers: LayerVisibility;
+  onLayers(layers: LayerVisibility): void;
+  selectedSiteId: string | null;
+  onSelectSite(id: string): void;
+  fly: FlyRequest | null;
+  attribution: string | undefined;
+  loading: boolean;
+  onImport(): void;
+}
+
+function toGeoJson(sites: readonly MapSite[]): GeoJSON.FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: sites.map((s) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
+      properties: {
+        id: s.id,
+        name: s.name,
+        organization: s.organization_name,
+        sector: s.sector ?? '',
+        country: s.country,
+        supply: s.supply_count,
+        demand: s.demand_count,
+        synthetic: s.synthetic,
+      },
+    })),
+  };
+}
+
+function sectorColorExpression(legend: SectorLegend): maplibregl.ExpressionSpecification | string {
+  if (legend.entries.length === 0) return OTHER_COLOR;
+  const pairs = legend.entries.flatMap((e) => [e.sector, e.color]);
+  return ['match', ['get', 'sector'], ...pairs, OTHER_COLOR] as unknown as maplibregl.ExpressionSpecification;
+}
+
+function baseStyle(): maplibregl.StyleSpecification {
+  return {
+    version: 8,
+    sources: {
+      land: { type: 'geojson', data: EMPTY },
+      borders: { type: 'geojson', data: EMPTY },
+      [SITE_SOURCE]: {
+        type: 'geojson',
+        data: EMPTY,
+        cluster: true,
+        clusterMaxZoom: 10,
+        clusterRadius: 42,
+      },
+    },
+    layers: [
+      { id: 'ocean', type: 'background', paint: { 'background-color': '#c9dbe8' } },
+      { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#f3f1ec', 'fill-antialias': true } },
+      { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#9fb6c6', 'line-width': 0.7 } },
+      {
+        id: 'borders',
+        type: 'line',
+        source: 'borders',
+        paint: { 'line-color': '#9a948a', 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 8, 1.4], 'line-dasharray': [3, 2] },
+      },
+      {
+        id: CLUSTER_LAYER,
+        type: 'circle',
+        source: SITE_SOURCE,
+        filter: ['has', 'point_count'],
+        paint: {
+          'circle-color': ['step', ['get', 'point_count'], '#5b7da3', 25, '#3f6390', 100, '#2b4a72'],
+          'circle-opacity': 0.9,
+          'circle-radius': ['step', ['get', 'point_count'], 13, 10, 16, 25, 19, 100, 23, 500, 28],
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 2,
+          'circle-stroke-opacity': 0.85,
+        },
+      },
+      {
+        id: 'sites-synthetic-ring',
+        type: 'circle',
+        source: SITE_SOURCE,
+        filter: ['all', ['!', ['has', 'point_count']], ['==', ['get', 'synthetic'], true]],
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 8, 12, 11],
+          'circle-color': 'rgba(0,0,0,0)',
+          'circle-stroke-color': SYNTHETIC_COLOR,
+          'circle-stroke-width': 2,
+        },
+      },
+      {
+        id: SITE_LAYER,
+        type: 'circle',
+        source: SITE_SOURCE,
+        filter: ['!', ['has', 'point_count']],
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 4.5, 12, 7],
+          'circle-color': OTHER_COLOR,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1.3,
+        },
+      },
+      {
+        id: 'site-selected',
+        type: 'circle',
+        source: SITE_SOURCE,
+        filter: ['==', ['get', 'id'], ''],
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 11, 12, 14],
+          'circle-color': 'rgba(0,0,0,0)',
+          'circle-stroke-color': '#0f172a',
+          'circle-stroke-width': 2.5,
+        },
+      },
+    ],
+  };
+}
+
+const SITE_LAYER_IDS = [CLUSTER_LAYER, 'sites-synthetic-ring', SITE_LAYER, 'site-selected'];
+
+export function MapView(props: Props) {
+  const container = useRef<HTMLDivElement>(null);
+  const mapRef = useRef<maplibregl.Map | null>(null);
+  const [ready, setReady] = useState(false);
+  const [basemapError, setBasemapError] = useState<string | null>(null);
+  const fitted = useRef(false);
+  const dataGeneration = useRef(0);
+  const onSelect = useRef(props.onSelectSite);
+  onSelect.current = props.onSelectSite;
+  const showSites = useRef(props.layers.sites);
+  showSites.current = props.layers.sites;
+
+  // Create the map once.
+  useEffect(() => {
+    if (!container.current) return;
+    const map = new maplibregl.Map({
+      container: container.current,
+      style: baseStyle(),
+      center: [10, 50],
+      zoom: 3.3,
+      minZoom: 1,
+      maxZoom: 17,
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      fadeDuration: 0,
+    });
+    mapRef.current = map;
+    window.turashMap = map;
+    map.touchZoomRotate.disableRotation();
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+
+    // Cluster counts as HTML markers (no glyphs offline).
+    // Keyed by data generation and cluster id: cluster ids are reused after the data changes.
+    const markers = new Map<string, maplibregl.Marker>();
+    const removeMarkers = (which: (id: string) => boolean) => {
+      for (const [id, marker] of markers) {
+        if (!which(id)) continue;
+        marker.remove();
+        markers.delete(id);
+      }
+    };
+    const updateClusterLabels = () => {
+      if (!showSites.current || !map.getSource(SITE_SOURCE) || !map.isSourceLoaded(SITE_SOURCE)) {
+        if (!showSites.current) removeMarkers(() => true);
+        return;
+      }
+      const seen = new Set<string>();
+      for (const f of map.querySourceFeatures(SITE_SOURCE, { filter: ['has', 'point_count'] })) {
+        const props = f.properties as { cluster_id: number; point_count: number };
+        const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates as [number, number];
+        const key = `${dataGeneration.current}:${props.cluster_id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (markers.has(key)) continue;
+        const el = document.createElement('div');
+        el.className = 'cluster-count';
+        el.textContent = shortCount(props.point_count);
+        el.dataset['count'] = String(props.point_count);
+        markers.set(key, new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
+      }
+      removeMarkers((id) => !seen.has(id));
+    };
+    map.on('render', updateClusterLabels);
+
+    map.on('click', CLUSTER_LAYER, (e) => {
+      const feature = e.features?.[0];
+      if (!feature) return;
+      const clusterId = (feature.properties as { cluster_id: number }).cluster_id;
+      const source = map.getSource<maplibregl.GeoJSONSource>(SITE_SOURCE);
+      void source?.getClusterExpansionZoom(clusterId).then((zoom) => {
+        map.easeTo({ center: (feature.geometry as GeoJSON.Point).coordinates as [number, number], zoom: Math.min(zoom + 0.3, 16) });
+      });
+    });
+    map.on('click', SITE_LAYER, (e) => {
+      const id = (e.features?.[0]?.properties as { id?: string } | undefined)?.id;
+      if (id) onSelect.current(id);
+    });
+
+    // Hover: pointer cursor and a small tooltip (DOM text, never HTML from data).
+    const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: 'site-tooltip' });
+    for (const layer of [CLUSTER_LAYER, SITE_LAYER]) {
+      map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', layer, () => {
+        map.getCanvas().style.cursor = '';
+        popup.remove();
+      });
+    }
+    map.on('mousemove', SITE_LAYER, (e) => {
+      const f = e.features?.[0];
+      if (!f) return;
+      const p = f.properties as { name: string; organization: string; sector: string; supply: number; demand: number; synthetic: boolean };
+      const box = document.createElement('div');
+      const title = document.createElement('strong');
+      title.textContent = p.name;
+      const org = document.createElement('div');
+      org.textContent = `${p.organization}${p.sector ? ` · ${p.sector}` : ''}`;
+      const flows = document.createElement('div');
+      flows.className = 'muted';
+      flows.textContent = `${p.supply} supply · ${p.demand} demand${p.synthetic ? ' · synthetic demo data' : ''}`;
+      box.append(title, org, flows);
+      popup.setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]).setDOMContent(box).addTo(map);
+    });
+
+    map.on('load', () => {
+      setReady(true);
+      loadBasemap()
+        .then((basemap) => {
+          map.getSource<maplibregl.GeoJSONSource>('land')?.setData(basemap.land);
+          map.getSource<maplibregl.GeoJSONSource>('borders')?.setData(basemap.borders);
+        })
+        .catch((error: unknown) => setBasemapError(error instanceof Error ? error.message : String(error)));
+    });
+
+    const resize = new ResizeObserver(() => map.resize());
+    resize.observe(container.current);
+    return () => {
+      resize.disconnect();
+      for (const m of markers.values()) m.remove();
+      map.remove();
+      mapRef.current = null;
+      if (window.turashMap === map) delete window.turashMap;
+    };
+  }, []);
+
+  // Site data (filtered by the list filters) and sector colours.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    dataGeneration.current += 1;
+    map.getSource<maplibregl.GeoJSONSource>(SITE_SOURCE)?.setData(toGeoJson(props.visibleSites));
+    map.setPaintProperty(SITE_LAYER, 'circle-color', sectorColorExpression(props.legend));
+  }, [ready, props.visibleSites, props.legend]);
+
+  // Fit the view to the portfolio once, when the sites first arrive.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready || fitted.current || !props.sites || props.sites.length === 0) return;
+    fitted.current = true;
+    const bounds = new maplibregl.LngLatBounds();
+    for (const s of props.sites) bounds.extend([s.lon, s.lat]);
+    map.fitBounds(bounds, { padding: 60, maxZoom: 8, duration: 0 });
+  }, [ready, props.sites]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    map.setFilter('site-selected', ['==', ['get', 'id'], props.selectedSiteId ?? '']);
+  }, [ready, props.selectedSiteId]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    for (const id of SITE_LAYER_IDS) map.setLayoutProperty(id, 'visibility', props.layers.sites ? 'visible' : 'none');
+    map.setLayoutProperty('borders', 'visibility', props.layers.borders ? 'visible' : 'none');
+    map.triggerRepaint();
+  }, [ready, props.layers]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    const request = props.fly;
+    if (!map || !ready || !request) return;
+    let { lat, lon } = request;
+    if (lat === undefined || lon === undefined) {
+      const site = props.sites?.find((s) => s.id === request.siteId);
+      if (!site) return;
+      ({ lat, lon } = site);
+    }
+    map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 12), duration: 900, essential: true });
+    // Only react to a new request, not to data refreshes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, props.fly?.seq]);
+
+  const siteData = props.attribution ? shortAttribution(props.attribution) : undefined;
+  const empty = !props.loading && props.sites && props.sites.length === 0;
+
+  return (
+    <div className="map-wrap">
+      <div ref={container} className="map" data-testid="map" />
+      {props.loading && <div className="map-status">Loading sites…</div>}
+      {basemapError && <div className="map-status error">Basemap unavailable: {basemapError}</div>}
+      {empty && (
+        <div className="map-empty" data-testid="map-empty">
+          <strong>No sites in this database yet</strong>
+          <span>Import a Turash exchange file (JSON or CSV) or the Hotmaps Industrial Database CSV.</span>
+          <button type="button" className="btn btn-primary" onClick={props.onImport}>
+            Import…
+          </button>
+        </div>
+      )}
+      <Legend {...props} />
+      <div className="map-attribution" data-testid="attribution">
+        {siteData && (
+          <details className="attrib-details">
+            <summary title="Show the full attribution">{siteData}</summary>
+            <p>{props.attribution}</p>
+          </details>
+        )}
+        <span>{BASEMAP_ATTRIBUTION}</span>
+        <span>MapLibre</span>
+      </div>
+    </div>
+  );
+}
+
+/** The one-line credit for the map corner; the full text (from meta.info) opens on click. */
+function shortAttribution(full: string): string {
+  if (/hotmaps/i.test(full)) return 'Site data: Hotmaps Industrial Database (Fraunhofer ISI), CC BY 4.0';
+  const first = full.split(/(?<=\.)\s/)[0] ?? full;
+  return /^site data/i.test(first) ? first : `Site data: ${first}`;
+}
+
+function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
+  const [open, setOpen] = useState(true);
+  const synthetic = visibleSites.filter((s) => s.synthetic).length;
+  return (
+    <section className={`map-legend ${open ? '' : 'closed'}`} data-testid="legend" aria-label="Map legend and layers">
+      <header>
+        <span>Legend &amp; layers</span>
+        <button type="button" className="link" onClick={() => setOpen(!open)} aria-expanded={open}>
+          {open ? 'Hide' : 'Show'}
+        </button>
+      </header>
+      {open && (
+        <>
+          <div className="legend-layers">
+            <label>
+              <input type="checkbox" checked={layers.sites} onChange={(e) => onLayers({ ...layers, sites: e.target.checked })} data-testid="layer-sites" />
+              Sites
+            </label>
+            <label>
+              <input type="checkbox" checked={layers.borders} onChange={(e) => onLayers({ ...layers, borders: e.target.checked })} data-testid="layer-borders" />
+              Country borders
+            </label>
+          </div>
+          <ul className="legend-items">
+            {legend.entries.map((e) => (
+              <li key={e.sector}>
+                <span className="swatch" style={{ background: e.color }} />
+                <span className="legend-label" title={e.sector}>
+                  {e.sector}
+                </span>
+                <span className="legend-count">{formatCount(e.count)}</span>
+              </li>
+            ))}
+            {(legend.other > 0 || legend.entries.length === 0) && (
+              <li>
+                <span className="swatch" style={{ background: OTHER_COLOR }} />
+                <span className="legend-label">{OTHER_LABEL}</span>
+                <span className="legend-count">{formatCount(legend.other)}</span>
+              </li>
+            )}
+            <li className="legend-sep">
+              <span className="swatch ring" style={{ borderColor: SYNTHETIC_COLOR }} />
+              <span className="legend-label" title="Sites with flows made up for the demo portfolio; not a real company's data">
+                Synthetic demo data (made up)
+              </span>
+              <span className="legend-count">{formatCount(synthetic)}</span>
+            </li>
+            <li>
+              <span className="swatch cluster">n</span>
+              <span className="legend-label">Cluster of n sites (click to zoom)</span>
+              <span className="legend-count" />
+            </li>
+          </ul>
+          {sites && visibleSites.length !== sites.length && (
+            <p className="legend-note">
+              Showing {formatCount(visibleSites.length)} of {formatCount(sites.length)} sites (list filters apply).
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
