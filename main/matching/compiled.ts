@@ -1,0 +1,201 @@
+/**
+ * The hot-path form of a flow: numbers instead of optional objects, the week as a 168-bit bitset
+ * (six 32-bit words), months as a 12-bit integer, prices converted to EUR per base unit, angles in
+ * radians. Built once per flow; the pair evaluator reads nothing else.
+ */
+import { FLOW_TYPES, type FlowType, type Precision } from '../domain/entities.ts';
+import type { MatchFlow, Range } from './input.ts';
+import { pricePerBase } from './prices.ts';
+import { PRECISION_WEIGHT } from '../domain/units.ts';
+
+export const TYPE_CODE: Record<FlowType, number> = Object.fromEntries(FLOW_TYPES.map((t, i) => [t, i])) as Record<FlowType, number>;
+
+/** Why a price was not taken from the flow: '' taken, 'none' not stated, 'unit' unit not understood. */
+export type PriceNote = '' | 'none' | 'unit';
+
+export interface CompiledFlow {
+  /** Position in the matcher's flow table. */
+  idx: number;
+  id: string;
+  src: MatchFlow;
+  /** Small integers standing for the organization and the country (interned per matcher). */
+  org: number;
+  country: number;
+  /** Rank of `id` in sorted order: the final tie-break of every ranking. */
+  order: number;
+  supply: boolean;
+  type: FlowType;
+  typeCode: number;
+  active: boolean;
+  amount: number;
+  lat: number;
+  lon: number;
+  phi: number;
+  cosPhi: number;
+  lam: number;
+  /** Unit vector of the point (for a cheap chord pre-check before the haversine). */
+  ux: number;
+  uy: number;
+  uz: number;
+  precision: Precision;
+  /** PRECISION_WEIGHT of the stated precision, and of the precision once a measurement is too old. */
+  pwFresh: number;
+  pwAged: number;
+  /** ms since epoch of the measurement, NaN when none. */
+  measuredMs: number;
+  trust: number;
+  tMin: number;
+  tMax: number;
+  pMin: number;
+  pMax: number;
+  purity: number;
+  contamination: number;
+  hazardous: boolean;
+  acceptsHazardous: boolean;
+  /** EWC digits ('' when none). */
+  ewc: string;
+  acceptedEwc: ReadonlySet<string> | null;
+  /** Lower-case, trimmed; '' when none. */
+  category: string;
+  compost: boolean;
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  w4: number;
+  w5: number;
+  weekHours: number;
+  months: number;
+  monthCount: number;
+  stated: boolean;
+  priceBase: number;
+  priceNote: PriceNote;
+  disposalBase: number;
+  disposalNote: PriceNote;
+  maxKm: number;
+}
+
+export function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** A range with one open end is open on that side (min 70: anything from 70 up); none stated: NaN. */
+const stated = (r: Range | undefined): r is Range => r !== undefined && (r.min !== undefined || r.max !== undefined);
+const lower = (r: Range | undefined) => (stated(r) ? (r.min ?? Number.NEGATIVE_INFINITY) : Number.NaN);
+const upper = (r: Range | undefined) => (stated(r) ? (r.max ?? Number.POSITIVE_INFINITY) : Number.NaN);
+const num = (v: number | undefined) => (v === undefined ? Number.NaN : v);
+const ewcDigits = (code: string | undefined) => (code === undefined ? '' : code.replace('*', ''));
+
+export function compileFlow(f: MatchFlow, idx: number, org: number, country: number, order: number): CompiledFlow {
+  const words = [0, 0, 0, 0, 0, 0];
+  let weekHours = 168;
+  if (f.week_mask === undefined) {
+    for (let i = 0; i < 5; i++) words[i] = -1;
+    words[5] = 0xff; // hours 160..167
+  } else {
+    weekHours = 0;
+    for (let h = 0; h < 168; h++) {
+      if (f.week_mask[h]) {
+        words[h >>> 5]! |= 1 << (h & 31);
+        weekHours++;
+      }
+    }
+  }
+  let months = 0xfff;
+  let monthCount = 12;
+  if (f.month_mask !== undefined) {
+    months = 0;
+    monthCount = 0;
+    for (let m = 0; m < 12; m++) {
+      if (f.month_mask[m]) {
+        months |= 1 << m;
+        monthCount++;
+      }
+    }
+  }
+  const q = f.quality;
+  const price = f.price_eur === undefined ? Number.NaN : pricePerBase(f.type, f.price_eur, f.price_per);
+  const disposal = f.disposal_cost_eur === undefined ? Number.NaN : pricePerBase(f.type, f.disposal_cost_eur, f.disposal_per);
+  const measured = f.measured_at === undefined ? Number.NaN : Date.parse(f.measured_at);
+  const category = (q.category ?? '').trim().toLowerCase();
+  return {
+    idx,
+    id: f.id,
+    src: f,
+    org,
+    country,
+    order,
+    supply: f.direction === 'supply',
+    type: f.type,
+    typeCode: TYPE_CODE[f.type],
+    active: f.status === 'active',
+    amount: f.amount,
+    lat: f.lat,
+    lon: f.lon,
+    phi: (f.lat * Math.PI) / 180,
+    cosPhi: Math.cos((f.lat * Math.PI) / 180),
+    lam: (f.lon * Math.PI) / 180,
+    ux: Math.cos((f.lat * Math.PI) / 180) * Math.cos((f.lon * Math.PI) / 180),
+    uy: Math.cos((f.lat * Math.PI) / 180) * Math.sin((f.lon * Math.PI) / 180),
+    uz: Math.sin((f.lat * Math.PI) / 180),
+    precision: f.precision,
+    pwFresh: PRECISION_WEIGHT[f.precision],
+    pwAged: PRECISION_WEIGHT[f.precision === 'measured' ? 'estimated' : f.precision],
+    measuredMs: measured,
+    trust: f.trust,
+    tMin: lower(q.temperature_c),
+    tMax: upper(q.temperature_c),
+    pMin: lower(q.pressure_bar),
+    pMax: upper(q.pressure_bar),
+    purity: num(q.purity_pct),
+    contamination: num(q.contamination_mg_kg),
+    hazardous: q.hazardous === true || (q.ewc?.endsWith('*') ?? false),
+    acceptsHazardous: q.accepts_hazardous === true,
+    ewc: ewcDigits(q.ewc),
+    acceptedEwc: q.accepted_ewc && q.accepted_ewc.length > 0 ? new Set(q.accepted_ewc.map(ewcDigits)) : null,
+    category,
+    compost: category.includes('compost'),
+    w0: words[0]!,
+    w1: words[1]!,
+    w2: words[2]!,
+    w3: words[3]!,
+    w4: words[4]!,
+    w5: words[5]!,
+    weekHours,
+    months,
+    monthCount,
+    stated: f.schedule_stated,
+    priceBase: price,
+    priceNote: f.price_eur === undefined ? 'none' : Number.isNaN(price) ? 'unit' : '',
+    disposalBase: disposal,
+    disposalNote: f.disposal_cost_eur === undefined ? 'none' : Number.isNaN(disposal) ? 'unit' : '',
+    maxKm: f.max_distance_km ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+export function overlapWeekHours(a: CompiledFlow, b: CompiledFlow): number {
+  return (
+    popcount32(a.w0 & b.w0) +
+    popcount32(a.w1 & b.w1) +
+    popcount32(a.w2 & b.w2) +
+    popcount32(a.w3 & b.w3) +
+    popcount32(a.w4 & b.w4) +
+    popcount32(a.w5 & b.w5)
+  );
+}
+
+export function overlapMonthCount(a: CompiledFlow, b: CompiledFlow): number {
+  return popcount32(a.months & b.months);
+}
+
+/** PRECISION_WEIGHT of effectivePrecisionAt(f, cutoffMs), without the lookup. */
+export function precisionWeightAt(f: CompiledFlow, cutoffMs: number): number {
+  return f.measuredMs < cutoffMs ? f.pwAged : f.pwFresh;
+}
+
+/** The precision a flow's numbers deserve at `cutoffMs` (measurements before it count as estimated). */
+export function effectivePrecisionAt(f: CompiledFlow, cutoffMs: number): Precision {
+  return f.precision === 'measured' && f.measuredMs < cutoffMs ? 'estimated' : f.precision;
+}

@@ -1,0 +1,170 @@
+/**
+ * The spatial candidate index: one bucket per (direction, type), each a stack of latitude strips
+ * whose flows are kept sorted by longitude. A query visits only the strips its search window
+ * crosses and, in each, binary-searches the longitude range (two ranges across the antimeridian,
+ * the whole strip near a pole), so the full match never scans all pairs. The window is
+ * conservative (geo.ts searchWindow): every flow within the radius is returned, some beyond it
+ * too; the pair evaluator's haversine decides.
+ *
+ * Strip height per bucket is the largest search radius its type can need under the default
+ * configuration (type default x the fallback's 1.5), so a query crosses about three strips. Other
+ * radii work too, they only visit more or fewer strips. Updates (insert, move, remove) are in place.
+ */
+import { FLOW_TYPES, type FlowType } from '../domain/entities.ts';
+import type { CompiledFlow } from './compiled.ts';
+import { COMPATIBLE_DEMAND_TYPES } from './compatibility.ts';
+import { DEFAULT_CONFIG, distanceRelaxFactor } from './config.ts';
+import { searchWindow } from './geo.ts';
+
+const KM_PER_DEG = (DEFAULT_CONFIG.earth_radius_km * Math.PI) / 180;
+
+interface Strip {
+  lons: number[];
+  ids: number[];
+}
+
+class Bucket {
+  readonly strips = new Map<number, Strip>();
+  constructor(readonly heightDeg: number) {}
+
+  stripOf(lat: number): number {
+    return Math.floor((lat + 90) / this.heightDeg);
+  }
+}
+
+/** First position in `lons` whose value is >= x. */
+function lowerBound(lons: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = lons.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lons[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const bucketKey = (supply: boolean, typeCode: number) => (supply ? 0 : FLOW_TYPES.length) + typeCode;
+
+/** The types whose flows a supply of each type, or a demand of each type, can pair with. */
+const DEMAND_TYPES_OF: readonly (readonly number[])[] = FLOW_TYPES.map((s) => COMPATIBLE_DEMAND_TYPES[s].map((d) => FLOW_TYPES.indexOf(d)));
+const SUPPLY_TYPES_OF: readonly (readonly number[])[] = FLOW_TYPES.map((d) =>
+  FLOW_TYPES.flatMap((s, i) => (COMPATIBLE_DEMAND_TYPES[s].includes(d) ? [i] : [])),
+);
+
+function stripHeightDeg(supply: boolean, type: FlowType): number {
+  const f = distanceRelaxFactor(DEFAULT_CONFIG);
+  const t = FLOW_TYPES.indexOf(type);
+  const partnerSupplyTypes = supply ? [t] : SUPPLY_TYPES_OF[t]!;
+  const km = Math.max(...partnerSupplyTypes.map((i) => DEFAULT_CONFIG.type_default_km[FLOW_TYPES[i]!])) * f;
+  return Math.max(0.01, km / KM_PER_DEG);
+}
+
+export class SpatialIndex {
+  private readonly buckets: Bucket[];
+  /** Where each indexed flow sits: bucket key and strip, by flow idx (-1: not indexed). */
+  private readonly where = new Map<number, { bucket: number; strip: number; lon: number }>();
+
+  constructor() {
+    this.buckets = [];
+    for (const supply of [true, false]) {
+      for (const type of FLOW_TYPES) this.buckets[bucketKey(supply, FLOW_TYPES.indexOf(type))] = new Bucket(stripHeightDeg(supply, type));
+    }
+  }
+
+  get size(): number {
+    return this.where.size;
+  }
+
+  /** Bulk load (flows not active are left out: they can never match). */
+  static build(flows: readonly CompiledFlow[]): SpatialIndex {
+    const index = new SpatialIndex();
+    for (const f of flows) {
+      if (!f.active) continue;
+      const key = bucketKey(f.supply, f.typeCode);
+      const bucket = index.buckets[key]!;
+      const stripNo = bucket.stripOf(f.lat);
+      let strip = bucket.strips.get(stripNo);
+      if (strip === undefined) bucket.strips.set(stripNo, (strip = { lons: [], ids: [] }));
+      strip.lons.push(f.lon);
+      strip.ids.push(f.idx);
+      index.where.set(f.idx, { bucket: key, strip: stripNo, lon: f.lon });
+    }
+    for (const bucket of index.buckets) {
+      for (const strip of bucket.strips.values()) {
+        const order = strip.ids.map((_, i) => i).sort((a, b) => strip.lons[a]! - strip.lons[b]! || strip.ids[a]! - strip.ids[b]!);
+        strip.lons = order.map((i) => strip.lons[i]!);
+        strip.ids = order.map((i) => strip.ids[i]!);
+      }
+    }
+    return index;
+  }
+
+  remove(idx: number): void {
+    const at = this.where.get(idx);
+    if (at === undefined) return;
+    const strip = this.buckets[at.bucket]!.strips.get(at.strip)!;
+    let i = lowerBound(strip.lons, at.lon);
+    while (strip.ids[i] !== idx) i++;
+    strip.lons.splice(i, 1);
+    strip.ids.splice(i, 1);
+    this.where.delete(idx);
+  }
+
+  /** Inserts or moves a flow (an inactive flow is removed). */
+  upsert(f: CompiledFlow): void {
+    this.remove(f.idx);
+    if (!f.active) return;
+    const key = bucketKey(f.supply, f.typeCode);
+    const bucket = this.buckets[key]!;
+    const stripNo = bucket.stripOf(f.lat);
+    let strip = bucket.strips.get(stripNo);
+    if (strip === undefined) bucket.strips.set(stripNo, (strip = { lons: [], ids: [] }));
+    const i = lowerBound(strip.lons, f.lon);
+    strip.lons.splice(i, 0, f.lon);
+    strip.ids.splice(i, 0, f.idx);
+    this.where.set(f.idx, { bucket: key, strip: stripNo, lon: f.lon });
+  }
+
+  /**
+   * Appends to `out` the idx of every indexed flow of direction `supply` and type `typeCode` that
+   * may lie within `km` of (lat, lon). Returns the new length of `out`.
+   */
+  near(supply: boolean, typeCode: number, lat: number, lon: number, km: number, radiusKm: number, out: number[], n: number): number {
+    const bucket = this.buckets[bucketKey(supply, typeCode)]!;
+    if (bucket.strips.size === 0) return n;
+    const w = searchWindow(lat, km, radiusKm);
+    const first = bucket.stripOf(Math.max(-90, w.latMin));
+    const last = bucket.stripOf(Math.min(90, w.latMax));
+    let lo1: number;
+    let hi1: number;
+    let lo2 = 1;
+    let hi2 = 0; // empty second range unless the window crosses the antimeridian
+    if (w.dLon >= 180) {
+      lo1 = -Infinity;
+      hi1 = Infinity;
+    } else {
+      lo1 = lon - w.dLon;
+      hi1 = lon + w.dLon;
+      if (lo1 < -180) {
+        lo2 = lo1 + 360;
+        hi2 = 180;
+        lo1 = -180;
+      } else if (hi1 > 180) {
+        lo2 = -180;
+        hi2 = hi1 - 360;
+        hi1 = 180;
+      }
+    }
+    for (let s = first; s <= last; s++) {
+      const strip = bucket.strips.get(s);
+      if (strip === undefined) continue;
+      const { lons, ids } = strip;
+      for (let i = lowerBound(lons, lo1), len = lons.length; i < len && lons[i]! <= hi1; i++) out[n++] = ids[i]!;
+      if (lo2 <= hi2) for (let i = lowerBound(lons, lo2), len = lons.length; i < len && lons[i]! <= hi2; i++) out[n++] = ids[i]!;
+    }
+    return n;
+  }
+}
+
+export { DEMAND_TYPES_OF, SUPPLY_TYPES_OF };
