@@ -5,18 +5,25 @@
 import type { ApiContext } from './api/trpc.ts';
 import { Repository } from './db/repository.ts';
 import { ImportJobs } from './portfolio/import-jobs.ts';
+import { MatchService } from './portfolio/match-service.ts';
 
 export interface Core {
   repo: Repository;
   imports: ImportJobs;
+  matching: MatchService;
   close(): Promise<void>;
 }
 
-export async function openCore(databasePath: string): Promise<Core> {
+export interface CoreOptions {
+  /** The matching worker's entry (the Electron bundle has its own built file). */
+  matchWorkerUrl?: URL;
+}
+
+export async function openCore(databasePath: string, options: CoreOptions = {}): Promise<Core> {
   const repo = await Repository.open(databasePath);
-  return { repo, imports: new ImportJobs(repo), close: () => repo.close() };
+  return { repo, imports: new ImportJobs(repo), matching: new MatchService(repo, options.matchWorkerUrl), close: () => repo.close() };
 }
 
 export function contextFor(core: Core, actor = 'local user'): ApiContext {
-  return { repo: core.repo, imports: core.imports, actor };
+  return { repo: core.repo, imports: core.imports, matching: core.matching, actor };
 }

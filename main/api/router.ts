@@ -9,7 +9,8 @@ import { FLOW_DIRECTIONS, FLOW_STATUSES, FLOW_TYPES, PRECISIONS, organizationSch
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { APP_VERSION } from '../version.ts';
-import { procedure, router } from './trpc.ts';
+import { matchesRouter, matchingRouter } from './matching-router.ts';
+import { procedure, router, type ApiContext } from './trpc.ts';
 
 const id = z.string().min(1).max(128);
 const page = { offset: z.int().min(0).optional(), limit: z.int().min(1).max(1000).optional() };
@@ -66,6 +67,11 @@ const sitesRouter = router({
   delete: procedure.input(deleteInput).mutation(({ ctx, input }) => ctx.repo.deleteSite(input.id, input.version)),
 });
 
+/** A changed flow's matches are recomputed at once (incrementally) once matching has run. */
+async function rematchAfterEdit(ctx: ApiContext, flowId: string): Promise<void> {
+  if (await ctx.matching.hasRun()) await ctx.matching.rematchFlow(flowId);
+}
+
 const flowsRouter = router({
   list: procedure
     .input(
@@ -82,9 +88,20 @@ const flowsRouter = router({
     .query(({ ctx, input }) => ctx.repo.listFlows(input)),
   get: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.repo.getFlow(input.id)),
   /** Not validated by the input parser on purpose: the store reports every problem by field. */
-  create: procedure.input(z.record(z.string(), z.unknown())).mutation(({ ctx, input }) => ctx.repo.createFlow(input)),
-  update: procedure.input(patchInput).mutation(({ ctx, input }) => ctx.repo.updateFlow(input.id, input.patch, input.version)),
-  delete: procedure.input(deleteInput).mutation(({ ctx, input }) => ctx.repo.deleteFlow(input.id, input.version)),
+  create: procedure.input(z.record(z.string(), z.unknown())).mutation(async ({ ctx, input }) => {
+    const flow = await ctx.repo.createFlow(input);
+    await rematchAfterEdit(ctx, flow.id);
+    return flow;
+  }),
+  update: procedure.input(patchInput).mutation(async ({ ctx, input }) => {
+    const flow = await ctx.repo.updateFlow(input.id, input.patch, input.version);
+    await rematchAfterEdit(ctx, flow.id);
+    return flow;
+  }),
+  delete: procedure.input(deleteInput).mutation(async ({ ctx, input }) => {
+    await ctx.repo.deleteFlow(input.id, input.version);
+    await rematchAfterEdit(ctx, input.id);
+  }),
 });
 
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
@@ -112,6 +129,8 @@ export const appRouter = router({
   sites: sitesRouter,
   flows: flowsRouter,
   imports: importsRouter,
+  matching: matchingRouter,
+  matches: matchesRouter,
   search: procedure
     .input(z.strictObject({ query: z.string().max(200), limit: z.int().min(1).max(100).optional() }))
     .query(({ ctx, input }) => ctx.repo.search(input.query, input.limit)),

@@ -8,10 +8,12 @@ import { ConflictError, NotFoundError, ReferenceError, ValidationError, type Fie
 import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
+import type { MatchService } from '../portfolio/match-service.ts';
 
 export interface ApiContext {
   repo: Repository;
   imports: ImportJobs;
+  matching: MatchService;
   /** Who is acting, for the audit trail ("local user" on a laptop without a hub account). */
   actor: string;
 }

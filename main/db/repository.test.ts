@@ -48,7 +48,7 @@ describe('database file', () => {
     const version = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
     assert.equal(mode.rows[0]?.journal_mode, 'wal');
     assert.equal(fk.rows[0]?.foreign_keys, 1);
-    assert.equal(version.rows[0]?.user_version, 1);
+    assert.equal(version.rows[0]?.user_version, 2);
     await db.destroy();
     // Reopening does not re-run migrations (it would fail on existing tables).
     const again = await openDatabase(path);

@@ -8,6 +8,7 @@ import { LoggedWriter } from './change-log.ts';
 import { openDatabase, type Db } from './database.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
+import { MatchStore } from './matches.ts';
 import { flowFromRow, organizationFromRow, siteFromRow, stripMeta, type FlowRecord, type OrganizationRecord, type SiteRecord } from './records.ts';
 
 export interface Page<T> {
@@ -111,13 +112,22 @@ export function ftsQuery(text: string): string | undefined {
   return words.map((w) => `"${w}"*`).join(' ');
 }
 
+/** What the matching engine needs of one flow: the flow and where (and whose) it is. */
+export interface FlowInContext {
+  flow: FlowRecord;
+  site: { lat: number; lon: number; country: string; organization_id: string };
+  organization: { trust?: number };
+}
+
 export class Repository {
   readonly #db: Db;
   readonly path: string;
+  readonly matches: MatchStore;
 
   private constructor(db: Db, path: string) {
     this.#db = db;
     this.path = path;
+    this.matches = new MatchStore(db);
   }
 
   static async open(path: string): Promise<Repository> {
@@ -241,6 +251,23 @@ export class Repository {
     const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await query.selectAll().orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
     return { items: rows.map(flowFromRow), total, offset, limit };
+  }
+
+  /** Every flow (or one) with its site's location and its organization's trust, for matching. */
+  async flowsInContext(flowId?: string): Promise<FlowInContext[]> {
+    let q = this.#db
+      .selectFrom('flows')
+      .innerJoin('sites as s', 's.id', 'flows.site_id')
+      .innerJoin('organizations as o', 'o.id', 's.organization_id')
+      .selectAll('flows')
+      .select(['s.lat as site_lat', 's.lon as site_lon', 's.country as site_country', 's.organization_id as site_org', 'o.trust as org_trust']);
+    if (flowId) q = q.where('flows.id', '=', flowId);
+    const rows = await q.orderBy('flows.id').execute();
+    return rows.map(({ site_lat, site_lon, site_country, site_org, org_trust, ...flow }) => ({
+      flow: flowFromRow(flow),
+      site: { lat: site_lat, lon: site_lon, country: site_country, organization_id: site_org },
+      organization: org_trust === null ? {} : { trust: org_trust },
+    }));
   }
 
   // ---- search ---------------------------------------------------------------------------------

@@ -121,6 +121,9 @@ export interface MatchesTable {
   binding_constraint: string | null;
   assumptions: Json;
   engine_version: string;
+  /** JSON: route_reasons, quality_detail, limit_km, tightest_constraint, rank, score_raw, org ids. */
+  detail: Json;
+  type: string;
   status: string;
   status_reason: string | null;
   reserved_until: Timestamp | null;

@@ -1,0 +1,70 @@
+/**
+ * Matching procedures: run a full re-match (a job with progress events), list and filter the
+ * stored matches, explain one, and move it through its lifecycle.
+ */
+import { z } from 'zod';
+import { MATCH_ROUTES, MATCH_STATUSES } from '../domain/field-entities.ts';
+import { transitionRequestSchema } from '../domain/match-lifecycle.ts';
+import { FLOW_TYPES } from '../domain/entities.ts';
+import { DEFAULT_CONFIG, SCORE_COMPONENTS } from '../matching/config.ts';
+import { procedure, router } from './trpc.ts';
+
+const weight = z.number().min(0).max(1);
+export const matchQuerySchema = z.strictObject({
+  weights: z.strictObject(Object.fromEntries(SCORE_COMPONENTS.map((c) => [c, weight.optional()])) as Record<(typeof SCORE_COMPONENTS)[number], z.ZodOptional<typeof weight>>).optional(),
+  max_km: z.number().positive().max(1000).optional(),
+  min_temporal_hours_per_week: z.number().min(0).max(168).optional(),
+  top_n: z.int().min(1).max(100).optional(),
+  max_per_partner: z.int().min(1).max(100).optional(),
+  min_annual_value_eur: z.number().min(0).optional(),
+  min_trust: z.number().min(0).max(1).optional(),
+  include_unprofitable: z.boolean().optional(),
+  fallback: z.boolean().optional(),
+});
+
+const id = z.string().min(1).max(300);
+
+export const matchingRouter = router({
+  /** The engine's defaults, for the weights panel. */
+  defaults: procedure.query(() => ({
+    weights: DEFAULT_CONFIG.weights,
+    top_n: DEFAULT_CONFIG.top_n,
+    max_per_partner: DEFAULT_CONFIG.max_per_partner,
+    min_temporal_hours_per_week: DEFAULT_CONFIG.min_temporal_hours_per_week,
+    min_annual_value_eur: DEFAULT_CONFIG.filters.min_annual_value_eur,
+  })),
+  run: procedure.input(matchQuerySchema.optional()).mutation(({ ctx, input }) => ({ jobId: ctx.matching.start(input ?? {}) })),
+  watch: procedure.input(z.strictObject({ jobId: z.uuid() })).subscription(async function* ({ ctx, input, signal }) {
+    yield* ctx.matching.jobs.watch(input.jobId, signal);
+  }),
+});
+
+export const matchesRouter = router({
+  list: procedure
+    .input(
+      z
+        .strictObject({
+          offset: z.int().min(0).optional(),
+          limit: z.int().min(1).max(5000).optional(),
+          type: z.enum(FLOW_TYPES).optional(),
+          min_score: z.number().min(0).max(1).optional(),
+          route: z.enum(MATCH_ROUTES).optional(),
+          status: z.enum(MATCH_STATUSES).optional(),
+          max_km: z.number().positive().optional(),
+          flow_id: id.optional(),
+          site_id: id.optional(),
+          order: z.enum(['score', 'npv', 'distance']).optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => ctx.repo.matches.list(input)),
+  /** One match with everything that explains it, and its audit trail. */
+  get: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.repo.matches.get(input.id)),
+  summary: procedure.query(({ ctx }) => ctx.repo.matches.counts()),
+  transition: procedure
+    .input(transitionRequestSchema.extend({ id }))
+    .mutation(({ ctx, input }) => {
+      const { id: matchId, ...request } = input;
+      return ctx.repo.matches.transition(matchId, request, ctx.actor);
+    }),
+});

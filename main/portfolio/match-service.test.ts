@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Repository } from '../db/repository.ts';
+import { ConflictError, ValidationError } from '../db/errors.ts';
+import { loadDemoPortfolio } from '../interchange/demo.ts';
+import { MatchService, type MatchRunProgress } from './match-service.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'turash-match-'));
+let repo: Repository;
+let service: MatchService;
+
+before(async () => {
+  repo = await Repository.open(join(folder, 'match.db'));
+  await repo.importDocument(loadDemoPortfolio());
+  service = new MatchService(repo);
+});
+after(async () => {
+  await repo.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+describe('matching over the demo portfolio', () => {
+  test('a full run in the worker stores explained, priced matches and reports progress', async () => {
+    const phases: MatchRunProgress['phase'][] = [];
+    const summary = await service.runAll({ now: '2026-11-24T00:00:00Z' }, (p) => phases.push(p.phase));
+    assert.deepEqual([...new Set(phases)], ['loading', 'matching', 'saving']);
+    assert.ok(summary.created > 0, 'the demo has something to find');
+    const page = await repo.matches.list({ limit: 1000 });
+    assert.equal(page.total, summary.created);
+    assert.equal(page.total, summary.stats!.matches);
+    const best = page.items[0]!;
+    assert.ok(page.items.every((m, i) => i === 0 || page.items[i - 1]!.score >= m.score), 'ordered by score');
+    assert.ok(best.score > 0 && best.score <= 1);
+    assert.equal(best.status, 'suggested');
+    assert.ok(best.supply.organization_id !== best.demand.organization_id);
+    assert.ok(typeof best.economics.npv_eur === 'number' && (best.economics.npv_eur as number) > 0);
+    assert.ok(Array.isArray(best.detail.route_reasons));
+    const split = await repo.matches.counts();
+    assert.equal(split.automated + split.facilitated, split.total);
+  });
+
+  test('an edited flow is re-matched incrementally, equal to a full re-match', async () => {
+    const heat = (await repo.listFlows({ type: 'heat', direction: 'supply', limit: 100 })).items;
+    const matched = await Promise.all(heat.map(async (f) => ({ f, n: (await repo.matches.list({ flow_id: f.id })).total })));
+    const flow = matched.find((x) => x.n > 0)!.f;
+    await repo.updateFlow(flow.id, { quantity: { amount: flow.quantity.amount * 3, unit: flow.quantity.unit } });
+    await service.rematchFlow(flow.id);
+    const incremental = (await repo.matches.list({ flow_id: flow.id, limit: 1000 })).items.map((m) => [m.id, m.score, m.economics.npv_eur]);
+    const fresh = new MatchService(repo);
+    await fresh.runAll({ now: '2026-11-24T00:00:00Z' });
+    const full = (await repo.matches.list({ flow_id: flow.id, limit: 1000 })).items.map((m) => [m.id, m.score, m.economics.npv_eur]);
+    assert.deepEqual(incremental, full);
+  });
+
+  test('lifecycle transitions are versioned, validated and audited, and survive a re-run', async () => {
+    const match = (await repo.matches.list({ limit: 1 })).items[0]!;
+    const negotiating = await repo.matches.transition(match.id, { to: 'negotiating', version: match.version, note: 'called both plant managers' }, 'facilitator@example.org');
+    assert.equal(negotiating.status, 'negotiating');
+    assert.equal(negotiating.version, match.version + 1);
+    assert.deepEqual(negotiating.events.map((e) => [e.from_status, e.to_status, e.actor, e.note]), [['suggested', 'negotiating', 'facilitator@example.org', 'called both plant managers']]);
+    await assert.rejects(repo.matches.transition(match.id, { to: 'reserved', version: match.version }, 'someone else'), ConflictError);
+    await assert.rejects(repo.matches.transition(match.id, { to: 'live', version: negotiating.version }, 'someone else'), (e: unknown) => e instanceof ValidationError && /cannot become live/.test(e.message));
+    await service.runAll({ now: '2026-11-24T00:00:00Z' });
+    const after = await repo.matches.get(match.id);
+    assert.equal(after.status, 'negotiating', 'a re-run keeps what the facilitator did');
+    const logged = (await repo.changeLog(0, 100_000)).filter((e) => e.entity === 'match');
+    assert.deepEqual(logged.map((e) => JSON.parse(e.fields!).status), ['negotiating']);
+  });
+});
