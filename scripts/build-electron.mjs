@@ -136,6 +136,19 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     loader: { '.json': 'json' },
   });
 
+  // The matching worker runs the engine off the main thread; in the bundle it is plain JS, so it
+  // does not need the tsx loader that main/portfolio/match-worker.mjs registers in development.
+  await build({
+    ...common,
+    entryPoints: [join(root, 'main', 'portfolio', 'match-worker-main.ts')],
+    outfile: join(outApp, 'match-worker.mjs'),
+    format: 'esm',
+    target: ['node20'],
+    external: MAIN_EXTERNALS,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+  });
+
   const preload = await build({
     ...common,
     entryPoints: [join(root, 'preload', 'preload.ts')],
@@ -153,7 +166,7 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     throw new Error(`the preload bundle requires ${forbidden.join(', ')}: a sandboxed preload can only require electron`);
   }
 
-  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs') };
+  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs'), matchWorker: join(outApp, 'match-worker.mjs') };
   if (!quiet) {
     const size = (meta) => Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
     console.log(`built ${relative(root, outputs.main)} (${Math.round(size(main.metafile) / 1024)} KiB) and ${relative(root, outputs.preload)} (${Math.round(size(preload.metafile) / 1024)} KiB)`);

@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Menu, protocol, session, shell, type IpcMainInvokeEvent, type Session, type WebContents } from 'electron';
 import { createIPCHandler } from 'trpc-electron/main';
 import { TRPCError } from '@trpc/server';
@@ -209,7 +209,8 @@ async function start(): Promise<void> {
   }
   const databasePath = desktopDatabasePath(process.argv, process.env, app.getPath('userData'));
   try {
-    core = await openCore(databasePath);
+    // The matching worker is a bundle of its own next to this one (scripts/build-electron.mjs).
+    core = await openCore(databasePath, { matchWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'match-worker.mjs')) });
   } catch (error) {
     dialog.showErrorBox(`${APP_NAME} cannot open its database`, `${databasePath}\n\n${error instanceof Error ? error.message : String(error)}`);
     app.exit(1);

@@ -8,6 +8,7 @@ import type { Repository } from '../db/repository.ts';
 import { resolveConfig, type MatchQuery } from '../matching/config.ts';
 import { Matcher } from '../matching/engine.ts';
 import { toMatchFlow, type MatchFlow } from '../matching/input.ts';
+import type { EngineMatch } from '../matching/match.ts';
 import type { EngineResult, MatchStats } from '../matching/pipeline.ts';
 import { Jobs } from './jobs.ts';
 
@@ -60,7 +61,7 @@ export class MatchService {
   }
 
   /** Full re-match of the portfolio with `query` (weights, limits ...), stored as the current result. */
-  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void): Promise<MatchRunSummary> {
+  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void): Promise<MatchRunSummary & { matches: EngineMatch[] }> {
     progress?.({ phase: 'loading', done: 0, total: 1 });
     const flows = await this.#loadFlows();
     progress?.({ phase: 'matching', done: 0, total: flows.length });
@@ -69,30 +70,33 @@ export class MatchService {
     const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }));
     this.#matcher = new Matcher({ flows });
     this.#query = query;
-    return { stats: result.stats, ...saved };
+    return { stats: result.stats, ...saved, matches: result.matches };
   }
 
   /** Starts a full re-match as a job (the UI follows it with `matching.watch`). */
   start(query: MatchQuery = {}): string {
-    return this.jobs.start((progress) => this.runAll(query, progress));
+    return this.jobs.start(async (progress) => {
+      const { matches: _matches, ...summary } = await this.runAll(query, progress);
+      return summary;
+    });
   }
 
   /**
    * Re-matches one flow after it changed (edited, measured, deleted) with the query of the last
    * full run, and stores the matches that involve it.
    */
-  async rematchFlow(flowId: string): Promise<MatchRunSummary> {
+  async rematchFlow(flowId: string, query?: MatchQuery): Promise<MatchRunSummary & { matches: EngineMatch[] }> {
     if (!this.#matcher) this.#matcher = new Matcher({ flows: await this.#loadFlows() });
     const [row] = await this.#repo.flowsInContext(flowId);
     if (!row) {
       // Deleted: its matches went with it (ON DELETE CASCADE); forget it in the kept index too.
       this.#matcher.remove(flowId);
-      return { stats: undefined, created: 0, updated: 0, removed: 0 };
+      return { stats: undefined, created: 0, updated: 0, removed: 0, matches: [] };
     }
     this.#matcher.upsert(toMatchFlow(row.flow, row.site, row.organization));
-    const result = this.#matcher.matchFlow(flowId, resolveConfig(this.#query));
+    const result = this.#matcher.matchFlow(flowId, resolveConfig(query ?? this.#query));
     const saved = await this.#repo.matches.saveRun(result.matches, { flowId });
-    return { stats: result.stats, ...saved };
+    return { stats: result.stats, ...saved, matches: result.matches };
   }
 
   /** Whether matching has run in this database (incremental updates only make sense then). */
