@@ -285,6 +285,17 @@ const PLACES: SyntheticPlace[] = [
         economics: { price_eur: 120, price_per: 't' },
         logistics: truck(80),
       },
+      {
+        // Fed with high-grade heat, the brewery gives off low-grade heat: a heat cascade for the
+        // graph analytics to find. A fixed amount keeps the rest of the seeded demo unchanged.
+        key: 'low-grade-heat',
+        direction: 'supply',
+        type: 'heat',
+        name: 'Refrigeration condenser and wort cooling heat',
+        quantity: { amount: 3, unit: 'MW' },
+        quality: { temperature_c: { min: 45, max: 60 } },
+        logistics: pipe(15),
+      },
     ],
   },
   {
