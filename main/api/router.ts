@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { FLOW_DIRECTIONS, FLOW_STATUSES, FLOW_TYPES, PRECISIONS, organizationSchema, siteSchema } from '../domain/entities.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
+import { graphSuggestions } from '../portfolio/analytics.ts';
 import { APP_VERSION } from '../version.ts';
 import { matchesRouter, matchingRouter } from './matching-router.ts';
 import { procedure, router, type ApiContext } from './trpc.ts';
@@ -131,6 +132,12 @@ export const appRouter = router({
   imports: importsRouter,
   matching: matchingRouter,
   matches: matchesRouter,
+  /** Graph analytics as suggestions: heat cascades, service clusters, the exchange network. */
+  analytics: router({
+    suggestions: procedure
+      .input(z.strictObject({ radius_km: z.number().positive().max(100).optional(), limit: z.int().min(1).max(100).optional() }).optional())
+      .query(({ ctx, input }) => graphSuggestions(ctx.repo, { ...(input?.radius_km ? { radiusKm: input.radius_km } : {}), ...(input?.limit ? { limit: input.limit } : {}) })),
+  }),
   search: procedure
     .input(z.strictObject({ query: z.string().max(200), limit: z.int().min(1).max(100).optional() }))
     .query(({ ctx, input }) => ctx.repo.search(input.query, input.limit)),
