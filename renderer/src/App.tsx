@@ -1,6 +1,7 @@
 /**
- * The application shell: header (name, database counts, search, import), the site list on the
- * left, the map in the centre and the detail panel on the right.
+ * The application shell: header (name, database counts, search, matching, import), the site list
+ * or the match list on the left (tabs), the map in the centre (sites and match lines) and the
+ * detail panel on the right (a site, or a match).
  *
  * Keyboard: "/" focuses the search, Esc closes the topmost thing (dialog, search results, detail).
  */
@@ -9,11 +10,34 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiProblem, client, transport, type SearchHit } from './api.ts';
 import { DetailPanel } from './components/DetailPanel.tsx';
 import { ImportDialog } from './components/ImportDialog.tsx';
+import { MatchDetail } from './components/MatchDetail.tsx';
+import { listFilter, MATCH_FETCH_LIMIT, MatchList, NO_MATCH_FILTERS, type MatchFilters } from './components/MatchList.tsx';
+import { MatchRunDialog, weightsOf } from './components/MatchRunDialog.tsx';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
 import { SiteList, type SiteFilters } from './components/SiteList.tsx';
 import { formatCount } from './format.ts';
 import { MapView, type FlyRequest, type LayerVisibility } from './map/MapView.tsx';
 import { sectorLegend } from './map/sectors.ts';
+import type { MatchQuery, MatchRecord } from './matching/model.ts';
+
+const QUERY_KEY = 'turash.matchQuery';
+const LAST_RUN_KEY = 'turash.lastMatchRun';
+
+function stored<T>(key: string): T | undefined {
+  try {
+    const text = localStorage.getItem(key);
+    return text ? (JSON.parse(text) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+function store(key: string, value: unknown): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    /* storage disabled: kept for this page load only */
+  }
+}
 
 export function App() {
   if (transport.kind === 'no-token') return <NoToken />;
@@ -39,10 +63,45 @@ function Workspace() {
   const [selectedSiteId, setSelectedSiteId] = useState<string | null>(null);
   const [focusFlowId, setFocusFlowId] = useState<string | null>(null);
   const [filters, setFilters] = useState<SiteFilters>({ text: '', country: '', sector: '' });
-  const [layers, setLayers] = useState<LayerVisibility>({ sites: true, borders: true });
+  const [layers, setLayers] = useState<LayerVisibility>({ sites: true, borders: true, matches: true });
   const [fly, setFly] = useState<FlyRequest | null>(null);
   const [importOpen, setImportOpen] = useState(false);
   const search = useRef<SearchBoxHandle>(null);
+
+  // Matching: the next run's query, the last run's (to explain scores), the list and the selection.
+  const [leftTab, setLeftTab] = useState<'sites' | 'matches'>('sites');
+  const [matchQuery, setMatchQuery] = useState<MatchQuery>(() => stored<MatchQuery>(QUERY_KEY) ?? {});
+  const [lastRun, setLastRun] = useState<MatchQuery | undefined>(() => stored<MatchQuery>(LAST_RUN_KEY));
+  const [runDialog, setRunDialog] = useState<{ autoStart: boolean } | null>(null);
+  const [matchFilters, setMatchFilters] = useState<MatchFilters>(NO_MATCH_FILTERS);
+  const [selectedMatchId, setSelectedMatchId] = useState<string | null>(null);
+  const defaults = useQuery({ queryKey: ['matching', 'defaults'], queryFn: () => client.matching.defaults.query(), staleTime: Infinity });
+  const vocabulary = useQuery({ queryKey: ['meta', 'vocabulary'], queryFn: () => client.meta.vocabulary.query(), staleTime: Infinity });
+  const summary = useQuery({ queryKey: ['matches', 'summary'], queryFn: () => client.matches.summary.query() });
+  const filter = useMemo(() => listFilter(matchFilters), [matchFilters]);
+  const matchList = useQuery({
+    queryKey: ['matches', 'list', filter],
+    queryFn: () => client.matches.list.query({ ...filter, limit: MATCH_FETCH_LIMIT }),
+    placeholderData: (previous) => previous,
+  });
+  const updateQuery = useCallback((q: MatchQuery) => {
+    setMatchQuery(q);
+    store(QUERY_KEY, q);
+  }, []);
+
+  const selectMatch = useCallback((match: MatchRecord, options: { fit?: boolean } = {}) => {
+    setSelectedMatchId(match.id);
+    if (options.fit) {
+      setFly({
+        siteId: match.supply.site_id,
+        bounds: [
+          [match.supply.lon, match.supply.lat],
+          [match.demand.lon, match.demand.lat],
+        ],
+        seq: Date.now(),
+      });
+    }
+  }, []);
 
   const legend = useMemo(() => sectorLegend(sites.data ?? []), [sites.data]);
   const filtered = useMemo(() => {
@@ -57,6 +116,7 @@ function Workspace() {
   }, [sites.data, filters, legend]);
 
   const openSite = useCallback((siteId: string, options: { fly?: boolean; flowId?: string } = {}) => {
+    setSelectedMatchId(null);
     setSelectedSiteId(siteId);
     setFocusFlowId(options.flowId ?? null);
     if (options.fly) setFly({ siteId, seq: Date.now() });
@@ -65,6 +125,7 @@ function Workspace() {
   const chooseHit = useCallback(
     (hit: SearchHit) => {
       if (hit.site_id) {
+        setSelectedMatchId(null);
         setSelectedSiteId(hit.site_id);
         setFocusFlowId(hit.kind === 'flow' ? hit.id : null);
         if (hit.lat !== null && hit.lon !== null) setFly({ siteId: hit.site_id, lat: hit.lat, lon: hit.lon, seq: Date.now() });
@@ -82,6 +143,8 @@ function Workspace() {
         search.current?.focus();
       } else if (event.key === 'Escape' && !event.defaultPrevented) {
         if (importOpen) setImportOpen(false);
+        else if (runDialog) setRunDialog(null);
+        else if (selectedMatchId) setSelectedMatchId(null);
         else if (selectedSiteId) {
           setSelectedSiteId(null);
           setFocusFlowId(null);
@@ -90,7 +153,7 @@ function Workspace() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [importOpen, selectedSiteId]);
+  }, [importOpen, selectedSiteId, selectedMatchId, runDialog]);
 
   const counts = info.data?.counts;
   const infoProblem = info.error ? apiProblem(info.error) : undefined;
@@ -116,7 +179,7 @@ function Workspace() {
   }
 
   return (
-    <div className={`shell ${selectedSiteId ? 'with-detail' : ''}`}>
+    <div className={`shell ${selectedSiteId || selectedMatchId ? 'with-detail' : ''} ${selectedMatchId ? 'with-match' : ''} ${leftTab === 'matches' ? 'tab-matches' : ''}`}>
       <header className="app-header">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -139,11 +202,49 @@ function Workspace() {
           )}
         </div>
         <SearchBox ref={search} onChoose={chooseHit} />
+        <div className="btn-group" role="group" aria-label="Matching">
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => setRunDialog({ autoStart: true })}
+            disabled={!counts || counts.flows === 0}
+            title="Re-match every flow of the portfolio with the current weights"
+            data-testid="run-matching"
+          >
+            Run matching
+          </button>
+          <button type="button" className="btn btn-primary btn-icon" onClick={() => setRunDialog({ autoStart: false })} title="Weights and limits…" aria-label="Matching weights and limits" data-testid="matching-weights">
+            ⚙
+          </button>
+        </div>
         <button type="button" className="btn btn-primary" onClick={() => setImportOpen(true)} data-testid="import-button">
           Import…
         </button>
       </header>
       <aside className="left-panel">
+        <div className="tabs" role="tablist">
+          <button type="button" role="tab" aria-selected={leftTab === 'sites'} className={leftTab === 'sites' ? 'active' : ''} onClick={() => setLeftTab('sites')} data-testid="tab-sites">
+            Sites <span className="muted">{sites.data ? formatCount(sites.data.length) : ''}</span>
+          </button>
+          <button type="button" role="tab" aria-selected={leftTab === 'matches'} className={leftTab === 'matches' ? 'active' : ''} onClick={() => setLeftTab('matches')} data-testid="tab-matches">
+            Matches <span className="muted">{summary.data ? formatCount(summary.data.total) : ''}</span>
+          </button>
+        </div>
+        {leftTab === 'matches' ? (
+          <MatchList
+            matches={matchList.data?.items}
+            total={matchList.data?.total}
+            loading={matchList.isPending}
+            error={matchList.error ? apiProblem(matchList.error).message : undefined}
+            filters={matchFilters}
+            onFilters={setMatchFilters}
+            flowTypes={vocabulary.data?.flowTypes ?? []}
+            selectedMatchId={selectedMatchId}
+            onSelect={(m) => selectMatch(m, { fit: true })}
+            onRun={() => setRunDialog({ autoStart: true })}
+            storedTotal={summary.data?.total}
+          />
+        ) : (
         <SiteList
           sites={sites.data}
           loading={sites.isPending}
@@ -156,6 +257,7 @@ function Workspace() {
           onSelect={(id) => openSite(id, { fly: true })}
           onImport={() => setImportOpen(true)}
         />
+        )}
       </aside>
       <main className="map-area">
         <MapView
@@ -167,12 +269,31 @@ function Workspace() {
           selectedSiteId={selectedSiteId}
           onSelectSite={(id) => openSite(id)}
           fly={fly}
+          matches={matchList.data?.items}
+          selectedMatchId={selectedMatchId}
+          onSelectMatch={(id) => {
+            setSelectedMatchId(id);
+            setLeftTab('matches');
+          }}
           attribution={info.data?.attribution}
           loading={sites.isPending}
           onImport={() => setImportOpen(true)}
         />
       </main>
-      {selectedSiteId && (
+      {selectedMatchId && (
+        <aside className="right-panel">
+          <MatchDetail
+            key={selectedMatchId}
+            matchId={selectedMatchId}
+            weights={weightsOf(lastRun ?? {}, defaults.data)}
+            weightsKnown={lastRun !== undefined}
+            onClose={() => setSelectedMatchId(null)}
+            onShowOnMap={(m) => selectMatch(m, { fit: true })}
+            onOpenSite={(siteId, flowId) => openSite(siteId, { fly: true, flowId })}
+          />
+        </aside>
+      )}
+      {selectedSiteId && !selectedMatchId && (
         <aside className="right-panel">
           <DetailPanel
             key={selectedSiteId}
@@ -188,6 +309,22 @@ function Workspace() {
         </aside>
       )}
       {importOpen && <ImportDialog onClose={() => setImportOpen(false)} />}
+      {runDialog && (
+        <MatchRunDialog
+          query={matchQuery}
+          onQuery={updateQuery}
+          autoStart={runDialog.autoStart}
+          onRan={(q) => {
+            setLastRun(q);
+            store(LAST_RUN_KEY, q);
+          }}
+          onShowMatches={() => {
+            setRunDialog(null);
+            setLeftTab('matches');
+          }}
+          onClose={() => setRunDialog(null)}
+        />
+      )}
     </div>
   );
 }

@@ -59,3 +59,58 @@ export function downloadCsv(fileName: string, header: string[], rows: (string | 
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+// ---- matching: money, shares, scores, distances (one format per kind of number) ----------------
+
+const eur = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });
+
+/** Euros, whole, grouped: €548,123 / -€253,306. */
+export function formatEur(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return eur.format(Math.round(value) === 0 ? 0 : value);
+}
+
+/** A fraction as a percentage with one decimal: 0.3138 -> "31.4 %". */
+export function formatPercent(fraction: number | null | undefined, digits = 1): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
+  return `${(fraction * 100).toFixed(digits)} %`;
+}
+
+/** A score or score component (0..1) with two decimals: 0.93. */
+export function formatScore(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return value.toFixed(2);
+}
+
+/** A weighted contribution to the raw score, signed, three decimals: +0.250 / −0.005. */
+export function formatContribution(value: number): string {
+  const v = Math.abs(value) < 0.0005 ? 0 : value;
+  return `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(3)}`;
+}
+
+/** Distance: 0.48 km, 12.3 km, 150 km. */
+export function formatKm(km: number | null | undefined): string {
+  if (km === null || km === undefined || !Number.isFinite(km)) return '–';
+  return `${km < 10 ? km.toFixed(2) : km < 100 ? km.toFixed(1) : Math.round(km).toString()} km`;
+}
+
+/** Payback and other durations in years, one decimal: "3.0 yr". */
+export function formatYears(years: number | null | undefined): string {
+  if (years === null || years === undefined || !Number.isFinite(years)) return '–';
+  return `${years.toFixed(1)} yr`;
+}
+
+/** Tonnes CO2 per year, grouped: "970 t/yr". */
+export function formatTonnesPerYear(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${formatNumber(value)} t/yr`;
+}
+
+/** A timestamp as local date and time, minutes precision: 2026-11-24 23:37. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

@@ -138,6 +138,8 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
       queryClient.invalidateQueries({ queryKey: ['sites'] }),
       queryClient.invalidateQueries({ queryKey: ['meta', 'info'] }),
       queryClient.invalidateQueries({ queryKey: ['search'] }),
+      // The server re-matches an edited flow at once (once matching has run): its matches changed.
+      queryClient.invalidateQueries({ queryKey: ['matches'] }),
     ]);
 
   const showProblems = (error: unknown) => {

@@ -9,13 +9,18 @@
  * TEST HOOK: the MapLibre instance is exposed as `window.turashMap` so end-to-end tests can wait
  * for `idle` and call `queryRenderedFeatures({ layers: SITE_LAYERS })`. Layer ids are stable:
  * `site-clusters` (clusters, `point_count` property) and `sites` (one feature per site,
- * `properties.id` is the site id).
+ * `properties.id` is the site id); `match-lines` (one line per match of the filtered match list,
+ * `properties.id` is the match id, `properties.score` its score).
+ *
+ * Matches are drawn as lines between the two sites, coloured by score class, under the sites (a
+ * click on a site wins over a line under it). An invisible wide line layer takes the clicks.
  */
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef, useState } from 'react';
 import type { MapSite } from '../api.ts';
-import { formatCount, shortCount } from '../format.ts';
+import { formatCount, formatEur, formatKm, formatScore, shortCount } from '../format.ts';
+import { economicsOf, SCORE_CLASSES, scoreColor, scoreColorExpression, type MatchRecord } from '../matching/model.ts';
 import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
 import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
 
@@ -32,6 +37,10 @@ declare global {
 export const CLUSTER_LAYER = 'site-clusters';
 export const SITE_LAYER = 'sites';
 export const SITE_LAYERS = [CLUSTER_LAYER, SITE_LAYER];
+export const MATCH_LAYER = 'match-lines';
+const MATCH_HIT_LAYER = 'match-lines-hit';
+const MATCH_LAYER_IDS = ['match-lines-casing', MATCH_LAYER, 'match-selected-casing', 'match-selected', MATCH_HIT_LAYER];
+const MATCH_SOURCE = 'matches';
 const SITE_SOURCE = 'sites';
 const SYNTHETIC_COLOR = '#7c3aed';
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
@@ -39,12 +48,15 @@ const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: 
 export interface LayerVisibility {
   sites: boolean;
   borders: boolean;
+  matches: boolean;
 }
 
 export interface FlyRequest {
   siteId: string;
   lat?: number;
   lon?: number;
+  /** Fit the view to these two points instead (a match's two sites). */
+  bounds?: [[number, number], [number, number]];
   seq: number;
 }
 
@@ -58,6 +70,10 @@ interface Props {
   selectedSiteId: string | null;
   onSelectSite(id: string): void;
   fly: FlyRequest | null;
+  /** The matches of the filtered match list (drawn when the layer is on). */
+  matches: MatchRecord[] | undefined;
+  selectedMatchId: string | null;
+  onSelectMatch(id: string): void;
   attribution: string | undefined;
   loading: boolean;
   onImport(): void;
@@ -83,6 +99,33 @@ function toGeoJson(sites: readonly MapSite[]): GeoJSON.FeatureCollection {
   };
 }
 
+function matchesGeoJson(matches: readonly MatchRecord[]): GeoJSON.FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: matches.map((m) => ({
+      type: 'Feature',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [m.supply.lon, m.supply.lat],
+          [m.demand.lon, m.demand.lat],
+        ],
+      },
+      properties: {
+        id: m.id,
+        score: m.score,
+        type: m.type,
+        supply: m.supply.organization_name,
+        demand: m.demand.organization_name,
+        npv: economicsOf(m).npv_eur,
+        km: m.distance_km,
+        route: m.route,
+        status: m.status,
+      },
+    })),
+  };
+}
+
 function sectorColorExpression(legend: SectorLegend): maplibregl.ExpressionSpecification | string {
   if (legend.entries.length === 0) return OTHER_COLOR;
   const pairs = legend.entries.flatMap((e) => [e.sector, e.color]);
@@ -102,6 +145,8 @@ function baseStyle(): maplibregl.StyleSpecification {
         clusterMaxZoom: 10,
         clusterRadius: 42,
       },
+      // tolerance 0: short lines (most exchanges are a few km) must not be simplified away at low zoom.
+      [MATCH_SOURCE]: { type: 'geojson', data: EMPTY, tolerance: 0 },
     },
     layers: [
       { id: 'ocean', type: 'background', paint: { 'background-color': '#c9dbe8' } },
@@ -112,6 +157,49 @@ function baseStyle(): maplibregl.StyleSpecification {
         type: 'line',
         source: 'borders',
         paint: { 'line-color': '#9a948a', 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 8, 1.4], 'line-dasharray': [3, 2] },
+      },
+      {
+        id: 'match-lines-casing',
+        type: 'line',
+        source: MATCH_SOURCE,
+        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'score'] },
+        paint: { 'line-color': '#ffffff', 'line-opacity': 0.85, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 3.5, 12, 7] },
+      },
+      {
+        id: MATCH_LAYER,
+        type: 'line',
+        source: MATCH_SOURCE,
+        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'score'] },
+        paint: {
+          'line-color': scoreColorExpression() as unknown as maplibregl.ExpressionSpecification,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 4, 2, 12, 4.5],
+        },
+      },
+      {
+        id: 'match-selected-casing',
+        type: 'line',
+        source: MATCH_SOURCE,
+        filter: ['==', ['get', 'id'], ''],
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': '#0f172a', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 8, 12, 12] },
+      },
+      {
+        id: 'match-selected',
+        type: 'line',
+        source: MATCH_SOURCE,
+        filter: ['==', ['get', 'id'], ''],
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: {
+          'line-color': scoreColorExpression() as unknown as maplibregl.ExpressionSpecification,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4.5, 12, 7],
+        },
+      },
+      {
+        id: MATCH_HIT_LAYER,
+        type: 'line',
+        source: MATCH_SOURCE,
+        layout: { 'line-cap': 'round' },
+        paint: { 'line-color': '#000000', 'line-opacity': 0, 'line-width': 14 },
       },
       {
         id: CLUSTER_LAYER,
@@ -178,6 +266,8 @@ export function MapView(props: Props) {
   const dataGeneration = useRef(0);
   const onSelect = useRef(props.onSelectSite);
   onSelect.current = props.onSelectSite;
+  const onSelectMatch = useRef(props.onSelectMatch);
+  onSelectMatch.current = props.onSelectMatch;
   const showSites = useRef(props.layers.sites);
   showSites.current = props.layers.sites;
 
@@ -248,6 +338,15 @@ export function MapView(props: Props) {
       const id = (e.features?.[0]?.properties as { id?: string } | undefined)?.id;
       if (id) onSelect.current(id);
     });
+    // A line under a site or cluster leaves the click to the site.
+    const siteAt = (point: maplibregl.PointLike) =>
+      map.queryRenderedFeatures(point, { layers: SITE_LAYERS.filter((l) => map.getLayoutProperty(l, 'visibility') !== 'none') }).length > 0;
+    map.on('click', MATCH_HIT_LAYER, (e) => {
+      if (siteAt(e.point)) return;
+      // The best-scoring line under the pointer (they are drawn best on top).
+      const hits = (e.features ?? []).map((f) => f.properties as { id: string; score: number }).sort((a, b) => b.score - a.score);
+      if (hits[0]) onSelectMatch.current(hits[0].id);
+    });
 
     // Hover: pointer cursor and a small tooltip (DOM text, never HTML from data).
     const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: 'site-tooltip' });
@@ -258,6 +357,30 @@ export function MapView(props: Props) {
         popup.remove();
       });
     }
+    map.on('mouseenter', MATCH_HIT_LAYER, () => (map.getCanvas().style.cursor = 'pointer'));
+    map.on('mouseleave', MATCH_HIT_LAYER, () => {
+      map.getCanvas().style.cursor = '';
+      popup.remove();
+    });
+    map.on('mousemove', MATCH_HIT_LAYER, (e) => {
+      if (siteAt(e.point)) return;
+      const f = [...(e.features ?? [])].sort((a, b) => (b.properties as { score: number }).score - (a.properties as { score: number }).score)[0];
+      if (!f) return;
+      const p = f.properties as { supply: string; demand: string; type: string; score: number; npv: number; km: number; route: string; status: string };
+      const box = document.createElement('div');
+      const title = document.createElement('strong');
+      title.textContent = `${p.supply} → ${p.demand}`;
+      const facts = document.createElement('div');
+      const score = document.createElement('b');
+      score.textContent = formatScore(p.score);
+      score.style.color = scoreColor(p.score);
+      facts.append(score, ` · ${p.type} · NPV ${formatEur(p.npv)} · ${formatKm(p.km)}`);
+      const more = document.createElement('div');
+      more.className = 'muted';
+      more.textContent = `${p.route} · ${p.status} · click to open`;
+      box.append(title, facts, more);
+      popup.setLngLat(e.lngLat).setDOMContent(box).addTo(map);
+    });
     map.on('mousemove', SITE_LAYER, (e) => {
       const f = e.features?.[0];
       if (!f) return;
@@ -320,11 +443,24 @@ export function MapView(props: Props) {
     map.setFilter('site-selected', ['==', ['get', 'id'], props.selectedSiteId ?? '']);
   }, [ready, props.selectedSiteId]);
 
+  // Match lines (the filtered match list) and the selected match.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    map.getSource<maplibregl.GeoJSONSource>(MATCH_SOURCE)?.setData(matchesGeoJson(props.matches ?? []));
+  }, [ready, props.matches]);
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    for (const id of ['match-selected-casing', 'match-selected']) map.setFilter(id, ['==', ['get', 'id'], props.selectedMatchId ?? '']);
+  }, [ready, props.selectedMatchId]);
+
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
     for (const id of SITE_LAYER_IDS) map.setLayoutProperty(id, 'visibility', props.layers.sites ? 'visible' : 'none');
     map.setLayoutProperty('borders', 'visibility', props.layers.borders ? 'visible' : 'none');
+    for (const id of MATCH_LAYER_IDS) map.setLayoutProperty(id, 'visibility', props.layers.matches ? 'visible' : 'none');
     map.triggerRepaint();
   }, [ready, props.layers]);
 
@@ -332,6 +468,14 @@ export function MapView(props: Props) {
     const map = mapRef.current;
     const request = props.fly;
     if (!map || !ready || !request) return;
+    if (request.bounds) {
+      // extend(), not the constructor: two arbitrary corners would read as crossing the antimeridian.
+      const bounds = new maplibregl.LngLatBounds().extend(request.bounds[0]).extend(request.bounds[1]);
+      // The detail panel may just have opened and narrowed the map: fit to the size it has now.
+      map.resize();
+      map.fitBounds(bounds, { padding: 120, maxZoom: 14, duration: 900 });
+      return;
+    }
     let { lat, lon } = request;
     if (lat === undefined || lon === undefined) {
       const site = props.sites?.find((s) => s.id === request.siteId);
@@ -361,6 +505,7 @@ export function MapView(props: Props) {
         </div>
       )}
       <Legend {...props} />
+      {props.layers.matches && props.matches && props.matches.length > 0 && <ScoreLegend matches={props.matches} />}
       <div className="map-attribution" data-testid="attribution">
         {siteData && (
           <details className="attrib-details">
@@ -404,7 +549,12 @@ function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
               <input type="checkbox" checked={layers.borders} onChange={(e) => onLayers({ ...layers, borders: e.target.checked })} data-testid="layer-borders" />
               Country borders
             </label>
+            <label>
+              <input type="checkbox" checked={layers.matches} onChange={(e) => onLayers({ ...layers, matches: e.target.checked })} data-testid="layer-matches" />
+              Matches
+            </label>
           </div>
+
           <ul className="legend-items">
             {legend.entries.map((e) => (
               <li key={e.sector}>
@@ -442,6 +592,29 @@ function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
           )}
         </>
       )}
+    </section>
+  );
+}
+
+function ScoreLegend({ matches }: { matches: MatchRecord[] }) {
+  const counts = SCORE_CLASSES.map((c, i) => {
+    const upper = i === 0 ? Infinity : SCORE_CLASSES[i - 1]!.min;
+    return matches.filter((m) => m.score >= c.min && m.score < upper).length;
+  });
+  return (
+    <section className="score-legend" data-testid="score-legend" aria-label="Match score legend">
+      <div className="score-legend-title" title="One line per match of the match list (its filters apply); click a line to open the match">
+        Match score <span className="muted">· {formatCount(matches.length)} lines</span>
+      </div>
+      <ul>
+        {SCORE_CLASSES.map((c, i) => (
+          <li key={c.label} title={`${formatCount(counts[i]!)} matches scoring ${c.label}`}>
+            <span className="swatch line" style={{ background: c.color }} />
+            <span>{c.label}</span>
+            <span className="legend-count">{formatCount(counts[i]!)}</span>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
