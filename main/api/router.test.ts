@@ -86,6 +86,22 @@ describe('appRouter', () => {
     assert.ok(missing instanceof TRPCError && missing.code === 'NOT_FOUND');
   });
 
+  test('after a matching run, editing a flow re-matches it at once (incrementally)', async () => {
+    const { jobId } = await api.matching.run({});
+    let last;
+    for await (const event of await api.matching.watch({ jobId })) last = event;
+    assert.equal(last?.kind, 'done', JSON.stringify(last));
+    const best = (await api.matches.list({ limit: 1 })).items[0]!;
+    const supply = await api.flows.get({ id: best.supply.flow_id });
+    const before = best.economics.annual_value_eur as number;
+    // Cut the supply to a thousandth: below the demand, so less is delivered and the value falls
+    // (or the match no longer pays and is dropped).
+    await api.flows.update({ id: supply.id, patch: { quantity: { amount: supply.quantity.amount / 1000, unit: supply.quantity.unit } }, version: supply.version });
+    const after = await api.matches.get({ id: best.id }).catch(() => undefined);
+    assert.ok(after === undefined || (after.economics.annual_value_eur as number) < before, `value ${before} -> ${after?.economics.annual_value_eur}`);
+    assert.notDeepEqual(after?.economics, best.economics, 'the stored match changed without a new run');
+  });
+
   test('hostile inputs are refused by the input parser', async () => {
     await assert.rejects(api.sites.list({ limit: 1e9 } as never), (e: unknown) => e instanceof TRPCError && e.code === 'BAD_REQUEST');
     await assert.rejects(api.search({ query: 'x'.repeat(10_000) }), (e: unknown) => e instanceof TRPCError && e.code === 'BAD_REQUEST');
