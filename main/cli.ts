@@ -12,6 +12,8 @@ import { exportPortfolio } from './portfolio/export-file.ts';
 import { importFiles } from './portfolio/import-file.ts';
 import { startHost } from './host/server.ts';
 import { seedDemoPortfolioOnce } from './portfolio/demo-seed.ts';
+import { explainText, matchCommand, matchTable, type MatchOptions } from './cli/match-commands.ts';
+import { loadBenchAnchors } from './cli/bench-anchors.ts';
 
 export class UsageError extends Error {}
 
@@ -35,6 +37,12 @@ Usage:
   turash export --out <file.json>     export the portfolio as a turash-exchange v1 document
   turash export --out <dir> --format csv
                                       export as organizations.csv, sites.csv, flows.csv
+  turash match [--flow <id>] [--top N] [--max-km K]
+                                      run the matching engine over the database and store the
+                                      result (--flow: re-match one flow incrementally)
+  turash explain <match-id>           why a match scores as it does, and its economics
+  turash bench match [--flows N] [--hotmaps <csv>]
+                                      benchmark the matching engine against the naive scan
   turash serve [--port P] [--demo]    the browser host on 127.0.0.1 (prints the URL to open);
                                       --demo seeds the demo portfolio into an empty database
 
@@ -133,9 +141,69 @@ async function serveCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+function positiveNumber(value: string | undefined, option: string, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${option} must be a positive ${integer ? 'whole ' : ''}number, got "${value}"`);
+  return n;
+}
+
+async function matchCli(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { flow: { type: 'string' }, top: { type: 'string' }, 'max-km': { type: 'string' } } as const);
+  if (values.help) return (io.out(HELP), 0);
+  const options: MatchOptions = {};
+  if (values.flow) options.flow = values.flow;
+  const top = positiveNumber(values.top, '--top', true);
+  if (top !== undefined) options.top = top;
+  const maxKm = positiveNumber(values['max-km'], '--max-km');
+  if (maxKm !== undefined) options.maxKm = maxKm;
+  return withCore(values.db, async (core) => {
+    const result = await matchCommand(core, options);
+    if (values.json) {
+      io.out(JSON.stringify(result));
+      return 0;
+    }
+    const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
+    const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
+    const routes = result.matches.reduce((n, m) => n + (m.route === 'automated' ? 1 : 0), 0);
+    io.out(`${result.matches.length} matches (${routes} automated, ${result.matches.length - routes} facilitated); the best:\n`);
+    io.out(matchTable(result.matches, names));
+    io.out(`\nturash explain <id> shows why; ids: ${[...result.matches].sort((a, b) => b.score - a.score).slice(0, 3).map((m) => m.id).join(', ')}`);
+    return 0;
+  });
+}
+
+async function explainCli(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return (io.out(HELP), 0);
+  if (positionals.length !== 1) throw new UsageError('explain needs one match id: turash explain <match-id>');
+  return withCore(values.db, async (core) => {
+    const match = await core.repo.matches.get(positionals[0]!);
+    io.out(values.json ? JSON.stringify(match, null, 2) : explainText(match));
+    return 0;
+  });
+}
+
+async function benchCli(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' } } as const);
+  if (values.help) return (io.out(HELP), 0);
+  const which = positionals[0] ?? 'all';
+  if (!['match', 'all'].includes(which)) throw new UsageError(`bench runs: match, all (got "${which}"); ingest, sync and packet come with their issues`);
+  const { runMatchBench } = await import('../bench/match.ts');
+  const flows = positiveNumber(values.flows, '--flows', true);
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  const anchors = loadBenchAnchors(values.hotmaps);
+  const report = { match: await runMatchBench({ ...(flows ? { flows } : {}), ...(seed !== undefined ? { seed } : {}), anchors: anchors.sites }), anchors: anchors.source };
+  io.out(JSON.stringify(report, null, values.json ? 0 : 2));
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   import: importCommand,
   export: exportCommand,
+  match: matchCli,
+  explain: explainCli,
+  bench: benchCli,
   serve: serveCommand,
 };
 

@@ -11,7 +11,7 @@
  */
 import type { FlowType } from '../domain/entities.ts';
 import { FLOW_TYPES } from '../domain/entities.ts';
-import { compileFlow, effectivePrecisionAt, overlapMonthCount, overlapWeekHours, TYPE_CODE, type CompiledFlow } from './compiled.ts';
+import { compileFlow, effectivePrecisionAt, FlowColumns, popcount32, TYPE_CODE } from './compiled.ts';
 import type { MatchingConfig, Relaxation } from './config.ts';
 import { haversineRad } from './geo.ts';
 import type { MatchFlow } from './input.ts';
@@ -35,6 +35,11 @@ export const COMPATIBLE_DEMAND_TYPES: Record<FlowType, readonly FlowType[]> = {
 /** [supplyTypeCode * 12 + demandTypeCode] -> compatible. */
 const COMPATIBLE = new Uint8Array(FLOW_TYPES.length * FLOW_TYPES.length);
 for (const s of FLOW_TYPES) for (const d of COMPATIBLE_DEMAND_TYPES[s]) COMPATIBLE[TYPE_CODE[s] * FLOW_TYPES.length + TYPE_CODE[d]] = 1;
+
+/** 2.1.1 on type codes: can a supply of type code `s` serve a demand of type code `d`? */
+export function typesCompatible(s: number, d: number): boolean {
+  return COMPATIBLE[s * FLOW_TYPES.length + d] === 1;
+}
 
 /** Every hard constraint, in the order they are checked (domain.md 2.1). */
 export const CONSTRAINTS = [
@@ -215,7 +220,7 @@ const linear = (gap: number, tol: number) => (gap <= 0 ? 1 : gap >= tol ? 0 : 1 
  * candidate, a negative number naming the first failing constraint (`constraintOf`). `f` receives
  * the facts either way (up to the failing constraint).
  */
-export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f: PairFacts): number {
+export function evaluatePair(cols: FlowColumns, s: number, d: number, th: Thresholds, f: PairFacts): number {
   f.relaxed = 0;
   f.step = 0;
   f.tempScore = Number.NaN;
@@ -225,24 +230,33 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
   f.pressureGap = Number.NaN;
   f.purityShortfall = Number.NaN;
   // 1. direction and type
-  if (!s.supply || d.supply) return FAIL_DIRECTION;
-  if (COMPATIBLE[s.typeCode * FLOW_TYPES.length + d.typeCode] === 0) return FAIL_TYPE;
+  if (cols.supply[s] === 0 || cols.supply[d] === 1) return FAIL_DIRECTION;
+  const st = cols.typeCode[s]!;
+  if (COMPATIBLE[st * FLOW_TYPES.length + cols.typeCode[d]!] === 0) return FAIL_TYPE;
   // (2.1.1 continued) waste: EWC codes must match when the demand lists accepted codes; service: same category
-  if (s.typeCode === WASTE && d.acceptedEwc !== null && !d.acceptedEwc.has(s.ewc)) return FAIL_EWC;
-  if (s.typeCode === SERVICE && s.category !== '' && d.category !== '' && s.category !== d.category) return FAIL_CATEGORY;
+  if (st === WASTE) {
+    const accepted = cols.acceptedEwc[d]!;
+    if (accepted !== null && !accepted.has(cols.ewc[s]!)) return FAIL_EWC;
+  } else if (st === SERVICE) {
+    const sc = cols.category[s]!;
+    const dc = cols.category[d]!;
+    if (sc !== '' && dc !== '' && sc !== dc) return FAIL_CATEGORY;
+  }
   // 2. not the same organization
-  if (s.org === d.org) return FAIL_ORG;
+  if (cols.org[s] === cols.org[d]) return FAIL_ORG;
   // 3. distance
-  let limit = th.typeKm[s.typeCode]!;
+  let limit = th.typeKm[st]!;
   if (th.maxKm < limit) limit = th.maxKm;
-  if (s.maxKm < limit) limit = s.maxKm;
-  if (d.maxKm < limit) limit = d.maxKm;
+  const sMax = cols.maxKm[s]!;
+  const dMax = cols.maxKm[d]!;
+  if (sMax < limit) limit = sMax;
+  if (dMax < limit) limit = dMax;
   const reach = th.distStep === 0 ? limit : limit * th.distFactor;
   // Cheap pre-check: the chord between the unit vectors is 2 sin(d / 2R). Only pairs clearly
   // beyond reach (0.1 % margin) are dropped here; the haversine decides every other pair.
-  const dx = s.ux - d.ux;
-  const dy = s.uy - d.uy;
-  const dz = s.uz - d.uz;
+  const dx = cols.ux[s]! - cols.ux[d]!;
+  const dy = cols.uy[s]! - cols.uy[d]!;
+  const dz = cols.uz[s]! - cols.uz[d]!;
   const chord2 = dx * dx + dy * dy + dz * dz;
   const half = reach / (2 * th.radiusKm);
   if (half < 1.5 && chord2 > 4 * half * half * 1.002) {
@@ -250,7 +264,7 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
     f.limitKm = limit;
     return FAIL_DISTANCE;
   }
-  const dist = haversineRad(s.phi, s.lam, s.cosPhi, d.phi, d.lam, d.cosPhi, th.radiusKm);
+  const dist = haversineRad(cols.phi[s]!, cols.lam[s]!, cols.cosPhi[s]!, cols.phi[d]!, cols.lam[d]!, cols.cosPhi[d]!, th.radiusKm);
   f.distanceKm = dist;
   f.limitKm = limit;
   let step = 0;
@@ -263,9 +277,11 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
   // 4. quality within tolerance
   let needTol = false;
   const tolRelax = th.tolStep === 0 ? 1 : th.tolFactor;
-  if (!Number.isNaN(s.tMin) && !Number.isNaN(d.tMin)) {
-    const tol = HEAT_OR_STEAM[s.typeCode] === 1 ? th.tolTHeatSteam : th.tolT;
-    const gap = rangeGap(TEMP_MODE[s.typeCode]!, s.tMin, s.tMax, d.tMin, d.tMax);
+  const sTMin = cols.tMin[s]!;
+  const dTMin = cols.tMin[d]!;
+  if (!Number.isNaN(sTMin) && !Number.isNaN(dTMin)) {
+    const tol = HEAT_OR_STEAM[st] === 1 ? th.tolTHeatSteam : th.tolT;
+    const gap = rangeGap(TEMP_MODE[st]!, sTMin, cols.tMax[s]!, dTMin, cols.tMax[d]!);
     f.tempGap = gap;
     f.tempTol = tol;
     f.tempScore = linear(gap, tol);
@@ -274,10 +290,13 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
       needTol = true;
     }
   }
-  if (!Number.isNaN(s.pMin) && !Number.isNaN(d.pMin)) {
-    const mode = PRESSURE_MODE[s.typeCode]!;
-    const gap = rangeGap(mode, s.pMin, s.pMax, d.pMin, d.pMax);
-    const rel = gap > 0 ? gap / facingBound(mode, s.pMin, s.pMax, d.pMin) : 0;
+  const sPMin = cols.pMin[s]!;
+  const dPMin = cols.pMin[d]!;
+  if (!Number.isNaN(sPMin) && !Number.isNaN(dPMin)) {
+    const mode = PRESSURE_MODE[st]!;
+    const sPMax = cols.pMax[s]!;
+    const gap = rangeGap(mode, sPMin, sPMax, dPMin, cols.pMax[d]!);
+    const rel = gap > 0 ? gap / facingBound(mode, sPMin, sPMax, dPMin) : 0;
     f.pressureGap = rel;
     f.pressureScore = linear(rel, th.tolP);
     if (rel > th.tolP) {
@@ -285,8 +304,10 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
       needTol = true;
     }
   }
-  if (!Number.isNaN(s.purity) && !Number.isNaN(d.purity)) {
-    const short = d.purity - s.purity;
+  const sPurity = cols.purity[s]!;
+  const dPurity = cols.purity[d]!;
+  if (!Number.isNaN(sPurity) && !Number.isNaN(dPurity)) {
+    const short = dPurity - sPurity;
     f.purityShortfall = short;
     f.purityScore = linear(short, th.tolPurity);
     if (short > th.tolPurity) {
@@ -294,15 +315,21 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
       needTol = true;
     }
   }
-  if (d.contamination < s.contamination) return FAIL_CONTAMINATION; // NaN on either side: not compared
-  if (s.hazardous && !d.acceptsHazardous) return FAIL_HAZARDOUS;
+  if (cols.contamination[d]! < cols.contamination[s]!) return FAIL_CONTAMINATION; // NaN on either side: not compared
+  if (cols.hazardous[s] === 1 && cols.acceptsHazardous[d] === 0) return FAIL_HAZARDOUS;
   if (needTol) {
     relaxed |= RELAX_TOLERANCES;
     if (th.tolStep > step) step = th.tolStep;
   }
   // 5. temporal overlap
-  const hours = overlapWeekHours(s, d);
-  const months = overlapMonthCount(s, d);
+  const hours =
+    popcount32(cols.w0[s]! & cols.w0[d]!) +
+    popcount32(cols.w1[s]! & cols.w1[d]!) +
+    popcount32(cols.w2[s]! & cols.w2[d]!) +
+    popcount32(cols.w3[s]! & cols.w3[d]!) +
+    popcount32(cols.w4[s]! & cols.w4[d]!) +
+    popcount32(cols.w5[s]! & cols.w5[d]!);
+  const months = popcount32(cols.months[s]! & cols.months[d]!);
   f.overlapHours = hours;
   f.overlapMonths = months;
   if (months === 0) return FAIL_TEMPORAL;
@@ -312,7 +339,7 @@ export function evaluatePair(s: CompiledFlow, d: CompiledFlow, th: Thresholds, f
     if (th.tempStep > step) step = th.tempStep;
   }
   // 6. both active
-  if (!s.active || !d.active) return FAIL_STATUS;
+  if (cols.active[s] === 0 || cols.active[d] === 0) return FAIL_STATUS;
   f.relaxed = relaxed;
   f.step = step;
   return step;
@@ -348,7 +375,7 @@ export function checkPair(supply: MatchFlow, demand: MatchFlow, config: Matching
   const d = compileFlow(demand, 1, sameOrg ? 0 : 1, 0, 1);
   const th = thresholds(c);
   const f = newFacts();
-  const r = evaluatePair(s, d, th, f);
+  const r = evaluatePair(FlowColumns.of([s, d]), 0, 1, th, f);
   const facts: PairFactsView = {
     distance_km: Number.isNaN(f.distanceKm) ? haversineRad(s.phi, s.lam, s.cosPhi, d.phi, d.lam, d.cosPhi, th.radiusKm) : f.distanceKm,
     limit_km: f.limitKm,

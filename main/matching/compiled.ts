@@ -199,3 +199,132 @@ export function precisionWeightAt(f: CompiledFlow, cutoffMs: number): number {
 export function effectivePrecisionAt(f: CompiledFlow, cutoffMs: number): Precision {
   return f.precision === 'measured' && f.measuredMs < cutoffMs ? 'estimated' : f.precision;
 }
+
+/**
+ * The hot fields of the compiled flows as columns (struct of arrays, typed), indexed by table
+ * position. The pair evaluator, the scores and the economics read only these: typed arrays keep
+ * numbers unboxed and side by side, where a field of an object would be a pointer to a boxed
+ * double somewhere on the heap. Written from the CompiledFlow by `write` (the object stays the
+ * readable form for records and explanations).
+ */
+export class FlowColumns {
+  capacity = 0;
+  supply = new Uint8Array(0);
+  active = new Uint8Array(0);
+  hazardous = new Uint8Array(0);
+  acceptsHazardous = new Uint8Array(0);
+  stated = new Uint8Array(0);
+  typeCode = new Int32Array(0);
+  org = new Int32Array(0);
+  country = new Int32Array(0);
+  w0 = new Int32Array(0);
+  w1 = new Int32Array(0);
+  w2 = new Int32Array(0);
+  w3 = new Int32Array(0);
+  w4 = new Int32Array(0);
+  w5 = new Int32Array(0);
+  months = new Int32Array(0);
+  weekHours = new Int32Array(0);
+  monthCount = new Int32Array(0);
+  ux = new Float64Array(0);
+  uy = new Float64Array(0);
+  uz = new Float64Array(0);
+  phi = new Float64Array(0);
+  lam = new Float64Array(0);
+  cosPhi = new Float64Array(0);
+  amount = new Float64Array(0);
+  maxKm = new Float64Array(0);
+  tMin = new Float64Array(0);
+  tMax = new Float64Array(0);
+  pMin = new Float64Array(0);
+  pMax = new Float64Array(0);
+  purity = new Float64Array(0);
+  contamination = new Float64Array(0);
+  trust = new Float64Array(0);
+  measuredMs = new Float64Array(0);
+  pwFresh = new Float64Array(0);
+  pwAged = new Float64Array(0);
+  priceBase = new Float64Array(0);
+  disposalBase = new Float64Array(0);
+  /** Rarely read (waste and service pairs only): plain arrays. */
+  ewc: string[] = [];
+  acceptedEwc: (ReadonlySet<string> | null)[] = [];
+  category: string[] = [];
+
+  constructor(capacity = 16) {
+    this.ensure(capacity);
+  }
+
+  /** Makes room for positions 0..n-1 (doubling). */
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    let cap = Math.max(16, this.capacity);
+    while (cap < n) cap *= 2;
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(this)) {
+      const a = self[key];
+      if (a instanceof Float64Array || a instanceof Int32Array || a instanceof Uint8Array) {
+        const b = new (a.constructor as new (n: number) => Float64Array | Int32Array | Uint8Array)(cap);
+        b.set(a as never);
+        self[key] = b;
+      }
+    }
+    this.capacity = cap;
+  }
+
+  write(i: number, f: CompiledFlow): void {
+    this.ensure(i + 1);
+    this.supply[i] = f.supply ? 1 : 0;
+    this.active[i] = f.active ? 1 : 0;
+    this.hazardous[i] = f.hazardous ? 1 : 0;
+    this.acceptsHazardous[i] = f.acceptsHazardous ? 1 : 0;
+    this.stated[i] = f.stated ? 1 : 0;
+    this.typeCode[i] = f.typeCode;
+    this.org[i] = f.org;
+    this.country[i] = f.country;
+    this.w0[i] = f.w0;
+    this.w1[i] = f.w1;
+    this.w2[i] = f.w2;
+    this.w3[i] = f.w3;
+    this.w4[i] = f.w4;
+    this.w5[i] = f.w5;
+    this.months[i] = f.months;
+    this.weekHours[i] = f.weekHours;
+    this.monthCount[i] = f.monthCount;
+    this.ux[i] = f.ux;
+    this.uy[i] = f.uy;
+    this.uz[i] = f.uz;
+    this.phi[i] = f.phi;
+    this.lam[i] = f.lam;
+    this.cosPhi[i] = f.cosPhi;
+    this.amount[i] = f.amount;
+    this.maxKm[i] = f.maxKm;
+    this.tMin[i] = f.tMin;
+    this.tMax[i] = f.tMax;
+    this.pMin[i] = f.pMin;
+    this.pMax[i] = f.pMax;
+    this.purity[i] = f.purity;
+    this.contamination[i] = f.contamination;
+    this.trust[i] = f.trust;
+    this.measuredMs[i] = f.measuredMs;
+    this.pwFresh[i] = f.pwFresh;
+    this.pwAged[i] = f.pwAged;
+    this.priceBase[i] = f.priceBase;
+    this.disposalBase[i] = f.disposalBase;
+    this.ewc[i] = f.ewc;
+    this.acceptedEwc[i] = f.acceptedEwc;
+    this.category[i] = f.category;
+  }
+
+  /** Columns of just these flows, at positions 0, 1, ... (each flow's `idx` must be its position). */
+  static of(flows: readonly CompiledFlow[]): FlowColumns {
+    const cols = new FlowColumns(flows.length);
+    flows.forEach((f, i) => cols.write(i, f));
+    return cols;
+  }
+}
+
+/** precisionWeightAt on columns. */
+export function precisionWeightAtCol(cols: FlowColumns, i: number, cutoffMs: number): number {
+  return cols.measuredMs[i]! < cutoffMs ? cols.pwAged[i]! : cols.pwFresh[i]!;
+}

@@ -8,7 +8,7 @@
  * breakdown, assumptions) from the very same numbers, so a packet shows what the ranking used.
  */
 import { FLOW_TYPES, type FlowType } from '../domain/entities.ts';
-import type { CompiledFlow } from './compiled.ts';
+import type { CompiledFlow, FlowColumns } from './compiled.ts';
 import type { ComplexityLevel, MatchingConfig, RiskLevel } from './config.ts';
 import { annuityFactor, irr, payback } from './finance.ts';
 import { BASE_UNIT, RATE_TO_BASE } from './prices.ts';
@@ -137,23 +137,24 @@ export function capexOf(supplyTypeCode: number, delivered: number, distanceKm: n
   return ec.capexPerKm[supplyTypeCode]! * distanceKm + ec.capexFixed[supplyTypeCode]!;
 }
 
-/** The numbers the filters and the ranking use; written into `out`. */
-export function pairEconomics(s: CompiledFlow, d: CompiledFlow, distanceKm: number, overlapHours: number, overlapMonths: number, ec: EconContext, out: EconNumbers): EconNumbers {
+/** The numbers the filters and the ranking use, for the flows at positions `s` and `d` of `cols`; written into `out`. */
+export function pairEconomics(cols: FlowColumns, s: number, d: number, distanceKm: number, overlapHours: number, overlapMonths: number, ec: EconContext, out: EconNumbers): EconNumbers {
   const c = ec.c;
-  const st = s.typeCode;
-  const delivered = deliveredAmount(st, s.amount, d.amount, distanceKm, ec);
-  const hours = sharedHours(s, d, overlapHours, overlapMonths, c);
+  const st = cols.typeCode[s]!;
+  const delivered = deliveredAmount(st, cols.amount[s]!, cols.amount[d]!, distanceKm, ec);
+  // sharedHours, on columns
+  const hours = cols.stated[s] === 0 && cols.stated[d] === 0 ? c.economics.default_hours_per_year : (overlapHours * c.economics.weeks_per_year * overlapMonths) / 12;
   const rate = ec.rateToBase[st]!;
   // Rates (kW, m3/h) run for the shared hours; yearly quantities (t/yr) can be stored, so they do not (decision).
   const annualQty = Number.isNaN(rate) ? delivered : delivered * hours * rate;
-  let price = d.priceBase;
+  let price = cols.priceBase[d]!;
   let priceSource: PriceSource = 'flow';
   if (Number.isNaN(price)) {
-    const dflt = ec.defaultPrice[d.typeCode]!;
+    const dflt = ec.defaultPrice[cols.typeCode[d]!]!;
     price = Number.isNaN(dflt) ? 0 : dflt;
     priceSource = Number.isNaN(dflt) ? 'none' : 'default';
   }
-  let disposal = s.disposalBase;
+  let disposal = cols.disposalBase[s]!;
   let disposalSource: PriceSource = 'flow';
   if (Number.isNaN(disposal)) {
     const dflt = ec.defaultDisposal[st]!;

@@ -9,7 +9,9 @@
  * Incremental: the matches involving flow X are (a) X's own top N and (b) the pairs (X, Y) that
  * make Y's top N. (a) needs X's neighbourhood; (b) needs, for each eligible partner Y of X, Y's
  * neighbourhood. Both come from the index, so `matchFlow` returns exactly the matches involving X
- * that a full re-match would return (tested), at the cost of a few hundred pair evaluations.
+ * that a full re-match would return (tested). For (b) Y's list is not ranked: the pairs of Y
+ * ranking above (X, Y) are counted per organization and the scan stops once N are kept above it
+ * (pipeline.ts rankInPartnerList).
  * Other flows' lists that X entered or left (a third flow Z moving up or down in Y's list) are not
  * re-ranked: they change at the next full match.
  */
@@ -19,7 +21,7 @@ import { resolveConfig, type MatchingConfig } from './config.ts';
 import { DEMAND_TYPES_OF, SpatialIndex, SUPPLY_TYPES_OF } from './index.ts';
 import type { MatchFlow, MatchInput } from './input.ts';
 import { buildMatch, type EngineMatch } from './match.ts';
-import { compareMatches, considerPair, Counters, fullMatch, makeStats, rankAll, runContext, type CandidateSource, type EngineResult, type Ranked } from './pipeline.ts';
+import { compareMatches, considerPair, Counters, fullMatch, makeStats, rankAll, rankInPartnerList, runContext, type CandidateSource, type EngineResult, type Ranked } from './pipeline.ts';
 import { PairStore, selectTop, sortForFlow } from './ranking.ts';
 import { FlowTable } from './table.ts';
 
@@ -35,8 +37,8 @@ export class Matcher {
   readonly table: FlowTable;
   private readonly index: SpatialIndex;
   private readonly inner: number[] = [];
-  private readonly local = new PairStore(256);
-  private localRank = new Int32Array(256);
+  private readonly touched: number[] = [];
+  private orgCount = new Int32Array(16);
 
   constructor(input: MatchInput) {
     this.table = new FlowTable(input);
@@ -97,22 +99,24 @@ export class Matcher {
     const ctx = runContext(config);
     const n = new Counters();
     const flows = this.table.flows;
+    const cols = this.table.cols;
     const x = this.table.get(id);
     const own = new PairStore();
     const buffer: number[] = [];
     if (x !== undefined && x.active) {
       const list = x.supply ? this.demandsNear(x, ctx.th, buffer) : this.suppliesNear(x, ctx.th, buffer);
       for (let k = 0; k < list.length; k++) {
-        const y = flows[list[k]!]!;
-        if (x.supply) considerPair(x, y, ctx, own, n);
-        else considerPair(y, x, ctx, own, n);
+        const y = list[k]!;
+        if (x.supply) considerPair(cols, x.idx, y, ctx, own, n);
+        else considerPair(cols, y, x.idx, ctx, own, n);
       }
     }
     const t1 = performance.now();
     const rankX = new Int32Array(own.length);
     const rankY = new Int32Array(own.length);
     if (x !== undefined && own.length > 0) {
-      const orgCount = new Int32Array(this.table.orgCount + 1);
+      if (this.orgCount.length <= this.table.orgCount) this.orgCount = new Int32Array(this.table.orgCount * 2 + 1);
+      const orgCount = this.orgCount;
       const list: number[] = [];
       for (let i = 0; i < own.length; i++) list.push(i);
       sortForFlow(list, own, x.idx, flows);
@@ -121,23 +125,8 @@ export class Matcher {
       const inner = this.inner;
       for (let p = 0; p < own.length; p++) {
         const y = flows[x.supply ? own.d[p]! : own.s[p]!]!;
-        const local = this.local;
-        local.clear();
-        local.push(own.s[p]!, own.d[p]!, own.step[p]!, own.score[p]!, own.npv[p]!);
-        const list = y.supply ? this.demandsNear(y, ctx.th, inner) : this.suppliesNear(y, ctx.th, inner);
-        for (let k = 0; k < list.length; k++) {
-          const z = flows[list[k]!]!;
-          if (z.idx === x.idx) continue;
-          if (y.supply) considerPair(y, z, ctx, local, n);
-          else considerPair(z, y, ctx, local, n);
-        }
-        const ylist: number[] = [];
-        for (let i = 0; i < local.length; i++) ylist.push(i);
-        sortForFlow(ylist, local, y.idx, flows);
-        if (this.localRank.length < local.length) this.localRank = new Int32Array(local.length * 2);
-        this.localRank[0] = 0;
-        selectTop(ylist, local, y.idx, flows, config, orgCount, this.localRank);
-        rankY[p] = this.localRank[0]!;
+        const candidates = y.supply ? this.demandsNear(y, ctx.th, inner) : this.suppliesNear(y, ctx.th, inner);
+        rankY[p] = rankInPartnerList(this.table, x.idx, y.idx, own.step[p]!, own.score[p]!, own.npv[p]!, candidates, ctx, n, orgCount, this.touched);
       }
     }
     const t2 = performance.now();
@@ -148,13 +137,13 @@ export class Matcher {
       const d = flows[own.d[p]!]!;
       const mine = rankX[p]! || null;
       const theirs = rankY[p]! || null;
-      matches.push(buildMatch(s, d, ctx.th, ctx.ec, ctx.scale, x!.supply ? { supply: mine, demand: theirs } : { supply: theirs, demand: mine }));
+      matches.push(buildMatch(cols, s, d, ctx.th, ctx.ec, ctx.scale, x!.supply ? { supply: mine, demand: theirs } : { supply: theirs, demand: mine }));
     }
     matches.sort(compareMatches);
     const t3 = performance.now();
     return {
       matches,
-      stats: makeStats('incremental', this.table, ctx, n, own.length, matches, { candidates: t1 - t0, ranking: t2 - t1, fallback: 0, materialise: t3 - t2, total: t3 - t0 }, 0),
+      stats: makeStats('incremental', this.table, ctx, n, n.eligible, matches, { candidates: t1 - t0, ranking: t2 - t1, fallback: 0, materialise: t3 - t2, total: t3 - t0 }, 0),
     };
   }
 }

@@ -4,7 +4,7 @@
  * scores the ranking used, so every number shown is the number ranked on.
  */
 import type { FlowType } from '../domain/entities.ts';
-import { effectivePrecisionAt, type CompiledFlow } from './compiled.ts';
+import { effectivePrecisionAt, type CompiledFlow, type FlowColumns } from './compiled.ts';
 import { evaluatePair, newFacts, relaxationNames, type Thresholds } from './compatibility.ts';
 import { ENGINE_VERSION, type Relaxation, type ScoreComponent } from './config.ts';
 import { economicsAssumptions, economicsView, newEconNumbers, pairEconomics, type EconContext, type EconomicsView } from './economics.ts';
@@ -51,12 +51,13 @@ export interface ScoreScale {
   span: number;
 }
 
-export function buildMatch(s: CompiledFlow, d: CompiledFlow, th: Thresholds, ec: EconContext, scale: ScoreScale, rank: { supply: number | null; demand: number | null }): EngineMatch {
+/** `cols` holds the hot columns of `s` and `d` at positions `s.idx` and `d.idx` (the matcher's table). */
+export function buildMatch(cols: FlowColumns, s: CompiledFlow, d: CompiledFlow, th: Thresholds, ec: EconContext, scale: ScoreScale, rank: { supply: number | null; demand: number | null }): EngineMatch {
   const f = newFacts();
-  const r = evaluatePair(s, d, th, f);
+  const r = evaluatePair(cols, s.idx, d.idx, th, f);
   if (r < 0) throw new Error(`internal: ${s.id} -> ${d.id} is not a candidate`);
-  const e = pairEconomics(s, d, f.distanceKm, f.overlapHours, f.overlapMonths, ec, newEconNumbers());
-  const sc = computeScores(s, d, f, e.delivered, th, scale.lowest, scale.span, newScores());
+  const e = pairEconomics(cols, s.idx, d.idx, f.distanceKm, f.overlapHours, f.overlapMonths, ec, newEconNumbers());
+  const sc = computeScores(cols, s.idx, d.idx, f, e.delivered, th, scale.lowest, scale.span, newScores());
   const c = th.config;
   const economics = economicsView(s, d, f.distanceKm, sc.regulatory, e, ec);
   const ps = effectivePrecisionAt(s, th.cutoffMs);

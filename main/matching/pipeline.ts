@@ -4,15 +4,16 @@
  * The two differ only in how candidates are enumerated (`SupplyCandidates`), so "same result" is
  * a test of the index alone.
  */
-import type { CompiledFlow } from './compiled.ts';
-import { CONSTRAINTS, evaluatePair, newFacts, thresholds, type ConstraintName, type Thresholds } from './compatibility.ts';
+import { popcount32, precisionWeightAtCol, type CompiledFlow, type FlowColumns } from './compiled.ts';
+import { CONSTRAINTS, evaluatePair, newFacts, thresholds, typesCompatible, type ConstraintName, type Thresholds } from './compatibility.ts';
 import { ENGINE_VERSION, type MatchingConfig } from './config.ts';
-import { econContext, newEconNumbers, pairEconomics, type EconContext } from './economics.ts';
+import { deliveredAmount, econContext, newEconNumbers, pairEconomics, type EconContext } from './economics.ts';
 import { buildMatch, type EngineMatch, type ScoreScale } from './match.ts';
-import { failedFilter, PairStore, rankList, type FilterName } from './ranking.ts';
+import { failedFilter, PairStore, type FilterName } from './ranking.ts';
 import { routeSplit, type RouteSplit } from './router.ts';
-import { computeScores, newScores, scoreRange } from './scores.ts';
+import { computeScores, newScores, regulatoryRisk, scoreRange } from './scores.ts';
 import type { FlowTable } from './table.ts';
+import { TopLists } from './topn.ts';
 
 /**
  * How candidates are enumerated: the table positions of the flows that may pair with a supply
@@ -29,11 +30,14 @@ export interface RunContext {
   th: Thresholds;
   ec: EconContext;
   scale: ScoreScale;
+  /** The score bound (scoreUpperBound) holds: thermal loss >= 0 and exchanger efficiency in 0..1, so delivered falls with distance. */
+  bounded: boolean;
 }
 
 export function runContext(c: MatchingConfig): RunContext {
   const { lowest, highest } = scoreRange(c.weights);
-  return { c, th: thresholds(c), ec: econContext(c), scale: { lowest, span: highest - lowest } };
+  const bounded = c.thermal.loss_per_km >= 0 && c.thermal.exchanger_efficiency >= 0 && c.thermal.exchanger_efficiency <= 1 && highest - lowest > 0;
+  return { c, th: thresholds(c), ec: econContext(c), scale: { lowest, span: highest - lowest }, bounded };
 }
 
 export interface MatchStats {
@@ -47,7 +51,11 @@ export interface MatchStats {
   pairs_examined: number;
   /** Pairs passing the hard constraints (as stated or relaxed). */
   candidate_pairs: number;
-  /** Candidates left after the filters. */
+  /**
+   * Candidates left after the filters, among those evaluated in full: the full match skips the
+   * economics of candidates that provably make neither flow's top N (topn.ts), so this counts
+   * fewer than all eligible pairs there.
+   */
   eligible_pairs: number;
   rejected: Partial<Record<ConstraintName, number>>;
   filtered: Record<FilterName, number>;
@@ -70,6 +78,12 @@ export interface EngineResult {
 export class Counters {
   examined = 0;
   candidates = 0;
+  /** Pairs skipped before any evaluation: their score bound is below both flows' full top N. */
+  skipped = 0;
+  /** Candidates skipped before their economics: provably in neither flow's top N (topn.ts). */
+  pruned = 0;
+  /** Candidates that passed the filters (among those not pruned). */
+  eligible = 0;
   rejected = new Float64Array(CONSTRAINTS.length + 1);
   filtered: Record<FilterName, number> = { min_annual_value: 0, min_trust: 0, npv: 0 };
 }
@@ -81,132 +95,223 @@ export class Counters {
 const facts = newFacts();
 const econ = newEconNumbers();
 const scores = newScores();
-export function considerPair(s: CompiledFlow, d: CompiledFlow, ctx: RunContext, pairs: PairStore, n: Counters, minStep = 0): number {
+export function considerPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pairs: PairStore, n: Counters, minStep = 0): number {
   n.examined++;
-  const step = evaluatePair(s, d, ctx.th, facts);
+  const step = evaluatePair(cols, s, d, ctx.th, facts);
   if (step < 0) {
     n.rejected[-step]!++;
     return -1;
   }
   if (step < minStep) return -1;
   n.candidates++;
-  pairEconomics(s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ctx.ec, econ);
-  computeScores(s, d, facts, econ.delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ctx.ec, econ);
+  computeScores(cols, s, d, facts, econ.delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
   const dropped = failedFilter(econ, scores, ctx.c);
   if (dropped !== null) {
     n.filtered[dropped]++;
     return -1;
   }
-  return pairs.push(s.idx, d.idx, step, scores.score, econ.npv);
+  n.eligible++;
+  return pairs.push(s, d, step, scores.score, econ.npv);
 }
 
-/** Each flow's top N over `pairs` (ranking.ts), for the flows in `only` (all when null); writes ranks and kept counts. */
-export function rankPairs(table: FlowTable, pairs: PairStore, c: MatchingConfig, only: Uint8Array | null, rankS: Int32Array, rankD: Int32Array, kept: Int32Array): void {
-  const flowCount = table.flows.length;
-  const count = new Int32Array(flowCount + 1);
-  const { s, d, length } = pairs;
-  for (let p = 0; p < length; p++) {
-    count[s[p]! + 1]!++;
-    count[d[p]! + 1]!++;
+/**
+ * The streaming form of considerPair for the full match: the pair's tier and score come first
+ * (cheap), and when neither flow's list can take it (TopLists.mayEnter) it stops there, before
+ * the economics; otherwise it is offered to both lists. Exact: see topn.ts.
+ */
+function streamPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pairs: PairStore, top: TopLists, n: Counters, minStep: number): void {
+  if (ctx.bounded && typesCompatible(cols.typeCode[s]!, cols.typeCode[d]!)) {
+    // Both lists full: a pair whose best possible score is below both bars is skipped unevaluated.
+    const bs = top.bar(s, minStep);
+    if (bs !== Number.NEGATIVE_INFINITY) {
+      const bd = top.bar(d, minStep);
+      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx) + BOUND_MARGIN < (bs < bd ? bs : bd)) {
+        n.skipped++;
+        return;
+      }
+    }
   }
-  for (let i = 0; i < flowCount; i++) count[i + 1]! += count[i]!;
-  const lists = new Int32Array(2 * length);
-  const fill = count.slice(0, flowCount);
-  for (let p = 0; p < length; p++) {
-    lists[fill[s[p]!]!++] = p;
-    lists[fill[d[p]!]!++] = p;
+  n.examined++;
+  const step = evaluatePair(cols, s, d, ctx.th, facts);
+  if (step < 0) {
+    n.rejected[-step]!++;
+    return;
   }
-  const orgCount = new Int32Array(table.orgCount + 1);
-  for (let f = 0; f < flowCount; f++) {
-    if (only !== null && only[f] === 0) continue;
-    const from = count[f]!;
-    const to = count[f + 1]!;
-    if (to === from) continue;
-    kept[f] = rankList(lists.subarray(from, to), pairs, f, table.flows, c, orgCount, table.flows[f]!.supply ? rankS : rankD);
+  if (step < minStep) return;
+  n.candidates++;
+  const ec = ctx.ec;
+  // the same delivered quantity pairEconomics computes
+  const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ec);
+  computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+  const score = scores.score;
+  const toS = top.mayEnter(s, step, score);
+  const toD = top.mayEnter(d, step, score);
+  if (!toS && !toD) {
+    n.pruned++;
+    return;
   }
+  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ec, econ);
+  const dropped = failedFilter(econ, scores, ctx.c);
+  if (dropped !== null) {
+    n.filtered[dropped]++;
+    return;
+  }
+  n.eligible++;
+  const p = top.add(s, d, step, score, econ.npv);
+  if (toS) top.offer(s, p, cols.org[d]!, 1);
+  if (toD) top.offer(d, p, cols.org[s]!, 2);
+  top.settle(p);
+}
+
+/** Safety margin on the bound (rounding differences between the bound and the exact score are ~1e-16). */
+const BOUND_MARGIN = 1e-9;
+
+/**
+ * An upper bound of the score any evaluation of (s, d) can give, from the cheap facts only: quality
+ * taken as 1, the exact temporal, trust and regulatory scores, the quantity and transport scores at
+ * a lower bound of the distance (the chord: 2R asin(c/2) >= R c). Every score component is
+ * monotone in the distance (delivered quantity falls, transport penalty rises: `ctx.bounded`
+ * checks the config keeps it so), so the pair's real score is at most this.
+ */
+export function scoreUpperBound(cols: FlowColumns, s: number, d: number, ctx: RunContext): number {
+  const th = ctx.th;
+  const w = ctx.c.weights;
+  const st = cols.typeCode[s]!;
+  let limit = th.typeKm[st]!;
+  if (th.maxKm < limit) limit = th.maxKm;
+  const sMax = cols.maxKm[s]!;
+  const dMax = cols.maxKm[d]!;
+  if (sMax < limit) limit = sMax;
+  if (dMax < limit) limit = dMax;
+  const dx = cols.ux[s]! - cols.ux[d]!;
+  const dy = cols.uy[s]! - cols.uy[d]!;
+  const dz = cols.uz[s]! - cols.uz[d]!;
+  const distLow = Math.sqrt(dx * dx + dy * dy + dz * dz) * th.radiusKm * (1 - 1e-9);
+  const hours =
+    popcount32(cols.w0[s]! & cols.w0[d]!) +
+    popcount32(cols.w1[s]! & cols.w1[d]!) +
+    popcount32(cols.w2[s]! & cols.w2[d]!) +
+    popcount32(cols.w3[s]! & cols.w3[d]!) +
+    popcount32(cols.w4[s]! & cols.w4[d]!) +
+    popcount32(cols.w5[s]! & cols.w5[d]!);
+  const months = popcount32(cols.months[s]! & cols.months[d]!);
+  const dWeek = cols.weekHours[d]!;
+  const dMonths = cols.monthCount[d]!;
+  const temporal = dWeek === 0 || dMonths === 0 ? 0 : (hours / dWeek) * (months / dMonths);
+  const dAmount = cols.amount[d]!;
+  const delivered = deliveredAmount(st, cols.amount[s]!, dAmount, distLow, ctx.ec);
+  const quantity = dAmount > 0 ? (delivered >= dAmount ? 1 : delivered / dAmount) : 0;
+  const pw = (precisionWeightAtCol(cols, s, th.cutoffMs) + precisionWeightAtCol(cols, d, th.cutoffMs)) / 2;
+  const trust = (pw * (cols.trust[s]! + cols.trust[d]!)) / 2;
+  const ratio = distLow / limit;
+  const transport = ratio > 1 ? 1 : ratio;
+  const regulatory = regulatoryRisk(cols, s, d, ctx.c);
+  const raw = w.quality * 1 + w.temporal * temporal + w.quantity * quantity + w.trust * trust - w.transport * transport - w.regulatory * regulatory;
+  let score = (raw - ctx.scale.lowest) / ctx.scale.span;
+  if (score < 0) score = 0;
+  else if (score > 1) score = 1;
+  return score;
+}
+
+/**
+ * Table positions of the active flows of one direction, in a spatial order (0.5 degree cells, row
+ * by row): consecutive flows share most of their candidates, so the columns they read stay in
+ * cache. The order changes nothing in the result (topn.ts).
+ */
+function spatialOrder(table: FlowTable, supply: boolean, only: Uint8Array | null): Int32Array {
+  const flows = table.flows;
+  const keys: number[] = [];
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i]!;
+    if (f.supply !== supply || !f.active || (only !== null && only[i] === 0)) continue;
+    const cell = Math.floor((f.lat + 90) * 2) * 721 + Math.floor((f.lon + 180) * 2);
+    keys.push(cell * 16_777_216 + i);
+  }
+  if (flows.length >= 16_777_216) return Int32Array.from(keys.map((k) => k % 16_777_216)); // (never in practice) table order
+  const sorted = Float64Array.from(keys).sort();
+  const out = new Int32Array(sorted.length);
+  for (let k = 0; k < sorted.length; k++) out[k] = sorted[k]! % 16_777_216;
+  return out;
 }
 
 /** The matching proper: which pairs are matches and their ranks, before any record is built. */
 export interface Ranked {
   ctx: RunContext;
+  /** Pairs store: every match is here (positions with rankS or rankD set); other positions are leftovers to ignore. */
   pairs: PairStore;
+  /** Rank of each pair in its supply's / demand's final top N, 0 when not in it. */
   rankS: Int32Array;
   rankD: Int32Array;
   counters: Counters;
-  /** Pairs kept in at least one flow's top N. */
+  /** Pairs kept in at least one flow's top N (the matches). */
   kept: number;
   /** Flows that had fewer than N matches as stated and so went through the fallback. */
   hungry: number;
   timings: { candidates: number; ranking: number; fallback: number };
 }
 
-const grow = (a: Int32Array, n: number) => {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-};
-
 /**
- * Phase 1: every pair as stated (no relaxation), ranked. Phase 2 (fallback on): the flows left
- * with fewer than N ("hungry") search again with the relaxed limits, keeping the pairs that
- * needed relaxation, and only their lists are re-ranked. Equivalent to ranking every pair with
- * relaxed pairs after stated ones (a flow with N stated matches never reaches a relaxed one),
- * with far fewer pairs examined.
+ * Phase 1: every pair as stated (no relaxation), streamed into the flows' top N lists (topn.ts).
+ * Phase 2 (fallback on): the flows left with fewer than N ("hungry") search again with the
+ * relaxed limits, keeping the pairs that needed relaxation; they rank after every stated pair.
+ * Equivalent to ranking every pair with relaxed pairs after stated ones (a flow with N stated
+ * matches never reaches a relaxed one), with far fewer pairs examined.
  */
 export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSource): Ranked {
   const t0 = performance.now();
   const ctx = runContext(c);
   const strict = c.fallback.enabled ? runContext({ ...c, fallback: { ...c.fallback, enabled: false } }) : ctx;
   const n = new Counters();
-  const pairs = new PairStore(1 << 16);
-  const buffer: number[] = [];
   const flows = table.flows;
-  for (let i = 0; i < flows.length; i++) {
-    const s = flows[i]!;
-    if (!s.supply) continue;
-    const list = source.forSupply(s, strict.th, buffer);
-    for (let k = 0, count = list.length; k < count; k++) considerPair(s, flows[list[k]!]!, strict, pairs, n);
+  // live pairs: at most every flow's N, in practice about half of that
+  const pairs = new PairStore(Math.max(1024, Math.min(1 << 22, (flows.length * c.top_n) >> 1)));
+  const cols = table.cols;
+  const top = new TopLists(flows, pairs, c.top_n, c.max_per_partner);
+  const buffer: number[] = [];
+  const supplies = spatialOrder(table, true, null);
+  for (let i = 0; i < supplies.length; i++) {
+    const s = supplies[i]!;
+    const list = source.forSupply(flows[s]!, strict.th, buffer);
+    for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);
   }
   const t1 = performance.now();
-  let rankS = new Int32Array(pairs.length);
-  let rankD = new Int32Array(pairs.length);
-  const kept = new Int32Array(flows.length);
-  rankPairs(table, pairs, c, null, rankS, rankD, kept);
-  const t2 = performance.now();
   let hungryCount = 0;
+  let t2 = t1;
   if (c.fallback.enabled) {
     const hungry = new Uint8Array(flows.length);
-    for (const f of flows) {
-      if (f.active && kept[f.idx]! < c.top_n) {
-        hungry[f.idx] = 1;
+    for (let i = 0; i < flows.length; i++) {
+      if (flows[i]!.active && top.lens[i]! < c.top_n) {
+        hungry[i] = 1;
         hungryCount++;
       }
     }
-    const before = pairs.length;
-    for (let i = 0; i < flows.length; i++) {
-      if (hungry[i] === 0) continue;
-      const x = flows[i]!;
-      if (x.supply) {
-        const list = source.forSupply(x, ctx.th, buffer);
-        for (let k = 0, count = list.length; k < count; k++) considerPair(x, flows[list[k]!]!, ctx, pairs, n, 1);
-      } else {
-        const list = source.forDemand(x, ctx.th, buffer);
-        for (let k = 0, count = list.length; k < count; k++) {
-          const s = list[k]!;
-          if (hungry[s] === 0) considerPair(flows[s]!, x, ctx, pairs, n, 1); // a hungry supply found it already
+    t2 = performance.now();
+    for (const supply of [true, false]) {
+      const order = spatialOrder(table, supply, hungry);
+      for (let i = 0; i < order.length; i++) {
+        const x = order[i]!;
+        if (supply) {
+          const list = source.forSupply(flows[x]!, ctx.th, buffer);
+          for (let k = 0, count = list.length; k < count; k++) streamPair(cols, x, list[k]!, ctx, pairs, top, n, 1);
+        } else {
+          const list = source.forDemand(flows[x]!, ctx.th, buffer);
+          for (let k = 0, count = list.length; k < count; k++) {
+            const s = list[k]!;
+            if (hungry[s] === 0) streamPair(cols, s, x, ctx, pairs, top, n, 1); // a hungry supply found it already
+          }
         }
       }
     }
-    if (pairs.length > before) {
-      rankS = grow(rankS, pairs.length);
-      rankD = grow(rankD, pairs.length);
-      rankPairs(table, pairs, c, hungry, rankS, rankD, kept);
-    }
   }
   const t3 = performance.now();
+  const rankS = new Int32Array(pairs.length);
+  const rankD = new Int32Array(pairs.length);
+  top.ranks(rankS, rankD);
   let keptPairs = 0;
   for (let p = 0; p < pairs.length; p++) if (rankS[p] !== 0 || rankD[p] !== 0) keptPairs++;
-  return { ctx, pairs, rankS, rankD, counters: n, kept: keptPairs, hungry: hungryCount, timings: { candidates: t1 - t0, ranking: t2 - t1, fallback: t3 - t2 } };
+  const t4 = performance.now();
+  return { ctx, pairs, rankS, rankD, counters: n, kept: keptPairs, hungry: hungryCount, timings: { candidates: t1 - t0, ranking: t2 - t1 + (t4 - t3), fallback: t3 - t2 } };
 }
 
 /** Output order: score (higher first), then supply id, then demand id. */
@@ -221,7 +326,7 @@ export function materialise(table: FlowTable, pairs: PairStore, rankS: Int32Arra
   for (let p = 0; p < pairs.length; p++) {
     if (rankS[p] === 0 && rankD[p] === 0) continue;
     const rank = { supply: rankS[p]! || null, demand: rankD[p]! || null };
-    out.push(buildMatch(table.flows[pairs.s[p]!]!, table.flows[pairs.d[p]!]!, ctx.th, ctx.ec, ctx.scale, rank));
+    out.push(buildMatch(table.cols, table.flows[pairs.s[p]!]!, table.flows[pairs.d[p]!]!, ctx.th, ctx.ec, ctx.scale, rank));
   }
   return out.sort(compareMatches);
 }
@@ -276,5 +381,76 @@ export function fullMatch(table: FlowTable, c: MatchingConfig, source: Candidate
   const matches = materialise(table, r.pairs, r.rankS, r.rankD, r.ctx);
   const ms = performance.now() - t;
   const timings = { candidates: r.timings.candidates, ranking: r.timings.ranking, fallback: r.timings.fallback, materialise: ms, total: r.timings.candidates + r.timings.ranking + r.timings.fallback + ms };
-  return { matches, stats: makeStats(mode, table, r.ctx, r.counters, r.pairs.length, matches, timings, r.hungry) };
+  return { matches, stats: makeStats(mode, table, r.ctx, r.counters, r.counters.eligible, matches, timings, r.hungry) };
+}
+
+/**
+ * Incremental: where the pair (x, y) stands in y's top N, without ranking y's list. The pair has
+ * already been evaluated (tier `step`, `score`, `npv`); `candidates` are y's possible partners
+ * (the index, relaxed limits: the one-pass form, tiers first). Counting only y's eligible pairs
+ * that rank above (x, y): they keep min(k, count) per organization until N are kept (the greedy
+ * walk of ranking.ts on a matroid, see topn.ts), so (x, y) is kept iff fewer than N are kept above
+ * it and its own organization has fewer than k above it; its rank is then that number + 1. The
+ * scan stops as soon as N are kept above it, and pairs ranking below it by tier or score skip
+ * their economics. Returns 0 when (x, y) is not in y's top N.
+ */
+export function rankInPartnerList(
+  table: FlowTable,
+  x: number,
+  y: number,
+  step: number,
+  score: number,
+  npv: number,
+  candidates: ArrayLike<number>,
+  ctx: RunContext,
+  n: Counters,
+  orgCount: Int32Array,
+  touched: number[],
+): number {
+  const cols = table.cols;
+  const ySupply = cols.supply[y] === 1;
+  const topN = ctx.c.top_n;
+  const perPartner = ctx.c.max_per_partner;
+  const xId = table.flows[x]!.id;
+  let kept = 0;
+  let full = false;
+  touched.length = 0;
+  for (let k = 0, count = candidates.length; k < count; k++) {
+    const z = candidates[k]!;
+    if (z === x) continue;
+    const s = ySupply ? y : z;
+    const d = ySupply ? z : y;
+    n.examined++;
+    const st = evaluatePair(cols, s, d, ctx.th, facts);
+    if (st < 0) {
+      n.rejected[-st]!++;
+      continue;
+    }
+    n.candidates++;
+    if (st > step) continue; // a later tier ranks below
+    const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ctx.ec);
+    computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+    const sc = scores.score;
+    if (st === step && sc < score) {
+      n.pruned++;
+      continue;
+    }
+    pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ctx.ec, econ);
+    const dropped = failedFilter(econ, scores, ctx.c);
+    if (dropped !== null) {
+      n.filtered[dropped]++;
+      continue;
+    }
+    n.eligible++;
+    if (st === step && sc === score && (econ.npv < npv || (econ.npv === npv && !(table.flows[z]!.id < xId)))) continue;
+    const o = cols.org[z]!;
+    if (orgCount[o] === 0) touched.push(o);
+    if (++orgCount[o]! <= perPartner && ++kept >= topN) {
+      full = true;
+      break;
+    }
+  }
+  const rank = full || orgCount[cols.org[x]!]! >= perPartner ? 0 : kept + 1;
+  for (let i = 0; i < touched.length; i++) orgCount[touched[i]!] = 0;
+  return rank;
 }

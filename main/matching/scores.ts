@@ -6,7 +6,7 @@
  * gets 0 on the quality attribute it needed relaxed and a transport penalty capped at 1, so a pair
  * scores the same whichever flow's fallback found it.
  */
-import { precisionWeightAt, TYPE_CODE, type CompiledFlow } from './compiled.ts';
+import { precisionWeightAtCol, TYPE_CODE, type FlowColumns } from './compiled.ts';
 import type { PairFacts, Thresholds } from './compatibility.ts';
 import { SCORE_COMPONENTS, type MatchingConfig, type ScoreComponent, type Weights } from './config.ts';
 
@@ -30,9 +30,9 @@ export function newScores(): ScoreNumbers {
 }
 
 /** 2.2: 0 for energy and water, waste 0.3, hazardous 0.7 (any hazardous supply), +0.1 across a border (decision). */
-export function regulatoryRisk(s: CompiledFlow, d: CompiledFlow, c: MatchingConfig): number {
-  const base = s.hazardous ? c.regulatory.hazardous : s.typeCode === WASTE ? c.regulatory.waste : 0;
-  return base + (s.country !== d.country ? c.regulatory.cross_border : 0);
+export function regulatoryRisk(cols: FlowColumns, s: number, d: number, c: MatchingConfig): number {
+  const base = cols.hazardous[s] === 1 ? c.regulatory.hazardous : cols.typeCode[s] === WASTE ? c.regulatory.waste : 0;
+  return base + (cols.country[s] !== cols.country[d] ? c.regulatory.cross_border : 0);
 }
 
 /** The lowest and highest weighted sums, for the normalisation. */
@@ -44,7 +44,7 @@ export function scoreRange(w: Weights): { lowest: number; highest: number } {
  * Writes the component scores of a pair that passed the hard constraints. `delivered` is the
  * delivered quantity (economics.deliveredAmount), `lowest`/`span` from scoreRange.
  */
-export function computeScores(s: CompiledFlow, d: CompiledFlow, f: PairFacts, delivered: number, th: Thresholds, lowest: number, span: number, out: ScoreNumbers): ScoreNumbers {
+export function computeScores(cols: FlowColumns, s: number, d: number, f: PairFacts, delivered: number, th: Thresholds, lowest: number, span: number, out: ScoreNumbers): ScoreNumbers {
   const c = th.config;
   const w = c.weights;
   // quality: mean of the sub-scores both sides state; 1 when none
@@ -64,16 +64,19 @@ export function computeScores(s: CompiledFlow, d: CompiledFlow, f: PairFacts, de
   }
   const quality = n === 0 ? 1 : sum / n;
   // temporal: overlapping weekly hours / the demand's, times overlapping months / the demand's
-  const temporal = d.weekHours === 0 || d.monthCount === 0 ? 0 : (f.overlapHours / d.weekHours) * (f.overlapMonths / d.monthCount);
+  const dWeek = cols.weekHours[d]!;
+  const dMonths = cols.monthCount[d]!;
+  const temporal = dWeek === 0 || dMonths === 0 ? 0 : (f.overlapHours / dWeek) * (f.overlapMonths / dMonths);
   // quantity: delivered / demand, at most 1
-  const quantity = d.amount > 0 ? (delivered >= d.amount ? 1 : delivered / d.amount) : 0;
+  const dAmount = cols.amount[d]!;
+  const quantity = dAmount > 0 ? (delivered >= dAmount ? 1 : delivered / dAmount) : 0;
   // trust: mean precision weight x mean organization trust
-  const pw = (precisionWeightAt(s, th.cutoffMs) + precisionWeightAt(d, th.cutoffMs)) / 2;
-  const trust = (pw * (s.trust + d.trust)) / 2;
+  const pw = (precisionWeightAtCol(cols, s, th.cutoffMs) + precisionWeightAtCol(cols, d, th.cutoffMs)) / 2;
+  const trust = (pw * (cols.trust[s]! + cols.trust[d]!)) / 2;
   // transport: distance / the effective (unrelaxed) limit, capped at 1
   const ratio = f.distanceKm / f.limitKm;
   const transport = ratio > 1 ? 1 : ratio;
-  const regulatory = regulatoryRisk(s, d, c);
+  const regulatory = regulatoryRisk(cols, s, d, c);
   const raw = w.quality * quality + w.temporal * temporal + w.quantity * quantity + w.trust * trust - w.transport * transport - w.regulatory * regulatory;
   let score = (raw - lowest) / span;
   if (score < 0) score = 0;

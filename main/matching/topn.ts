@@ -1,0 +1,235 @@
+/**
+ * Every flow's top N, kept up to date while pairs stream in, so the full match never stores or
+ * sorts the millions of eligible pairs that make nobody's list.
+ *
+ * The selection of ranking.ts (walk the list in ranking order, keep at most `max_per_partner` per
+ * partner organization, stop at `top_n`) is the greedy algorithm on a matroid (at most k per
+ * organization, truncated at N), and the order is strict (the partner id breaks every tie). So:
+ *
+ * - The kept set over the pairs seen so far is maintained exactly by one exchange per new pair:
+ *   when the new pair's organization already has k kept pairs, it replaces the worst of those if
+ *   it ranks above it; otherwise, when N are kept, it replaces the worst kept pair if it ranks above
+ *   it; otherwise it is simply kept. The result after all pairs equals the walk over all pairs
+ *   sorted, whatever order they came in.
+ * - A pair that leaves (or never enters) a flow's kept set never comes back: it is spanned by pairs
+ *   ranking above it, and more pairs only keep it spanned.
+ * - So a pair kept by neither of its flows is dead: its place in the pair store is reused.
+ * - While a flow has N kept, a pair ranking below its worst kept pair cannot make its list (the
+ *   i-th kept pair only improves as pairs are added). `mayEnter` tests that on (tier, score) alone,
+ *   before the pair's economics are computed: the pruning is exact, never a heuristic.
+ */
+import type { CompiledFlow } from './compiled.ts';
+import type { PairStore } from './ranking.ts';
+
+export class TopLists {
+  /**
+   * Kept pairs per flow, best first: flow f's list is `list[slot[f] * N ...]` (a slot is given to a
+   * flow on its first pair; one flat pool, no object per flow).
+   */
+  private list: Int32Array;
+  /** The partner organization, tier, score and NPV of each kept pair, parallel to `list` (no indirection when comparing). */
+  private orgs: Int32Array;
+  private keyStep: Int32Array;
+  private keyScore: Float64Array;
+  private keyNpv: Float64Array;
+  private readonly slot: Int32Array;
+  private slots = 0;
+  readonly lens: Int32Array;
+  /** Tier and score of the worst kept pair, meaningful when the flow has N kept. */
+  private readonly worstStep: Int32Array;
+  private readonly worstScore: Float64Array;
+  /** Per pair of `pairs`: bit 1 kept by its supply, bit 2 kept by its demand. */
+  private member: Uint8Array;
+  /** Pair positions kept by nobody any more, for `pairs` to reuse. */
+  private readonly free: number[] = [];
+
+  constructor(
+    private readonly flows: readonly CompiledFlow[],
+    private readonly pairs: PairStore,
+    private readonly n: number,
+    private readonly perPartner: number,
+  ) {
+    const count = flows.length;
+    this.slot = new Int32Array(count).fill(-1);
+    this.lens = new Int32Array(count);
+    this.worstStep = new Int32Array(count);
+    this.worstScore = new Float64Array(count);
+    const initial = Math.min(count, Math.max(64, Math.floor(4_000_000 / n))) * n;
+    this.list = new Int32Array(initial);
+    this.orgs = new Int32Array(initial);
+    this.keyStep = new Int32Array(initial);
+    this.keyScore = new Float64Array(initial);
+    this.keyNpv = new Float64Array(initial);
+    this.member = new Uint8Array(pairs.s.length);
+  }
+
+  /** Can a pair of this tier and score still enter flow f's list? (false only when provably not) */
+  mayEnter(f: number, step: number, score: number): boolean {
+    if (this.lens[f]! < this.n) return true;
+    const ws = this.worstStep[f]!;
+    return step < ws || (step === ws && score >= this.worstScore[f]!);
+  }
+
+  /**
+   * The score a pair of tier >= `minStep` must reach to possibly enter flow f's list: -Infinity
+   * while the list has room (or holds pairs of a later tier), Infinity when it is full with pairs of
+   * an earlier tier.
+   */
+  bar(f: number, minStep: number): number {
+    if (this.lens[f]! < this.n) return Number.NEGATIVE_INFINITY;
+    const ws = this.worstStep[f]!;
+    return ws < minStep ? Number.POSITIVE_INFINITY : ws === minStep ? this.worstScore[f]! : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Stores a pair (reusing the place of one nobody keeps any more); returns its position. */
+  add(s: number, d: number, step: number, score: number, npv: number): number {
+    const pairs = this.pairs;
+    let p: number;
+    if (this.free.length > 0) {
+      p = this.free.pop()!;
+      pairs.s[p] = s;
+      pairs.d[p] = d;
+      pairs.step[p] = step;
+      pairs.score[p] = score;
+      pairs.npv[p] = npv;
+    } else {
+      p = pairs.push(s, d, step, score, npv);
+      if (p >= this.member.length) {
+        const m = new Uint8Array(pairs.s.length);
+        m.set(this.member);
+        this.member = m;
+      }
+    }
+    this.member[p] = 0;
+    return p;
+  }
+
+  /** Pairs no longer kept by anyone are recycled; call after offering a new pair to both its flows. */
+  settle(p: number): void {
+    if (this.member[p] === 0) this.free.push(p);
+  }
+
+  /** The pair (p: tier, score, npv) ranks above the pair at list position `at` in flow `self`'s list (tier, score, NPV, then the partner's id). */
+  private above(p: number, step: number, score: number, npv: number, at: number, self: number): boolean {
+    const sb = this.keyStep[at]!;
+    if (step !== sb) return step < sb;
+    const cb = this.keyScore[at]!;
+    if (score !== cb) return score > cb;
+    const nb = this.keyNpv[at]!;
+    if (npv !== nb) return npv > nb;
+    const pairs = this.pairs;
+    const q = this.list[at]!;
+    const pa = pairs.s[p] === self ? pairs.d[p]! : pairs.s[p]!;
+    const pb = pairs.s[q] === self ? pairs.d[q]! : pairs.s[q]!;
+    return this.flows[pa]!.id < this.flows[pb]!.id;
+  }
+
+  private slotOf(f: number): number {
+    let slot = this.slot[f]!;
+    if (slot < 0) {
+      slot = this.slots++;
+      this.slot[f] = slot;
+      const need = this.slots * this.n;
+      if (need > this.list.length) {
+        const size = Math.min(this.flows.length * this.n, Math.max(need, this.list.length * 2));
+        const list = new Int32Array(size);
+        list.set(this.list);
+        const orgs = new Int32Array(size);
+        orgs.set(this.orgs);
+        const keyStep = new Int32Array(size);
+        keyStep.set(this.keyStep);
+        const keyScore = new Float64Array(size);
+        keyScore.set(this.keyScore);
+        const keyNpv = new Float64Array(size);
+        keyNpv.set(this.keyNpv);
+        this.list = list;
+        this.orgs = orgs;
+        this.keyStep = keyStep;
+        this.keyScore = keyScore;
+        this.keyNpv = keyNpv;
+      }
+    }
+    return slot * this.n;
+  }
+
+  /**
+   * Offers pair p to flow f's list, its partner being of organization `partnerOrg`; `bit` is 1
+   * when f is the pair's supply, 2 when its demand. Call `settle(p)` after offering it to both.
+   */
+  offer(f: number, p: number, partnerOrg: number, bit: number): void {
+    const n = this.n;
+    const base = this.slotOf(f);
+    const pairs = this.pairs;
+    const step = pairs.step[p]!;
+    const score = pairs.score[p]!;
+    const npv = pairs.npv[p]!;
+    const list = this.list;
+    const orgs = this.orgs;
+    const keyStep = this.keyStep;
+    const keyScore = this.keyScore;
+    const keyNpv = this.keyNpv;
+    let len = this.lens[f]!;
+    // the worst kept pair of the same organization, and how many there are
+    let same = 0;
+    let worstSame = -1;
+    for (let i = base, end = base + len; i < end; i++) {
+      if (orgs[i] === partnerOrg) {
+        same++;
+        worstSame = i;
+      }
+    }
+    let out = -1; // position leaving the list
+    if (same >= this.perPartner) {
+      if (!this.above(p, step, score, npv, worstSame, f)) return;
+      out = worstSame;
+    } else if (len === n) {
+      if (!this.above(p, step, score, npv, base + len - 1, f)) return;
+      out = base + len - 1;
+    }
+    if (out >= 0) {
+      const q = list[out]!;
+      const left = (this.member[q]! &= ~bit);
+      if (left === 0) this.free.push(q);
+      for (let i = out, end = base + len - 1; i < end; i++) {
+        list[i] = list[i + 1]!;
+        orgs[i] = orgs[i + 1]!;
+        keyStep[i] = keyStep[i + 1]!;
+        keyScore[i] = keyScore[i + 1]!;
+        keyNpv[i] = keyNpv[i + 1]!;
+      }
+      len--;
+    }
+    let i = base + len;
+    while (i > base && this.above(p, step, score, npv, i - 1, f)) {
+      list[i] = list[i - 1]!;
+      orgs[i] = orgs[i - 1]!;
+      keyStep[i] = keyStep[i - 1]!;
+      keyScore[i] = keyScore[i - 1]!;
+      keyNpv[i] = keyNpv[i - 1]!;
+      i--;
+    }
+    list[i] = p;
+    orgs[i] = partnerOrg;
+    keyStep[i] = step;
+    keyScore[i] = score;
+    keyNpv[i] = npv;
+    len++;
+    this.lens[f] = len;
+    this.member[p]! |= bit;
+    if (len === n) {
+      this.worstStep[f] = keyStep[base + len - 1]!;
+      this.worstScore[f] = keyScore[base + len - 1]!;
+    }
+  }
+
+  /** Writes ranks 1..k of every flow's list into rankS (supplies) / rankD (demands); other entries 0. */
+  ranks(rankS: Int32Array, rankD: Int32Array): void {
+    for (let f = 0; f < this.flows.length; f++) {
+      const slot = this.slot[f]!;
+      if (slot < 0) continue;
+      const rank = this.flows[f]!.supply ? rankS : rankD;
+      const base = slot * this.n;
+      for (let i = 0, len = this.lens[f]!; i < len; i++) rank[this.list[base + i]!] = i + 1;
+    }
+  }
+}
