@@ -7,7 +7,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { apiProblem, client, transport, type SearchHit } from './api.ts';
+import { apiProblem, client, transport, type MapSite, type SearchHit, type Suggestions } from './api.ts';
 import { DetailPanel } from './components/DetailPanel.tsx';
 import { ImportDialog } from './components/ImportDialog.tsx';
 import { MatchDetail } from './components/MatchDetail.tsx';
@@ -15,13 +15,17 @@ import { listFilter, MATCH_FETCH_LIMIT, MatchList, NO_MATCH_FILTERS, type MatchF
 import { MatchRunDialog, weightsOf } from './components/MatchRunDialog.tsx';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
 import { SiteList, type SiteFilters } from './components/SiteList.tsx';
+import { CLUSTER_RADII, DEFAULT_CLUSTER_RADIUS, SuggestionsPanel, type SuggestionSelection } from './components/SuggestionsPanel.tsx';
 import { formatCount } from './format.ts';
+import { highlightBounds, type MapHighlight } from './map/highlight.ts';
 import { MapView, type FlyRequest, type LayerVisibility } from './map/MapView.tsx';
 import { sectorLegend } from './map/sectors.ts';
 import type { MatchQuery, MatchRecord } from './matching/model.ts';
 
 const QUERY_KEY = 'turash.matchQuery';
 const LAST_RUN_KEY = 'turash.lastMatchRun';
+const RADIUS_KEY = 'turash.clusterRadiusKm';
+type LeftTab = 'sites' | 'matches' | 'suggestions';
 
 function stored<T>(key: string): T | undefined {
   try {
@@ -37,6 +41,42 @@ function store(key: string, value: unknown): void {
   } catch {
     /* storage disabled: kept for this page load only */
   }
+}
+
+/** What the map highlights for the selected suggestion (undefined when it is not in the data). */
+function highlightOf(data: Suggestions | undefined, selection: SuggestionSelection | null, sites: readonly MapSite[] | undefined): MapHighlight | undefined {
+  if (!data || !selection) return undefined;
+  if (selection.kind === 'cascade') {
+    const cascade = data.cascades.find((c) => c.id === selection.id);
+    if (!cascade || !sites) return undefined;
+    const byId = new Map(sites.map((s) => [s.id, s]));
+    const at = (id: string): [number, number] | undefined => {
+      const s = byId.get(id);
+      return s ? [s.lon, s.lat] : undefined;
+    };
+    return {
+      id: cascade.id,
+      kind: 'cascade',
+      sites: cascade.steps.flatMap((step, i) => {
+        const s = byId.get(step.site_id);
+        return s ? [{ id: s.id, lon: s.lon, lat: s.lat, name: step.name ?? s.name, badge: String(i + 1) }] : [];
+      }),
+      links: cascade.links.flatMap((l) => {
+        const from = at(l.from_site_id);
+        const to = at(l.to_site_id);
+        return from && to ? [{ id: l.match_id, from, to }] : [];
+      }),
+    };
+  }
+  const cluster = data.clusters.find((c) => c.id === selection.id);
+  if (!cluster) return undefined;
+  return {
+    id: cluster.id,
+    kind: 'cluster',
+    sites: cluster.members.map((m) => ({ id: m.site_id, lon: m.lon, lat: m.lat, name: m.name ?? m.site_id })),
+    links: [],
+    area: { center: [cluster.centroid.lon, cluster.centroid.lat], radiusKm: cluster.radius_km },
+  };
 }
 
 export function App() {
@@ -69,7 +109,7 @@ function Workspace() {
   const search = useRef<SearchBoxHandle>(null);
 
   // Matching: the next run's query, the last run's (to explain scores), the list and the selection.
-  const [leftTab, setLeftTab] = useState<'sites' | 'matches'>('sites');
+  const [leftTab, setLeftTab] = useState<LeftTab>('sites');
   const [matchQuery, setMatchQuery] = useState<MatchQuery>(() => stored<MatchQuery>(QUERY_KEY) ?? {});
   const [lastRun, setLastRun] = useState<MatchQuery | undefined>(() => stored<MatchQuery>(LAST_RUN_KEY));
   const [runDialog, setRunDialog] = useState<{ autoStart: boolean } | null>(null);
@@ -84,6 +124,34 @@ function Workspace() {
     queryFn: () => client.matches.list.query({ ...filter, limit: MATCH_FETCH_LIMIT }),
     placeholderData: (previous) => previous,
   });
+
+  // Suggestions (graph analytics over the stored matches): computed when the tab is open.
+  const [radiusKm, setRadiusKm] = useState<number>(() => {
+    const r = stored<number>(RADIUS_KEY);
+    return CLUSTER_RADII.some((x) => x === r) ? r! : DEFAULT_CLUSTER_RADIUS;
+  });
+  const [suggestion, setSuggestion] = useState<SuggestionSelection | null>(null);
+  const suggestions = useQuery({
+    queryKey: ['analytics', 'suggestions', { radius_km: radiusKm }],
+    queryFn: () => client.analytics.suggestions.query({ radius_km: radiusKm }),
+    enabled: leftTab === 'suggestions',
+    placeholderData: (previous) => previous,
+  });
+  const highlight = useMemo(
+    () => (leftTab === 'suggestions' ? (highlightOf(suggestions.data, suggestion, sites.data) ?? null) : null),
+    [leftTab, suggestions.data, suggestion, sites.data],
+  );
+  const selectSuggestion = useCallback(
+    (selection: SuggestionSelection | null) => {
+      setSuggestion(selection);
+      const h = highlightOf(suggestions.data, selection, sites.data);
+      const bounds = h && highlightBounds(h);
+      // Clear of the map's legend (bottom left, 250 px wide) and the score legend (top).
+      if (bounds) setFly({ bounds, padding: { top: 70, right: 70, bottom: 50, left: 290 }, seq: Date.now() });
+    },
+    [suggestions.data, sites.data],
+  );
+
   const updateQuery = useCallback((q: MatchQuery) => {
     setMatchQuery(q);
     store(QUERY_KEY, q);
@@ -148,12 +216,12 @@ function Workspace() {
         else if (selectedSiteId) {
           setSelectedSiteId(null);
           setFocusFlowId(null);
-        }
+        } else if (leftTab === 'suggestions' && suggestion) setSuggestion(null);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [importOpen, selectedSiteId, selectedMatchId, runDialog]);
+  }, [importOpen, selectedSiteId, selectedMatchId, runDialog, leftTab, suggestion]);
 
   const counts = info.data?.counts;
   const infoProblem = info.error ? apiProblem(info.error) : undefined;
@@ -179,7 +247,7 @@ function Workspace() {
   }
 
   return (
-    <div className={`shell ${selectedSiteId || selectedMatchId ? 'with-detail' : ''} ${selectedMatchId ? 'with-match' : ''} ${leftTab === 'matches' ? 'tab-matches' : ''}`}>
+    <div className={`shell ${selectedSiteId || selectedMatchId ? 'with-detail' : ''} ${selectedMatchId ? 'with-match' : ''} ${leftTab === 'matches' ? 'tab-matches' : ''} ${leftTab === 'suggestions' ? 'tab-suggestions' : ''}`}>
       <header className="app-header">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -229,8 +297,37 @@ function Workspace() {
           <button type="button" role="tab" aria-selected={leftTab === 'matches'} className={leftTab === 'matches' ? 'active' : ''} onClick={() => setLeftTab('matches')} data-testid="tab-matches">
             Matches <span className="muted">{summary.data ? formatCount(summary.data.total) : ''}</span>
           </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={leftTab === 'suggestions'}
+            className={leftTab === 'suggestions' ? 'active' : ''}
+            onClick={() => setLeftTab('suggestions')}
+            data-testid="tab-suggestions"
+            title="Heat cascades, service clusters and the exchange network"
+          >
+            Suggestions
+          </button>
         </div>
-        {leftTab === 'matches' ? (
+        {leftTab === 'suggestions' ? (
+          <SuggestionsPanel
+            data={suggestions.data}
+            loading={suggestions.isPending}
+            error={suggestions.error ? apiProblem(suggestions.error).message : undefined}
+            storedMatches={summary.data?.total}
+            canRun={!!counts && counts.flows > 0}
+            radiusKm={radiusKm}
+            onRadius={(km) => {
+              setRadiusKm(km);
+              store(RADIUS_KEY, km);
+              if (suggestion?.kind === 'cluster') setSuggestion(null);
+            }}
+            selection={suggestion}
+            onSelect={selectSuggestion}
+            onOpenSite={(id) => openSite(id, { fly: true })}
+            onRun={() => setRunDialog({ autoStart: true })}
+          />
+        ) : leftTab === 'matches' ? (
           <MatchList
             matches={matchList.data?.items}
             total={matchList.data?.total}
@@ -270,6 +367,7 @@ function Workspace() {
           onSelectSite={(id) => openSite(id)}
           fly={fly}
           matches={matchList.data?.items}
+          highlight={highlight}
           selectedMatchId={selectedMatchId}
           onSelectMatch={(id) => {
             setSelectedMatchId(id);

@@ -24,6 +24,10 @@ export type FlowRecord = SiteDetail['flows'][number];
 export type SearchHit = Outputs['search'][number];
 export type MetaInfo = Outputs['meta']['info'];
 export type Vocabulary = Outputs['meta']['vocabulary'];
+export type Suggestions = Outputs['analytics']['suggestions'];
+export type NetworkStats = Suggestions['network'];
+export type HeatCascade = Suggestions['cascades'][number];
+export type ServiceCluster = Suggestions['clusters'][number];
 
 const TOKEN_KEY = 'turash.token';
 

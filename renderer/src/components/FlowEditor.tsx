@@ -140,6 +140,8 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
       queryClient.invalidateQueries({ queryKey: ['search'] }),
       // The server re-matches an edited flow at once (once matching has run): its matches changed.
       queryClient.invalidateQueries({ queryKey: ['matches'] }),
+      // Suggestions read the flows (clusters) and the matches (network, cascades).
+      queryClient.invalidateQueries({ queryKey: ['analytics'] }),
     ]);
 
   const showProblems = (error: unknown) => {

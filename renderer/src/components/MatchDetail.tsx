@@ -431,6 +431,8 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
       const updated = await client.matches.transition.mutate(request);
       queryClient.setQueryData(['matches', 'get', m.id], updated);
       await queryClient.invalidateQueries({ queryKey: ['matches'], predicate: (q) => !(q.queryKey[1] === 'get' && q.queryKey[2] === m.id) });
+      // A failed or cancelled match leaves the exchange network and the cascades.
+      void queryClient.invalidateQueries({ queryKey: ['analytics'] });
       setPending(null);
     } catch (err) {
       if (err instanceof LocalProblem) setError({ text: err.message, conflict: false, field: err.field });

@@ -54,6 +54,8 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
               setState({ step: 'done', result: event.result });
               onRan(q);
               void queryClient.invalidateQueries({ queryKey: ['matches'] });
+              // The suggestions (network, cascades) are computed from the stored matches.
+              void queryClient.invalidateQueries({ queryKey: ['analytics'] });
             } else setState({ step: 'failed', message: event.message });
           },
           onError: (error) => setState({ step: 'failed', message: apiProblem(error).message }),

@@ -14,6 +14,12 @@
  *
  * Matches are drawn as lines between the two sites, coloured by score class, under the sites (a
  * click on a site wins over a line under it). An invisible wide line layer takes the clicks.
+ *
+ * A selected suggestion (Suggestions tab) is drawn on top from its own unclustered sources:
+ * `suggestion-links` (a heat cascade's exchanges, `properties.id` is the match id),
+ * `suggestion-sites` (the cascade's sites or the cluster's members, `properties.id` is the site
+ * id) and `suggestion-area` (a cluster's circle, `properties.id` is the cluster id). Other match
+ * lines are dimmed meanwhile.
  */
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -22,6 +28,7 @@ import type { MapSite } from '../api.ts';
 import { formatCount, formatEur, formatKm, formatScore, shortCount } from '../format.ts';
 import { economicsOf, SCORE_CLASSES, scoreColor, scoreColorExpression, type MatchRecord } from '../matching/model.ts';
 import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
+import { highlightGeoJson, type MapHighlight } from './highlight.ts';
 import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
 
 // Without this the production build has no worker and draws no map (architecture.md).
@@ -43,6 +50,11 @@ const MATCH_LAYER_IDS = ['match-lines-casing', MATCH_LAYER, 'match-selected-casi
 const MATCH_SOURCE = 'matches';
 const SITE_SOURCE = 'sites';
 const SYNTHETIC_COLOR = '#7c3aed';
+export const SUGGESTION_SITE_LAYER = 'suggestion-sites';
+export const SUGGESTION_LINK_LAYER = 'suggestion-links';
+export const SUGGESTION_AREA_LAYER = 'suggestion-area';
+const HIGHLIGHT_COLOR = '#e8590c';
+const CLUSTER_AREA_COLOR = '#0f6b78';
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 export interface LayerVisibility {
@@ -52,11 +64,14 @@ export interface LayerVisibility {
 }
 
 export interface FlyRequest {
-  siteId: string;
+  /** The site to fly to (unless `bounds` are given). */
+  siteId?: string;
   lat?: number;
   lon?: number;
   /** Fit the view to these two points instead (a match's two sites). */
   bounds?: [[number, number], [number, number]];
+  /** Padding for `bounds` in pixels (default 120 all round). */
+  padding?: { top: number; right: number; bottom: number; left: number };
   seq: number;
 }
 
@@ -74,6 +89,8 @@ interface Props {
   matches: MatchRecord[] | undefined;
   selectedMatchId: string | null;
   onSelectMatch(id: string): void;
+  /** A selected suggestion to draw on top (a heat cascade or a service cluster). */
+  highlight: MapHighlight | null;
   attribution: string | undefined;
   loading: boolean;
   onImport(): void;
@@ -147,6 +164,9 @@ function baseStyle(): maplibregl.StyleSpecification {
       },
       // tolerance 0: short lines (most exchanges are a few km) must not be simplified away at low zoom.
       [MATCH_SOURCE]: { type: 'geojson', data: EMPTY, tolerance: 0 },
+      'suggestion-sites': { type: 'geojson', data: EMPTY },
+      'suggestion-links': { type: 'geojson', data: EMPTY, tolerance: 0 },
+      'suggestion-area': { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'ocean', type: 'background', paint: { 'background-color': '#c9dbe8' } },
@@ -157,6 +177,13 @@ function baseStyle(): maplibregl.StyleSpecification {
         type: 'line',
         source: 'borders',
         paint: { 'line-color': '#9a948a', 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 8, 1.4], 'line-dasharray': [3, 2] },
+      },
+      { id: SUGGESTION_AREA_LAYER, type: 'fill', source: 'suggestion-area', paint: { 'fill-color': CLUSTER_AREA_COLOR, 'fill-opacity': 0.1 } },
+      {
+        id: 'suggestion-area-line',
+        type: 'line',
+        source: 'suggestion-area',
+        paint: { 'line-color': CLUSTER_AREA_COLOR, 'line-width': 2, 'line-dasharray': [4, 2], 'line-opacity': 0.9 },
       },
       {
         id: 'match-lines-casing',
@@ -193,6 +220,20 @@ function baseStyle(): maplibregl.StyleSpecification {
           'line-color': scoreColorExpression() as unknown as maplibregl.ExpressionSpecification,
           'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4.5, 12, 7],
         },
+      },
+      {
+        id: 'suggestion-links-casing',
+        type: 'line',
+        source: 'suggestion-links',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 8, 12, 12] },
+      },
+      {
+        id: SUGGESTION_LINK_LAYER,
+        type: 'line',
+        source: 'suggestion-links',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': HIGHLIGHT_COLOR, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4.5, 12, 7] },
       },
       {
         id: MATCH_HIT_LAYER,
@@ -237,6 +278,17 @@ function baseStyle(): maplibregl.StyleSpecification {
           'circle-color': OTHER_COLOR,
           'circle-stroke-color': '#ffffff',
           'circle-stroke-width': 1.3,
+        },
+      },
+      {
+        id: SUGGESTION_SITE_LAYER,
+        type: 'circle',
+        source: 'suggestion-sites',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 6, 12, 9],
+          'circle-color': ['match', ['get', 'kind'], 'cluster', CLUSTER_AREA_COLOR, HIGHLIGHT_COLOR],
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 2.5,
         },
       },
       {
@@ -340,7 +392,7 @@ export function MapView(props: Props) {
     });
     // A line under a site or cluster leaves the click to the site.
     const siteAt = (point: maplibregl.PointLike) =>
-      map.queryRenderedFeatures(point, { layers: SITE_LAYERS.filter((l) => map.getLayoutProperty(l, 'visibility') !== 'none') }).length > 0;
+      map.queryRenderedFeatures(point, { layers: [...SITE_LAYERS.filter((l) => map.getLayoutProperty(l, 'visibility') !== 'none'), SUGGESTION_SITE_LAYER] }).length > 0;
     map.on('click', MATCH_HIT_LAYER, (e) => {
       if (siteAt(e.point)) return;
       // The best-scoring line under the pointer (they are drawn best on top).
@@ -380,6 +432,23 @@ export function MapView(props: Props) {
       more.textContent = `${p.route} · ${p.status} · click to open`;
       box.append(title, facts, more);
       popup.setLngLat(e.lngLat).setDOMContent(box).addTo(map);
+    });
+    // A highlighted site (a suggestion's) opens like any site and names itself on hover.
+    map.on('click', SUGGESTION_SITE_LAYER, (e) => {
+      const id = (e.features?.[0]?.properties as { id?: string } | undefined)?.id;
+      if (id) onSelect.current(id);
+    });
+    map.on('mouseenter', SUGGESTION_SITE_LAYER, () => (map.getCanvas().style.cursor = 'pointer'));
+    map.on('mouseleave', SUGGESTION_SITE_LAYER, () => {
+      map.getCanvas().style.cursor = '';
+      popup.remove();
+    });
+    map.on('mousemove', SUGGESTION_SITE_LAYER, (e) => {
+      const f = e.features?.[0];
+      if (!f) return;
+      const box = document.createElement('strong');
+      box.textContent = (f.properties as { name: string }).name;
+      popup.setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]).setDOMContent(box).addTo(map);
     });
     map.on('mousemove', SITE_LAYER, (e) => {
       const f = e.features?.[0];
@@ -455,6 +524,29 @@ export function MapView(props: Props) {
     for (const id of ['match-selected-casing', 'match-selected']) map.setFilter(id, ['==', ['get', 'id'], props.selectedMatchId ?? '']);
   }, [ready, props.selectedMatchId]);
 
+  // The selected suggestion: its own sources on top, numbered badges on a cascade's sites, other lines dimmed.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    const data = highlightGeoJson(props.highlight);
+    map.getSource<maplibregl.GeoJSONSource>('suggestion-sites')?.setData(data.sites);
+    map.getSource<maplibregl.GeoJSONSource>('suggestion-links')?.setData(data.links);
+    map.getSource<maplibregl.GeoJSONSource>('suggestion-area')?.setData(data.area);
+    map.setPaintProperty(MATCH_LAYER, 'line-opacity', props.highlight ? 0.2 : 1);
+    map.setPaintProperty('match-lines-casing', 'line-opacity', props.highlight ? 0.2 : 0.85);
+    const badges = (props.highlight?.sites ?? []).flatMap((s) => {
+      if (!s.badge) return [];
+      const el = document.createElement('div');
+      el.className = 'suggestion-badge';
+      el.textContent = s.badge;
+      el.title = s.name;
+      return [new maplibregl.Marker({ element: el, anchor: 'bottom-left', offset: [5, -5] }).setLngLat([s.lon, s.lat]).addTo(map)];
+    });
+    return () => {
+      for (const b of badges) b.remove();
+    };
+  }, [ready, props.highlight]);
+
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
@@ -473,11 +565,12 @@ export function MapView(props: Props) {
       const bounds = new maplibregl.LngLatBounds().extend(request.bounds[0]).extend(request.bounds[1]);
       // The detail panel may just have opened and narrowed the map: fit to the size it has now.
       map.resize();
-      map.fitBounds(bounds, { padding: 120, maxZoom: 14, duration: 900 });
+      map.fitBounds(bounds, { padding: request.padding ?? 120, maxZoom: 14, duration: 900 });
       return;
     }
     let { lat, lon } = request;
     if (lat === undefined || lon === undefined) {
+      if (!request.siteId) return;
       const site = props.sites?.find((s) => s.id === request.siteId);
       if (!site) return;
       ({ lat, lon } = site);
