@@ -21,7 +21,8 @@ export interface CoreOptions {
 
 export async function openCore(databasePath: string, options: CoreOptions = {}): Promise<Core> {
   const repo = await Repository.open(databasePath);
-  return { repo, imports: new ImportJobs(repo), matching: new MatchService(repo, options.matchWorkerUrl), close: () => repo.close() };
+  const matching = new MatchService(repo, options.matchWorkerUrl);
+  return { repo, imports: new ImportJobs(repo, () => matching.invalidate()), matching, close: () => repo.close() };
 }
 
 export function contextFor(core: Core, actor = 'local user'): ApiContext {

@@ -16,14 +16,21 @@ export type ImportEvent = { kind: 'progress'; phase: 'parsing' | 'writing'; done
 
 export class ImportJobs {
   readonly #repo: Repository;
+  readonly #onImported: () => void;
   readonly #jobs = new Jobs<ImportProgressEvent, ImportReport>({ phase: 'parsing', done: 0, total: 0 });
 
-  constructor(repo: Repository) {
+  /** `onImported` runs after every import that wrote something (e.g. to drop cached match state). */
+  constructor(repo: Repository, onImported: () => void = () => {}) {
     this.#repo = repo;
+    this.#onImported = onImported;
   }
 
   start(files: ImportInput[]): string {
-    return this.#jobs.start((progress) => importFiles(this.#repo, files, (done, total) => progress({ phase: 'writing', done, total })));
+    return this.#jobs.start(async (progress) => {
+      const report = await importFiles(this.#repo, files, (done, total) => progress({ phase: 'writing', done, total }));
+      if (report.ok) this.#onImported();
+      return report;
+    });
   }
 
   async *watch(id: string, signal?: AbortSignal): AsyncGenerator<ImportEvent> {

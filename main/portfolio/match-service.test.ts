@@ -70,3 +70,25 @@ describe('matching over the demo portfolio', () => {
     assert.deepEqual(logged.map((e) => JSON.parse(e.fields!).status), ['negotiating']);
   });
 });
+
+describe('after an import', () => {
+  test('an incremental re-match sees the imported flows, not the kept index of the last run', async () => {
+    const { openCore } = await import('../core.ts');
+    const core = await openCore(join(folder, 'import-then-match.db'));
+    try {
+      const demo = loadDemoPortfolio();
+      await core.repo.importDocument(demo);
+      await core.matching.runAll({ now: '2026-11-24T00:00:00Z' });
+      const match = (await core.repo.matches.list({ type: 'heat', limit: 1 })).items[0]!;
+      const supply = demo.flows.find((f) => f.id === match.supply.flow_id)!;
+      const smaller = { ...supply, quantity: { amount: supply.quantity.amount / 1000, unit: supply.quantity.unit } };
+      const jobId = core.imports.start([{ name: 'update.json', text: JSON.stringify({ format: 'turash-exchange', version: 1, flows: [smaller] }) }]);
+      for await (const event of core.imports.watch(jobId)) if (event.kind === 'done') assert.ok(event.report.ok);
+      await core.matching.rematchFlow(match.demand.flow_id);
+      const after = await core.repo.matches.get(match.id).catch(() => undefined);
+      assert.ok(after === undefined || (after.economics.annual_value_eur as number) < (match.economics.annual_value_eur as number), 'the re-match used the imported quantity');
+    } finally {
+      await core.close();
+    }
+  });
+});

@@ -99,6 +99,14 @@ export class MatchService {
     return { stats: result.stats, ...saved, matches: result.matches };
   }
 
+  /**
+   * Forgets the kept index: after a bulk change (an import) the next incremental re-match rebuilds
+   * it from the database instead of working on flows that changed underneath it.
+   */
+  invalidate(): void {
+    this.#matcher = undefined;
+  }
+
   /** Whether matching has run in this database (incremental updates only make sense then). */
   async hasRun(): Promise<boolean> {
     return (await this.#repo.matches.counts()).total > 0 || this.#matcher !== undefined;
