@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, protocol, session, shell, type IpcMainInvokeEvent, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, Menu, net, protocol, safeStorage, session, shell, type IpcMainInvokeEvent, type Session, type WebContents } from 'electron';
 import { createIPCHandler } from 'trpc-electron/main';
 import { TRPCError } from '@trpc/server';
 import { appRouter } from '../api/router.ts';
@@ -18,6 +18,10 @@ import { seedDemoPortfolioOnce } from '../portfolio/demo-seed.ts';
 import { APP_NAME, APP_VERSION } from '../version.ts';
 import { APP_SCHEME_PRIVILEGES, handleAppRequest } from './app-protocol.ts';
 import { desktopDatabasePath } from './launch.ts';
+import { RotatingLog, teeConsole } from './log-file.ts';
+import { SecretStore } from './secrets.ts';
+import { electronAutoUpdater } from './updater.ts';
+import { UPDATE_CHANNELS, updateFeedUrl, UpdatePolicy, type UpdateChannel } from './updater-policy.ts';
 import { aboutDetail, applicationMenuTemplate, importReportMessage, importSelectionProblem, IMPORT_DIALOG_FILTERS } from './menu.ts';
 import {
   APP_ENTRY_URL,
@@ -55,6 +59,11 @@ app.setName(APP_NAME);
 // The same folder as main/paths.ts userDataDir(): desktop, browser host and CLI share one database.
 app.setPath('userData', process.env.TURASH_HOME || join(app.getPath('appData'), APP_NAME));
 
+// The main process log: <userData>/logs/main.log, 1 MiB × 5 files; console output is copied there.
+const log = new RotatingLog({ directory: join(app.getPath('userData'), 'logs') });
+teeConsole(log);
+console.info(`[turash] ${APP_NAME} ${APP_VERSION} starting (Electron ${process.versions.electron ?? '?'}, pid ${process.pid})`);
+
 // Another instance owns the database: it is focused through 'second-instance'; this one leaves.
 const primaryInstance = app.requestSingleInstanceLock();
 if (!primaryInstance) app.quit();
@@ -64,6 +73,10 @@ app.enableSandbox();
 
 let core: Core | undefined;
 let mainWindow: BrowserWindow | undefined;
+/** Hub token and device passwords, encrypted with safeStorage (secrets.json in the user data folder). */
+let secrets: SecretStore | undefined;
+/** Update checks, background download, "restart to update" (deferred while recording or syncing). */
+let updates: UpdatePolicy | undefined;
 const trustedWebContents = new Set<number>();
 
 // A refused IPC sender makes trpc-electron's handler reject (createContext throws): log it instead
@@ -238,6 +251,32 @@ async function start(): Promise<void> {
     app.setAboutPanelOptions({ applicationName: APP_NAME, applicationVersion: APP_VERSION, credits: aboutDetail(process.versions) });
   }
   mainWindow = createMainWindow();
+
+  secrets = new SecretStore(app.getPath('userData'), safeStorage);
+  if (!secrets.encryptionAvailable()) console.warn('[turash] no OS encryption for secrets (keyring): the hub token and device passwords cannot be saved');
+  startUpdates();
+}
+
+/** After the window: electron-updater on the generic server, under the update policy. */
+function startUpdates(): void {
+  // electron-updater only works in a packaged app (it reads resources/app-update.yml).
+  if (!app.isPackaged) return;
+  try {
+    const requested = process.env.TURASH_UPDATE_CHANNEL as UpdateChannel | undefined;
+    const channel: UpdateChannel = requested && UPDATE_CHANNELS.includes(requested) ? requested : 'stable';
+    updates = new UpdatePolicy({
+      updater: electronAutoUpdater({ feedUrl: updateFeedUrl(process.env, process.platform, process.arch), logger: log }),
+      // Recording (connectors) and sync land with their own issues; until then nothing defers a restart.
+      activity: { recordingActive: () => false, syncActive: () => false },
+      currentVersion: APP_VERSION,
+      channel,
+      isOnline: () => net.isOnline(),
+      log: (message) => console.info(`[turash] ${message}`),
+    });
+    void updates.start();
+  } catch (error) {
+    console.error('[turash] updates are off:', error instanceof Error ? error.message : error);
+  }
 }
 
 app.on('second-instance', () => {
@@ -262,6 +301,7 @@ app.on('before-quit', (event) => {
   event.preventDefault();
   if (shutdown === 'closing') return;
   shutdown = 'closing';
+  updates?.stop();
   const closing = core.close().catch((error: unknown) => console.error('[turash] closing the database failed:', error));
   const timeout = new Promise<void>((done) => setTimeout(done, 5000).unref());
   void Promise.race([closing, timeout]).finally(() => {

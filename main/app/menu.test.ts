@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MenuItemConstructorOptions } from 'electron';
 import { APP_VERSION } from '../version.ts';
-import { aboutDetail, applicationMenuTemplate, importReportMessage, importSelectionProblem, MAX_IMPORT_BYTES, menuEntries } from './menu.ts';
+import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
+import { aboutDetail, applicationMenuTemplate, DATA_ATTRIBUTIONS, importReportMessage, importSelectionProblem, MAX_IMPORT_BYTES, menuEntries } from './menu.ts';
 
 const noop = { importFiles: () => {}, about: () => {} };
 
@@ -48,6 +49,15 @@ test('About names the app version and the runtime versions', () => {
   assert.match(detail, /Chromium 142/);
   assert.match(detail, /Node\.js 22\.20\.0/);
   assert.match(aboutDetail({}), /Electron unknown/);
+});
+
+test('About names the licence and the data attributions (Hotmaps CC BY 4.0, Natural Earth public domain)', () => {
+  const detail = aboutDetail({ electron: '45.4.1', chrome: '142.0.0.0', node: '22.20.0', v8: '14.2' }, 'linux x64');
+  assert.match(detail, /Apache License 2\.0 \(Apache-2\.0\)/);
+  assert.ok(detail.includes(HOTMAPS_ATTRIBUTION), 'the full Hotmaps attribution');
+  assert.match(detail, /Hotmaps Industrial Database \(CC BY 4\.0\)/);
+  assert.match(detail, /Natural Earth \(public domain\)/);
+  assert.equal(DATA_ATTRIBUTIONS.length, 2);
 });
 
 test('the import selection is checked like the API checks it', () => {

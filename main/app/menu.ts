@@ -4,6 +4,7 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ImportReport } from '../portfolio/import-file.ts';
+import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { APP_NAME, APP_VERSION } from '../version.ts';
 
 export interface MenuActions {
@@ -72,7 +73,20 @@ export function menuEntries(template: MenuItemConstructorOptions[]): string[] {
   return out;
 }
 
-/** The About dialog's detail: app version and the runtime versions (process.versions). */
+/** The app's licence (package.json "license"). */
+export const APP_LICENSE = 'Apache License 2.0 (Apache-2.0)';
+
+/** The data the app ships, with their licences (shown in About). */
+export const DATA_ATTRIBUTIONS: readonly { name: string; licence: string; text: string }[] = [
+  { name: 'Hotmaps Industrial Database', licence: 'CC BY 4.0', text: HOTMAPS_ATTRIBUTION },
+  {
+    name: 'Natural Earth',
+    licence: 'public domain',
+    text: 'Basemap land and country borders: Natural Earth (naturalearthdata.com), public domain, via world-atlas (ISC).',
+  },
+];
+
+/** The About dialog's detail: app version, runtime versions (process.versions), licence, data attributions. */
 export function aboutDetail(versions: Partial<Record<'electron' | 'chrome' | 'node' | 'v8', string>>, platform = `${process.platform} ${process.arch}`): string {
   return [
     `Version ${APP_VERSION}`,
@@ -83,7 +97,10 @@ export function aboutDetail(versions: Partial<Record<'electron' | 'chrome' | 'no
     `V8 ${versions.v8 ?? 'unknown'}`,
     `Platform ${platform}`,
     '',
-    'Licensed under the Apache License 2.0. Industrial sites data: Hotmaps Industrial Database (CC BY 4.0).',
+    `Licensed under the ${APP_LICENSE}.`,
+    '',
+    'Data:',
+    ...DATA_ATTRIBUTIONS.map((d) => `• ${d.name} (${d.licence}). ${d.text}`),
   ].join('\n');
 }
 
