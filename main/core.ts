@@ -25,6 +25,6 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
   return { repo, imports: new ImportJobs(repo, () => matching.invalidate()), matching, close: () => repo.close() };
 }
 
-export function contextFor(core: Core, actor = 'local user'): ApiContext {
-  return { repo: core.repo, imports: core.imports, matching: core.matching, actor };
+export function contextFor(core: Core, options: { actor?: string; updates?: ApiContext['updates'] } = {}): ApiContext {
+  return { repo: core.repo, imports: core.imports, matching: core.matching, actor: options.actor ?? 'local user', updates: options.updates };
 }

@@ -11,6 +11,7 @@ import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { graphSuggestions } from '../portfolio/analytics.ts';
 import { APP_VERSION } from '../version.ts';
 import { matchesRouter, matchingRouter } from './matching-router.ts';
+import { updatesRouter } from './updates-router.ts';
 import { procedure, router, type ApiContext } from './trpc.ts';
 
 const id = z.string().min(1).max(128);
@@ -132,6 +133,7 @@ export const appRouter = router({
   imports: importsRouter,
   matching: matchingRouter,
   matches: matchesRouter,
+  updates: updatesRouter,
   /** Graph analytics as suggestions: heat cascades, service clusters, the exchange network. */
   analytics: router({
     suggestions: procedure

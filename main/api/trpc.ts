@@ -9,11 +9,14 @@ import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
 import type { MatchService } from '../portfolio/match-service.ts';
+import type { UpdatesPort } from './updates-router.ts';
 
 export interface ApiContext {
   repo: Repository;
   imports: ImportJobs;
   matching: MatchService;
+  /** The desktop app's update policy; absent in the browser host and in development. */
+  updates?: UpdatesPort | undefined;
   /** Who is acting, for the audit trail ("local user" on a laptop without a hub account). */
   actor: string;
 }

@@ -140,7 +140,7 @@ function createContext({ event }: { event: IpcMainInvokeEvent }) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `IPC refused: ${verdict.reason}` });
   }
   if (!core) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'the core is not open' });
-  return Promise.resolve(contextFor(core));
+  return Promise.resolve(contextFor(core, { updates }));
 }
 
 let ipcHandler: ReturnType<typeof createIPCHandler<typeof appRouter>> | undefined;

@@ -16,6 +16,7 @@ import { MatchRunDialog, weightsOf } from './components/MatchRunDialog.tsx';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
 import { SiteList, type SiteFilters } from './components/SiteList.tsx';
 import { CLUSTER_RADII, DEFAULT_CLUSTER_RADIUS, SuggestionsPanel, type SuggestionSelection } from './components/SuggestionsPanel.tsx';
+import { UpdateStatus } from './components/UpdateStatus.tsx';
 import { formatCount } from './format.ts';
 import { highlightBounds, type MapHighlight } from './map/highlight.ts';
 import { MapView, type FlyRequest, type LayerVisibility } from './map/MapView.tsx';
@@ -285,6 +286,7 @@ function Workspace() {
             ⚙
           </button>
         </div>
+        <UpdateStatus />
         <button type="button" className="btn btn-primary" onClick={() => setImportOpen(true)} data-testid="import-button">
           Import…
         </button>
