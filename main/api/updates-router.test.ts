@@ -68,5 +68,6 @@ test('mock updater: status goes to ready; restart is deferred during a recording
   assert.ok(calls.includes('install'));
   await api.updates.setChannel({ channel: 'beta' });
   assert.ok(calls.includes('channel:beta'));
+  assert.equal(await core.repo.getSetting('updates.channel'), 'beta', 'kept for the next start');
   assert.equal((await api.updates.status()).enabled && (await api.updates.status() as { channel: string }).channel, 'beta');
 });

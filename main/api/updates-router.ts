@@ -16,6 +16,9 @@ export interface UpdatesPort {
   setChannel(channel: 'stable' | 'beta'): Promise<UpdateState>;
 }
 
+/** Where the chosen channel is kept (the desktop shell reads it at start). */
+export const UPDATE_CHANNEL_SETTING = 'updates.channel';
+
 export type UpdatesStatus = (UpdateState & { enabled: true }) | { enabled: false; reason: string };
 
 function port(updates: UpdatesPort | undefined): UpdatesPort {
@@ -30,5 +33,9 @@ export const updatesRouter = router({
   check: procedure.mutation(({ ctx }) => port(ctx.updates).check()),
   /** Refused with a reason (and done later by itself) while a recording or a sync runs. */
   restart: procedure.mutation(({ ctx }) => port(ctx.updates).restartToUpdate()),
-  setChannel: procedure.input(z.strictObject({ channel: z.enum(['stable', 'beta']) })).mutation(({ ctx, input }) => port(ctx.updates).setChannel(input.channel)),
+  setChannel: procedure.input(z.strictObject({ channel: z.enum(['stable', 'beta']) })).mutation(async ({ ctx, input }) => {
+    const state = await port(ctx.updates).setChannel(input.channel);
+    await ctx.repo.setSetting(UPDATE_CHANNEL_SETTING, input.channel);
+    return state;
+  }),
 });

@@ -13,6 +13,7 @@ import { app, BrowserWindow, dialog, Menu, net, protocol, safeStorage, session, 
 import { createIPCHandler } from 'trpc-electron/main';
 import { TRPCError } from '@trpc/server';
 import { appRouter } from '../api/router.ts';
+import { UPDATE_CHANNEL_SETTING } from '../api/updates-router.ts';
 import { contextFor, openCore, type Core } from '../core.ts';
 import { seedDemoPortfolioOnce } from '../portfolio/demo-seed.ts';
 import { APP_NAME, APP_VERSION } from '../version.ts';
@@ -254,15 +255,17 @@ async function start(): Promise<void> {
 
   secrets = new SecretStore(app.getPath('userData'), safeStorage);
   if (!secrets.encryptionAvailable()) console.warn('[turash] no OS encryption for secrets (keyring): the hub token and device passwords cannot be saved');
-  startUpdates();
+  void startUpdates();
 }
 
 /** After the window: electron-updater on the generic server, under the update policy. */
-function startUpdates(): void {
+async function startUpdates(): Promise<void> {
   // electron-updater only works in a packaged app (it reads resources/app-update.yml).
-  if (!app.isPackaged) return;
+  if (!app.isPackaged || !core) return;
   try {
-    const requested = process.env.TURASH_UPDATE_CHANNEL as UpdateChannel | undefined;
+    // The channel the user chose in the UI (updates.setChannel stores it), else the environment.
+    const stored = await core.repo.getSetting<UpdateChannel>(UPDATE_CHANNEL_SETTING);
+    const requested = stored ?? (process.env.TURASH_UPDATE_CHANNEL as UpdateChannel | undefined);
     const channel: UpdateChannel = requested && UPDATE_CHANNELS.includes(requested) ? requested : 'stable';
     updates = new UpdatePolicy({
       updater: electronAutoUpdater({ feedUrl: updateFeedUrl(process.env, process.platform, process.arch), logger: log }),
