@@ -6,7 +6,8 @@ import { matchAll, matchFlow, Matcher } from './engine.ts';
 import { destination, mkFlow, prng } from './fixtures.ts';
 import type { MatchFlow } from './input.ts';
 import type { EngineMatch } from './match.ts';
-import { matchAllNaive } from './naive.ts';
+import { matchAllNaive, rankAllNaive } from './naive.ts';
+import { rankedSignature } from './bench.ts';
 import { routeSplit } from './router.ts';
 import { EUROPEAN_INDUSTRIAL_AREAS, syntheticPortfolio } from './synthetic.ts';
 import { FLOW_TYPES } from '../domain/entities.ts';
@@ -44,7 +45,16 @@ function portfolio(seed: number, n: number): MatchFlow[] {
 test('the indexed engine returns exactly what the naive all-pairs scan returns (random portfolios, edge cases)', () => {
   for (const seed of [1, 2, 3]) {
     const flows = portfolio(seed, 400);
-    for (const cfg of [config, resolveConfig({ now: NOW, max_km: 12, top_n: 5 }), resolveConfig({ now: NOW, fallback: false, include_unprofitable: true })]) {
+    // the index remembers the first pass's relaxable failures for the fallback, the naive scan searches twice: other fallback steps too
+    const steps = (list: { relax: 'distance' | 'tolerances' | 'temporal'; factor: number }[]) => ({ ...config, fallback: { enabled: true, steps: list } });
+    for (const cfg of [
+      config,
+      resolveConfig({ now: NOW, max_km: 12, top_n: 5 }),
+      resolveConfig({ now: NOW, fallback: false, include_unprofitable: true }),
+      steps([{ relax: 'tolerances', factor: 1.5 }, { relax: 'temporal', factor: 0.5 }]),
+      steps([{ relax: 'temporal', factor: 0.25 }, { relax: 'distance', factor: 2 }]),
+      resolveConfig({ now: NOW, top_n: 2, max_per_partner: 1 }), // lists fill early: a full supply's relaxable pairs still serve hungry demands
+    ]) {
       const indexed = matchAll({ flows }, cfg);
       const naive = matchAllNaive({ flows }, cfg);
       assert.ok(indexed.matches.length > 50, `seed ${seed}: a portfolio with matches (${indexed.matches.length})`);
@@ -251,4 +261,15 @@ test('match shape: stable id, engine version, delivered unit, rank', () => {
   assert.equal(r.stats.matches, 1);
   assert.throws(() => matchAll({ flows: [mkFlow({ id: 'a', direction: 'supply', type: 'water', lat: 91 })] }), /lat 91/);
   assert.throws(() => matchAll({ flows: [mkFlow({ id: 'a', direction: 'supply', type: 'water' }), mkFlow({ id: 'a', direction: 'demand', type: 'water' })] }), /twice/);
+});
+
+test('fallback from remembered pairs: the index (one search, relaxable failures kept) equals the naive two-pass scan on a dense portfolio', () => {
+  // top 3: most lists fill in the first pass, so a full supply's relaxable pairs must still reach hungry demands
+  const m = new Matcher({ flows: syntheticPortfolio({ flows: 3000, seed: 5 }) });
+  for (const top_n of [3, 20]) {
+    const c = resolveConfig({ now: NOW, top_n });
+    const indexed = rankedSignature(m.rankAll(c), m.table.flows);
+    assert.ok(indexed.length > 1000);
+    assert.deepEqual(indexed, rankedSignature(rankAllNaive(m.table, c), m.table.flows), `top ${top_n}`);
+  }
 });

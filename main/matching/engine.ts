@@ -82,7 +82,7 @@ export class Matcher {
   };
 
   /** The index as a candidate source. */
-  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear };
+  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear, searchOnce: true };
 
   matchAll(config: MatchingConfig = resolveConfig()): EngineResult {
     return fullMatch(this.table, config, this.source, 'indexed');

@@ -23,6 +23,13 @@ import { TopLists } from './topn.ts';
 export interface CandidateSource {
   forSupply(s: CompiledFlow, th: Thresholds, scratch: number[]): ArrayLike<number>;
   forDemand(d: CompiledFlow, th: Thresholds, scratch: number[]): ArrayLike<number>;
+  /**
+   * Search once (the index): the full match asks for every supply's relaxed neighbourhood in the
+   * first pass and remembers the pairs that failed only a relaxable limit, so the fallback
+   * evaluates just those instead of searching again. Unset (the naive reference): the plain
+   * two-pass form, stated neighbourhoods first, then the hungry flows' relaxed ones.
+   */
+  searchOnce?: boolean;
 }
 
 export interface RunContext {
@@ -164,6 +171,98 @@ function streamPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pa
   top.settle(p);
 }
 
+const DISTANCE_CODE = CONSTRAINTS.indexOf('distance') + 1;
+
+/** The constraints a relaxation can lift: a pair failing one of them as stated may be a fallback candidate. */
+const RELAXABLE = new Uint8Array(CONSTRAINTS.length + 1);
+for (const name of ['distance', 'temperature', 'pressure', 'purity', 'temporal'] as const) RELAXABLE[CONSTRAINTS.indexOf(name) + 1] = 1;
+
+/**
+ * Pairs kept for the fallback (searchOnce form): supply and demand positions, interleaved. A pair
+ * is remembered when it fails as stated on a relaxable limit (so it may pass relaxed) and one of
+ * its flows still has room: a flow with N stated pairs is never hungry (its list only improves),
+ * so a pair between two full flows can never be needed.
+ */
+class PairList {
+  data = new Int32Array(1 << 16);
+  length = 0;
+  push(s: number, d: number): void {
+    if (this.length + 2 > this.data.length) {
+      const b = new Int32Array(this.data.length * 2);
+      b.set(this.data);
+      this.data = b;
+    }
+    this.data[this.length++] = s;
+    this.data[this.length++] = d;
+  }
+}
+
+/**
+ * The first pass of the searchOnce form: streamPair as stated (fallback off), except that a pair
+ * failing on a relaxable limit is remembered for the fallback while one of its flows has room.
+ */
+function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pairs: PairStore, top: TopLists, n: Counters, later: PairList, topN: number, sLimit: number, relax: number): void {
+  // Beyond the stated reach (the evaluator's chord pre-check, same margin): a distance failure;
+  // remembered when within the relaxed reach and a flow has room. Saves the bound on the ring of
+  // the relaxed search that only the fallback can use.
+  const dMax = cols.maxKm[d]!;
+  const limit = dMax < sLimit ? dMax : sLimit;
+  const half = limit / (2 * ctx.th.radiusKm);
+  if (half < 1.5 && typesCompatible(cols.typeCode[s]!, cols.typeCode[d]!) && cols.org[s] !== cols.org[d]) {
+    const dx = cols.ux[s]! - cols.ux[d]!;
+    const dy = cols.uy[s]! - cols.uy[d]!;
+    const dz = cols.uz[s]! - cols.uz[d]!;
+    const chord2 = dx * dx + dy * dy + dz * dz;
+    if (chord2 > 4 * half * half * 1.002) {
+      n.examined++;
+      n.rejected[DISTANCE_CODE]!++;
+      const hr = half * relax;
+      if (chord2 <= 4 * hr * hr * 1.002 && (top.lens[s]! < topN || top.lens[d]! < topN)) later.push(s, d);
+      return;
+    }
+  }
+  if (ctx.bounded && typesCompatible(cols.typeCode[s]!, cols.typeCode[d]!)) {
+    // Both lists full (so neither flow will go through the fallback): skipped as in streamPair.
+    const bs = top.bar(s, 0);
+    if (bs !== Number.NEGATIVE_INFINITY) {
+      const bd = top.bar(d, 0);
+      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx) + BOUND_MARGIN < (bs < bd ? bs : bd)) {
+        n.skipped++;
+        return;
+      }
+    }
+  }
+  n.examined++;
+  const step = evaluatePair(cols, s, d, ctx.th, facts);
+  if (step < 0) {
+    n.rejected[-step]!++;
+    if (RELAXABLE[-step] === 1 && (top.lens[s]! < topN || top.lens[d]! < topN)) later.push(s, d);
+    return;
+  }
+  n.candidates++;
+  const ec = ctx.ec;
+  const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ec);
+  computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+  const score = scores.score;
+  const toS = top.mayEnter(s, step, score);
+  const toD = top.mayEnter(d, step, score);
+  if (!toS && !toD) {
+    n.pruned++;
+    return;
+  }
+  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ec, econ);
+  const dropped = failedFilter(econ, scores, ctx.c);
+  if (dropped !== null) {
+    n.filtered[dropped]++;
+    return;
+  }
+  n.eligible++;
+  const p = top.add(s, d, step, score, econ.npv);
+  if (toS) top.offer(s, p, cols.org[d]!, 1);
+  if (toD) top.offer(d, p, cols.org[s]!, 2);
+  top.settle(p);
+}
+
 /** Safety margin on the bound (rounding differences between the bound and the exact score are ~1e-16). */
 const BOUND_MARGIN = 1e-9;
 
@@ -257,6 +356,9 @@ export interface Ranked {
  * relaxed limits, keeping the pairs that needed relaxation; they rank after every stated pair.
  * Equivalent to ranking every pair with relaxed pairs after stated ones (a flow with N stated
  * matches never reaches a relaxed one), with far fewer pairs examined.
+ * With a `searchOnce` source (the index), phase 1 walks each supply's relaxed neighbourhood and
+ * remembers the pairs failing only a relaxable limit while a flow of theirs has room
+ * (firstPassPair); phase 2 evaluates just the remembered pairs of hungry flows, each once.
  */
 export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSource): Ranked {
   const t0 = performance.now();
@@ -270,10 +372,23 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const top = new TopLists(flows, pairs, c.top_n, c.max_per_partner);
   const buffer: number[] = [];
   const supplies = spatialOrder(table, true, null);
+  const once = source.searchOnce === true && c.fallback.enabled;
+  const relax = ctx.th.distStep === 0 ? 1 : Math.max(1, ctx.th.distFactor);
+  const later = new PairList();
   for (let i = 0; i < supplies.length; i++) {
     const s = supplies[i]!;
-    const list = source.forSupply(flows[s]!, strict.th, buffer);
-    for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);
+    if (once) {
+      // the relaxed neighbourhood, evaluated as stated; relaxable failures remembered
+      const list = source.forSupply(flows[s]!, ctx.th, buffer);
+      // the part of the distance limit set by the supply (query, type default of its type, its own maximum)
+      let sLimit = strict.th.typeKm[cols.typeCode[s]!]!;
+      if (strict.th.maxKm < sLimit) sLimit = strict.th.maxKm;
+      if (cols.maxKm[s]! < sLimit) sLimit = cols.maxKm[s]!;
+      for (let k = 0, count = list.length; k < count; k++) firstPassPair(cols, s, list[k]!, strict, pairs, top, n, later, c.top_n, sLimit, relax);
+    } else {
+      const list = source.forSupply(flows[s]!, strict.th, buffer);
+      for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);
+    }
   }
   const t1 = performance.now();
   let hungryCount = 0;
@@ -287,7 +402,15 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
       }
     }
     t2 = performance.now();
-    for (const supply of [true, false]) {
+    if (once) {
+      // every pair of a hungry flow that may pass relaxed was remembered in the first pass, once
+      const data = later.data;
+      for (let k = 0, len = later.length; k < len; k += 2) {
+        const s = data[k]!;
+        const d = data[k + 1]!;
+        if (hungry[s] === 1 || hungry[d] === 1) streamPair(cols, s, d, ctx, pairs, top, n, 1);
+      }
+    } else for (const supply of [true, false]) {
       const order = spatialOrder(table, supply, hungry);
       for (let i = 0; i < order.length; i++) {
         const x = order[i]!;
