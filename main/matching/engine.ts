@@ -69,6 +69,19 @@ export class Matcher {
     return out;
   };
 
+  /**
+   * demandsNear without cutting `out` to length: returns the count, `out` keeps its capacity (a
+   * scratch array cut and grown again for every supply reallocates its store each time).
+   */
+  readonly demandsNearCount = (s: CompiledFlow, th: Thresholds, out: number[]): number => {
+    let n = 0;
+    if (s.active) {
+      const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
+      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s.lat, s.lon, km, th.radiusKm, out, n);
+    }
+    return n;
+  };
+
   /** Supply flows that may pair with demand `d`. */
   readonly suppliesNear = (d: CompiledFlow, th: Thresholds, out: number[]): number[] => {
     let n = 0;
@@ -82,7 +95,7 @@ export class Matcher {
   };
 
   /** The index as a candidate source. */
-  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear, searchOnce: true };
+  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear, searchOnce: true, countForSupply: this.demandsNearCount };
 
   matchAll(config: MatchingConfig = resolveConfig()): EngineResult {
     return fullMatch(this.table, config, this.source, 'indexed');

@@ -30,6 +30,8 @@ export interface CandidateSource {
    * two-pass form, stated neighbourhoods first, then the hungry flows' relaxed ones.
    */
   searchOnce?: boolean;
+  /** forSupply filling `scratch` from 0 without cutting it to length: returns the count (optional; the full match's first pass uses it when set). */
+  countForSupply?(s: CompiledFlow, th: Thresholds, scratch: number[]): number;
 }
 
 export interface RunContext {
@@ -183,9 +185,24 @@ for (const name of ['distance', 'temperature', 'pressure', 'purity', 'temporal']
  * its flows still has room: a flow with N stated pairs is never hungry (its list only improves),
  * so a pair between two full flows can never be needed.
  */
+let sparePairList: Int32Array | null = null;
+
 class PairList {
-  data = new Int32Array(1 << 16);
+  data: Int32Array;
   length = 0;
+  /** Sized ahead (pages are only mapped when first written, so unused capacity costs nothing; doubling would write every entry twice). */
+  constructor(capacity: number) {
+    const want = Math.max(1 << 16, capacity);
+    const pool = sparePairList;
+    if (pool !== null && pool.length >= want) {
+      sparePairList = null;
+      this.data = pool;
+    } else this.data = new Int32Array(want);
+  }
+  /** Hands the memory back for the next match (see TopLists.release). */
+  release(): void {
+    if (sparePairList === null || sparePairList.length < this.data.length) sparePairList = this.data;
+  }
   push(s: number, d: number): void {
     if (this.length + 2 > this.data.length) {
       const b = new Int32Array(this.data.length * 2);
@@ -374,17 +391,23 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const supplies = spatialOrder(table, true, null);
   const once = source.searchOnce === true && c.fallback.enabled;
   const relax = ctx.th.distStep === 0 ? 1 : Math.max(1, ctx.th.distFactor);
-  const later = new PairList();
+  const later = new PairList(once ? flows.length * 24 : 0);
   for (let i = 0; i < supplies.length; i++) {
     const s = supplies[i]!;
     if (once) {
       // the relaxed neighbourhood, evaluated as stated; relaxable failures remembered
-      const list = source.forSupply(flows[s]!, ctx.th, buffer);
+      let list: ArrayLike<number> = buffer;
+      let count: number;
+      if (source.countForSupply !== undefined) count = source.countForSupply(flows[s]!, ctx.th, buffer);
+      else {
+        list = source.forSupply(flows[s]!, ctx.th, buffer);
+        count = list.length;
+      }
       // the part of the distance limit set by the supply (query, type default of its type, its own maximum)
       let sLimit = strict.th.typeKm[cols.typeCode[s]!]!;
       if (strict.th.maxKm < sLimit) sLimit = strict.th.maxKm;
       if (cols.maxKm[s]! < sLimit) sLimit = cols.maxKm[s]!;
-      for (let k = 0, count = list.length; k < count; k++) firstPassPair(cols, s, list[k]!, strict, pairs, top, n, later, c.top_n, sLimit, relax);
+      for (let k = 0; k < count; k++) firstPassPair(cols, s, list[k]!, strict, pairs, top, n, later, c.top_n, sLimit, relax);
     } else {
       const list = source.forSupply(flows[s]!, strict.th, buffer);
       for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);
@@ -431,6 +454,8 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const rankS = new Int32Array(pairs.length);
   const rankD = new Int32Array(pairs.length);
   top.ranks(rankS, rankD);
+  top.release();
+  later.release();
   let keptPairs = 0;
   for (let p = 0; p < pairs.length; p++) if (rankS[p] !== 0 || rankD[p] !== 0) keptPairs++;
   const t4 = performance.now();
