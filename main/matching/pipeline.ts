@@ -148,6 +148,15 @@ function streamPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pa
     return;
   }
   if (step < minStep) return;
+  offerCandidate(cols, s, d, step, ctx, top, n);
+}
+
+/**
+ * A pair that passed the hard constraints at `step`: its score first, then (only when one of the
+ * two lists may take it) its economics and filters, then the offer to both lists. Shared by the
+ * streaming full match and the search-once pass, so both rank by the same rules.
+ */
+function offerCandidate(cols: FlowColumns, s: number, d: number, step: number, ctx: RunContext, top: TopLists, n: Counters): void {
   n.candidates++;
   const ec = ctx.ec;
   // the same delivered quantity pairEconomics computes
@@ -256,28 +265,7 @@ function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext,
     if (RELAXABLE[-step] === 1 && (top.lens[s]! < topN || top.lens[d]! < topN)) later.push(s, d);
     return;
   }
-  n.candidates++;
-  const ec = ctx.ec;
-  const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ec);
-  computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
-  const score = scores.score;
-  const toS = top.mayEnter(s, step, score);
-  const toD = top.mayEnter(d, step, score);
-  if (!toS && !toD) {
-    n.pruned++;
-    return;
-  }
-  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ec, econ);
-  const dropped = failedFilter(econ, scores, ctx.c);
-  if (dropped !== null) {
-    n.filtered[dropped]++;
-    return;
-  }
-  n.eligible++;
-  const p = top.add(s, d, step, score, econ.npv);
-  if (toS) top.offer(s, p, cols.org[d]!, 1);
-  if (toD) top.offer(d, p, cols.org[s]!, 2);
-  top.settle(p);
+  offerCandidate(cols, s, d, step, ctx, top, n);
 }
 
 /** Safety margin on the bound (rounding differences between the bound and the exact score are ~1e-16). */
