@@ -13,7 +13,6 @@ import { importFiles } from './portfolio/import-file.ts';
 import { startHost } from './host/server.ts';
 import { seedDemoPortfolioOnce } from './portfolio/demo-seed.ts';
 import { explainText, matchCommand, matchTable, type MatchOptions } from './cli/match-commands.ts';
-import { loadBenchAnchors } from './cli/bench-anchors.ts';
 
 export class UsageError extends Error {}
 
@@ -187,13 +186,16 @@ async function explainCli(args: string[], io: Io): Promise<number> {
 async function benchCli(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' } } as const);
   if (values.help) return (io.out(HELP), 0);
+  const { BENCH_SUITES } = await import('../bench/suites.ts');
   const which = positionals[0] ?? 'all';
-  if (!['match', 'all'].includes(which)) throw new UsageError(`bench runs: match, all (got "${which}"); ingest, sync and packet come with their issues`);
-  const { runMatchBench } = await import('../bench/match.ts');
+  const names = which === 'all' ? Object.keys(BENCH_SUITES) : [which];
+  if (!names.every((name) => name in BENCH_SUITES)) throw new UsageError(`bench runs: ${Object.keys(BENCH_SUITES).join(', ')}, all (got "${which}")`);
   const flows = positiveNumber(values.flows, '--flows', true);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  const anchors = loadBenchAnchors(values.hotmaps);
-  const report = { match: await runMatchBench({ ...(flows ? { flows } : {}), ...(seed !== undefined ? { seed } : {}), anchors: anchors.sites }), anchors: anchors.source };
+  const report: Record<string, unknown> = {};
+  for (const name of names) {
+    report[name] = await BENCH_SUITES[name]!({ ...(flows ? { flows } : {}), ...(seed !== undefined ? { seed } : {}), ...(values.hotmaps ? { hotmaps: values.hotmaps } : {}) });
+  }
   io.out(JSON.stringify(report, null, values.json ? 0 : 2));
   return 0;
 }

@@ -1,0 +1,26 @@
+/**
+ * The benchmark suites of `turash bench [suite]` (quality.md "Performance"). Each suite lives in
+ * its own file and is loaded only when asked for; `all` runs every suite in this order. A suite
+ * returns a JSON-able report that prints each figure with its workload and its baseline of the
+ * same run, as a ratio: never a timed assertion.
+ */
+import { loadBenchAnchors } from '../main/cli/bench-anchors.ts';
+
+export interface BenchArgs {
+  /** --flows (match) or a suite's own size option. */
+  flows?: number;
+  seed?: number;
+  /** --hotmaps: the Hotmaps CSV the matching workload expands around. */
+  hotmaps?: string;
+}
+
+export type BenchSuite = (args: BenchArgs) => Promise<unknown>;
+
+export const BENCH_SUITES: Record<string, BenchSuite> = {
+  match: async (args) => {
+    const { runMatchBench } = await import('./match.ts');
+    const anchors = loadBenchAnchors(args.hotmaps);
+    const report = await runMatchBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), anchors: anchors.sites });
+    return { ...report, anchors: anchors.source };
+  },
+};
