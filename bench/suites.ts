@@ -23,4 +23,9 @@ export const BENCH_SUITES: Record<string, BenchSuite> = {
     const report = await runMatchBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), anchors: anchors.sites });
     return { ...report, anchors: anchors.source };
   },
+  opcua: async () => (await import('./opcua.ts')).runOpcUaBench(),
+  modbus: async () => (await import('./modbus.ts')).runModbusBench(),
+  packet: async () => (await import('./packet.ts')).runPacketBench(),
+  ingest: async () => (await import('./ingest.ts')).runIngestBench(),
+  sync: async (args) => (await import('./sync.ts')).runSyncBench(args.flows ? { changes: args.flows } : {}),
 };

@@ -40,10 +40,38 @@ Usage:
                                       run the matching engine over the database and store the
                                       result (--flow: re-match one flow incrementally)
   turash explain <match-id>           why a match scores as it does, and its economics
+  turash packet <match-id> --out <file.pdf> [--partner supply|demand|both]
+                                      the partner packets of a match (one PDF per partner:
+                                      <file>.supply.pdf, <file>.demand.pdf; one partner:
+                                      <file.pdf>) and the turash-packet bundle <file>.json
   turash bench match [--flows N] [--hotmaps <csv>]
                                       benchmark the matching engine against the naive scan
+  turash bench opcua                  OPC UA client CPU at 5,000 items / 1 s (server in a child)
+  turash bench ingest                 samples/s into SQLite through the Recorder (vs one
+                                      transaction per sample); API p99 idle / ingesting / re-match
   turash serve [--port P] [--demo]    the browser host on 127.0.0.1 (prints the URL to open);
                                       --demo seeds the demo portfolio into an empty database
+  turash read <endpoint> [--profile <name>] [--node <id> ...] [--depth N]
+                                      one reading of every point of a device, decoded
+  turash record <endpoint> --flow <id> [--profile <name>] [--node <id> ...] [--duration <s>]
+                                      record a device into the database for a flow (Ctrl+C
+                                      stops; everything acknowledged stays)
+  turash simulate [--opcua-port P] [--modbus-port P]
+                                      the demo plant's OPC UA / Modbus servers on 127.0.0.1
+  turash hub [--database <sqlite path | postgres:// url>] [--port P]
+                                      run the sync hub (prints its URL; default database:
+                                      hub.db in the user data folder)
+  turash hub grant <email> --workspace <name> --role <owner|facilitator|engineer|viewer>
+                                      beside the hub (same --database): give a role, creating
+                                      what is missing; prints a sign-in token (and a new user's
+                                      generated password, once)
+  turash sync --hub <url> --token <token> [--workspace <name>]
+                                      one full sync of the database with a hub workspace (push,
+                                      pull, merkle check); prints what was pushed and pulled
+
+  turash impact [--csv <file>]        CO2, value, energy, tonnes and water of contracted and live
+                                      exchanges (measured beside projected where meters are bound)
+  turash reminders [--days N]         reservations ending within N days (default 7), or lapsed
 
 Options for every command:
   --db <path>   the database (default: ${defaultDatabasePath()})
@@ -207,6 +235,14 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   explain: explainCli,
   bench: benchCli,
   serve: serveCommand,
+  packet: async (args, io) => (await import('./cli/packet-command.ts')).packetCli(args, io),
+  read: async (args, io) => (await import('./cli/field-commands.ts')).readCommand(args, io, (message) => new UsageError(message)),
+  record: async (args, io) => (await import('./cli/field-commands.ts')).recordCommand(args, io, (message) => new UsageError(message)),
+  simulate: async (args, io) => (await import('./cli/field-commands.ts')).simulateCommand(args, io, (message) => new UsageError(message)),
+  hub: async (args, io) => (await import('./cli/hub-commands.ts')).hubCommand(args, io, (message) => new UsageError(message)),
+  sync: async (args, io) => (await import('./cli/sync-command.ts')).syncCommand(args, io, (message) => new UsageError(message)),
+  impact: async (args, io) => (await import('./cli/workflow-commands.ts')).impactCli(args, io),
+  reminders: async (args, io) => (await import('./cli/workflow-commands.ts')).remindersCli(args, io),
 };
 
 export async function runCli(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {

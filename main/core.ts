@@ -4,27 +4,72 @@
  */
 import type { ApiContext } from './api/trpc.ts';
 import { Repository } from './db/repository.ts';
+import { createFieldService, type FieldOptions, type FieldService } from './field/index.ts';
+import { IngestService } from './ingest/index.ts';
 import { ImportJobs } from './portfolio/import-jobs.ts';
 import { MatchService } from './portfolio/match-service.ts';
+import { PacketService } from './packets/service.ts';
+import { SyncService, type TokenVault } from './sync/service.ts';
+import { MatchAlerts } from './workflow/alerts.ts';
 
 export interface Core {
   repo: Repository;
   imports: ImportJobs;
   matching: MatchService;
+  /** New high-scoring matches after any re-match (main/workflow/alerts.ts). */
+  alerts: MatchAlerts;
+  /** Field connectivity: live devices, values, recordings (main/field). */
+  field: FieldService;
+  /** Recording into SQLite, aggregates, retention, the measured rule (main/ingest). */
+  ingest: IngestService;
+  /** Partner packets: PDFs + JSON bundle, rendered in a worker (main/packets). */
+  packets: PacketService;
+  /** Sync with a hub: sign-in, workspace, live status, history (main/sync). */
+  sync: SyncService;
   close(): Promise<void>;
 }
 
 export interface CoreOptions {
   /** The matching worker's entry (the Electron bundle has its own built file). */
   matchWorkerUrl?: URL;
+  /** The packet rendering worker's entry (the Electron bundle: out/app/packet-worker.mjs). */
+  packetWorkerUrl?: URL;
+  /** PKI folder and secret store of the field service. */
+  field?: FieldOptions;
+  /** Where the hub token is kept (the desktop's SecretStore); default: the local database. */
+  syncVault?: TokenVault;
 }
 
 export async function openCore(databasePath: string, options: CoreOptions = {}): Promise<Core> {
   const repo = await Repository.open(databasePath);
   const matching = new MatchService(repo, options.matchWorkerUrl);
-  return { repo, imports: new ImportJobs(repo, () => matching.invalidate()), matching, close: () => repo.close() };
+  const alerts = new MatchAlerts(repo);
+  matching.afterSave.add(() => void alerts.check().catch((error: unknown) => console.error('match alerts:', error)));
+  // A flow that becomes measured is re-matched incrementally (its quantity and trust changed).
+  const ingest = new IngestService(repo, { onFlowMeasured: async (flowId) => void (await matching.rematchFlow(flowId)) });
+  const field = createFieldService(repo, ingest, options.field);
+  const packets = new PacketService(repo, options.packetWorkerUrl ? { worker: options.packetWorkerUrl } : {});
+  const sync = new SyncService(repo, { matching, ...(options.syncVault ? { vault: options.syncVault } : {}) });
+  return {
+    repo,
+    imports: new ImportJobs(repo, () => matching.invalidate()),
+    matching,
+    alerts,
+    field,
+    ingest,
+    packets,
+    sync,
+    // Recordings end with everything handed over committed before the database closes.
+    close: async () => {
+      await sync.close();
+      await packets.close();
+      await field.close();
+      await ingest.close();
+      await repo.close();
+    },
+  };
 }
 
 export function contextFor(core: Core, options: { actor?: string; updates?: ApiContext['updates'] } = {}): ApiContext {
-  return { repo: core.repo, imports: core.imports, matching: core.matching, actor: options.actor ?? 'local user', updates: options.updates };
+  return { repo: core.repo, imports: core.imports, matching: core.matching, alerts: core.alerts, field: core.field, packets: core.packets, sync: core.sync, actor: options.actor ?? 'local user', updates: options.updates };
 }

@@ -10,5 +10,5 @@ export interface BuildElectronOptions {
   production?: boolean;
   quiet?: boolean;
 }
-export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string; matchWorker: string }>;
+export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string; matchWorker: string; packetWorker: string }>;
 export declare function electronBundlesExist(root?: string): boolean;

@@ -34,6 +34,8 @@ export const MAIN_EXTERNALS = [
   'utf-8-validate',
   'electron-updater',
   'fsevents',
+  // pdfkit reads its font metrics (data/*.afm) from its own folder at run time.
+  'pdfkit',
 ];
 
 const ESM_REQUIRE_BANNER = [
@@ -149,6 +151,20 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     banner: { js: ESM_REQUIRE_BANNER },
   });
 
+  // The packet worker renders partner packet PDFs off the main thread (main/packets/renderer.ts);
+  // main.ts passes it to openCore as packetWorkerUrl.
+  await build({
+    ...common,
+    entryPoints: [join(root, 'main', 'packets', 'worker-main.ts')],
+    outfile: join(outApp, 'packet-worker.mjs'),
+    format: 'esm',
+    target: ['node20'],
+    external: MAIN_EXTERNALS,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    loader: { '.json': 'json' },
+  });
+
   const preload = await build({
     ...common,
     entryPoints: [join(root, 'preload', 'preload.ts')],
@@ -166,7 +182,7 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     throw new Error(`the preload bundle requires ${forbidden.join(', ')}: a sandboxed preload can only require electron`);
   }
 
-  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs'), matchWorker: join(outApp, 'match-worker.mjs') };
+  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs'), matchWorker: join(outApp, 'match-worker.mjs'), packetWorker: join(outApp, 'packet-worker.mjs') };
   if (!quiet) {
     const size = (meta) => Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
     console.log(`built ${relative(root, outputs.main)} (${Math.round(size(main.metafile) / 1024)} KiB) and ${relative(root, outputs.preload)} (${Math.round(size(preload.metafile) / 1024)} KiB)`);

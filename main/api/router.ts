@@ -12,6 +12,10 @@ import { graphSuggestions } from '../portfolio/analytics.ts';
 import { APP_VERSION } from '../version.ts';
 import { matchesRouter, matchingRouter } from './matching-router.ts';
 import { updatesRouter } from './updates-router.ts';
+import { syncRouter } from './sync-router.ts';
+import { workflowRouter } from './workflow-router.ts';
+import { fieldRouter } from './field-router.ts';
+import { packetsRouter } from './packets-router.ts';
 import { procedure, router, type ApiContext } from './trpc.ts';
 
 const id = z.string().min(1).max(128);
@@ -134,6 +138,10 @@ export const appRouter = router({
   matching: matchingRouter,
   matches: matchesRouter,
   updates: updatesRouter,
+  sync: syncRouter,
+  workflow: workflowRouter,
+  field: fieldRouter,
+  packets: packetsRouter,
   /** Graph analytics as suggestions: heat cascades, service clusters, the exchange network. */
   analytics: router({
     suggestions: procedure

@@ -9,12 +9,24 @@ import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
 import type { MatchService } from '../portfolio/match-service.ts';
+import type { PacketService } from '../packets/service.ts';
+import type { MatchAlerts } from '../workflow/alerts.ts';
+import type { FieldService } from '../field/service.ts';
+import type { SyncService } from '../sync/service.ts';
 import type { UpdatesPort } from './updates-router.ts';
 
 export interface ApiContext {
   repo: Repository;
   imports: ImportJobs;
   matching: MatchService;
+  /** Partner packets (main/packets); absent where the core was not opened with one. */
+  packets?: PacketService | undefined;
+  /** New high-scoring match alerts; absent where no core runs them. */
+  alerts?: MatchAlerts | undefined;
+  /** Field connectivity (devices, live values, recordings); absent where no field service runs. */
+  field?: FieldService | undefined;
+  /** Sync with a hub (main/sync); absent where the core was not opened with one. */
+  sync?: SyncService | undefined;
   /** The desktop app's update policy; absent in the browser host and in development. */
   updates?: UpdatesPort | undefined;
   /** Who is acting, for the audit trail ("local user" on a laptop without a hub account). */

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, ReferenceError, ValidationError, type Fie
 import { stripMeta, type RecordMeta } from './records.ts';
 import type { Database } from './schema.ts';
 
-type Tables = 'organizations' | 'sites' | 'flows';
+type Tables = 'organizations' | 'sites' | 'flows' | 'devices' | 'points';
 
 /** Rows per multi-row INSERT: well under SQLite's bound-parameter limit at ~25 columns a row. */
 const BULK_CHUNK = 200;

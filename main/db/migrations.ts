@@ -6,6 +6,10 @@
  * Indexes that must never drift from their tables (the R*Tree over site locations and the FTS5
  * search index) are maintained by triggers, so no write path, present or future, can forget them.
  */
+import { MEASUREMENT_AGGREGATES_MIGRATION } from './measurement-schema.ts';
+import { SYNC_MIGRATION } from './sync-schema.ts';
+import { WORKFLOW_MIGRATION } from './workflow-schema.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -160,5 +164,20 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE matches ADD COLUMN type TEXT NOT NULL DEFAULT ''`,
       `CREATE INDEX matches_score ON matches(score DESC)`,
     ],
+  },
+  {
+    version: 3,
+    name: 'per-minute and per-hour measurement aggregates',
+    statements: MEASUREMENT_AGGREGATES_MIGRATION,
+  },
+  {
+    version: 4,
+    name: 'facilitator workflow: notes, packets sent, meter bindings (M&V), match alerts',
+    statements: WORKFLOW_MIGRATION,
+  },
+  {
+    version: 5,
+    name: 'sync: HLC and actor on the change log, field clocks, shared messages, problems, state',
+    statements: SYNC_MIGRATION,
   },
 ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from './database.ts';
+import { MIGRATIONS } from './migrations.ts';
 import { ConflictError, NotFoundError, ReferenceError, ValidationError } from './errors.ts';
 import { Repository } from './repository.ts';
 
@@ -48,7 +49,7 @@ describe('database file', () => {
     const version = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
     assert.equal(mode.rows[0]?.journal_mode, 'wal');
     assert.equal(fk.rows[0]?.foreign_keys, 1);
-    assert.equal(version.rows[0]?.user_version, 2);
+    assert.equal(version.rows[0]?.user_version, Math.max(...MIGRATIONS.map((m) => m.version)));
     await db.destroy();
     // Reopening does not re-run migrations (it would fail on existing tables).
     const again = await openDatabase(path);

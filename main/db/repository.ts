@@ -9,6 +9,9 @@ import { openDatabase, type Db } from './database.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
 import { MatchStore } from './matches.ts';
+import { MeasurementStore } from './measurements.ts';
+import { WorkflowStore } from './workflow.ts';
+import { FieldStore } from './field-store.ts';
 import { flowFromRow, organizationFromRow, siteFromRow, stripMeta, type FlowRecord, type OrganizationRecord, type SiteRecord } from './records.ts';
 
 export interface Page<T> {
@@ -123,11 +126,20 @@ export class Repository {
   readonly #db: Db;
   readonly path: string;
   readonly matches: MatchStore;
+  /** Notes, packets sent, reservation reminders, meter bindings, alerts (the facilitator's workflow). */
+  readonly workflow: WorkflowStore;
+  /** Devices and meter points (field connectivity). */
+  readonly field: FieldStore;
+  /** Raw measurements and their per-minute / per-hour aggregates (main/ingest). */
+  readonly measurements: MeasurementStore;
 
   private constructor(db: Db, path: string) {
     this.#db = db;
     this.path = path;
     this.matches = new MatchStore(db);
+    this.workflow = new WorkflowStore(db);
+    this.field = new FieldStore(db, (work) => this.write(work));
+    this.measurements = new MeasurementStore(db);
   }
 
   static async open(path: string): Promise<Repository> {
@@ -140,8 +152,14 @@ export class Repository {
 
   /** Runs `work` in one write transaction with change logging. */
   async write<T>(work: (w: LoggedWriter) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((tx) => work(new LoggedWriter(tx, new Date().toISOString())));
+    let writer: LoggedWriter | undefined;
+    const result = await this.#db.transaction().execute((tx) => work((writer = new LoggedWriter(tx, new Date().toISOString()))));
+    if (writer?.loggedLocal) this.onLocalChange?.();
+    return result;
   }
+
+  /** Called after a committed write that logged local changes (the sync pushes them soon after). */
+  onLocalChange: (() => void) | undefined;
 
   // ---- organizations -------------------------------------------------------------------------
 
@@ -381,6 +399,20 @@ export class Repository {
 
   async changeLog(afterSeq = 0, limit = 1000) {
     return this.#db.selectFrom('change_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  }
+
+  /**
+   * Hourly means of one meter point since `fromMs` (partner packet charts): the ingest's hourly
+   * aggregates (migration 3) when it has written any, else the raw measurements grouped by hour.
+   */
+  async pointHours(pointId: string, fromMs = 0): Promise<{ bucket_ms: number; mean: number; count: number }[]> {
+    type Row = { bucket_ms: number; mean: number; count: number };
+    const hours = await sql<Row>`SELECT bucket_ms, sum / good_count AS mean, good_count AS count FROM measurement_hours
+      WHERE point_id = ${pointId} AND bucket_ms >= ${fromMs} AND good_count > 0 ORDER BY bucket_ms`.execute(this.#db);
+    if (hours.rows.length) return hours.rows;
+    const raw = await sql<Row>`SELECT (ts_ms / 3600000) * 3600000 AS bucket_ms, avg(value) AS mean, count(value) AS count FROM measurements
+      WHERE point_id = ${pointId} AND ts_ms >= ${fromMs} AND quality = 'good' AND value IS NOT NULL GROUP BY 1 ORDER BY 1`.execute(this.#db);
+    return raw.rows;
   }
 
   async integrityCheck(): Promise<string> {

@@ -157,6 +157,52 @@ export interface ChangeLogTable {
   fields: Json | null;
   origin: 'local' | 'remote';
   shipped: ColumnType<number, number | undefined, number>;
+  /** Migration 5: the HLC of the entry's first field (fields sorted by name take consecutive ticks). */
+  hlc: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 5: who made the change (the signed-in hub user, or "local user"). */
+  actor: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Migration 5: this replica's identity and hybrid logical clock (one row, id = 1). */
+export interface SyncNodeTable {
+  id: number;
+  node_id: string;
+  clock: string;
+  actor: string;
+}
+
+/** Migration 5: the last-writer-wins state of every synced field (dataset, row, column). */
+export interface SyncFieldsTable {
+  dataset: string;
+  row: string;
+  column: string;
+  timestamp: string;
+  value: string;
+}
+
+/** Migration 5: every message shared with the hub (sent or received), for pushes and the merkle trie. */
+export interface SyncMessagesTable {
+  timestamp: string;
+  dataset: string;
+  row: string;
+  column: string;
+  value: string;
+  /** 0 = a local message the hub has not acknowledged yet. */
+  pushed: number;
+}
+
+/** Migration 5: records whose merged state cannot be applied (invalid, orphaned), shown in the UI. */
+export interface SyncProblemsTable {
+  dataset: string;
+  row: string;
+  at: string;
+  message: string;
+}
+
+/** Migration 5: hub URL, workspace, cursor, last sync, ... as JSON values. */
+export interface SyncStateTable {
+  key: string;
+  value: string;
 }
 
 export interface SettingsTable {
@@ -175,4 +221,9 @@ export interface Database {
   match_events: MatchEventsTable;
   change_log: ChangeLogTable;
   settings: SettingsTable;
+  sync_node: SyncNodeTable;
+  sync_fields: SyncFieldsTable;
+  sync_messages: SyncMessagesTable;
+  sync_problems: SyncProblemsTable;
+  sync_state: SyncStateTable;
 }

@@ -58,6 +58,10 @@ export const pointSchema = z.strictObject({
   data_type: z.enum(POINT_DATA_TYPES).optional(),
   unit: z.string().trim().min(1).max(20).optional(),
   scale: z.number().finite().optional(),
+  /** Modbus word/byte order of multi-register values (ABCD big-endian, CDAB word swap, ...). */
+  order: z.enum(['ABCD', 'CDAB', 'BADC', 'DCBA']).optional(),
+  /** Modbus unit (slave) id when one bus carries several devices. */
+  unit_id: z.int().min(0).max(255).optional(),
 });
 export type Point = z.infer<typeof pointSchema>;
 

@@ -50,6 +50,8 @@ export class MatchService {
   readonly jobs = new Jobs<MatchRunProgress, MatchRunSummary>({ phase: 'loading', done: 0, total: 0 });
   #matcher: Matcher | undefined;
   #query: MatchQuery = {};
+  /** Called after every stored run, full or incremental (the workflow announces new high-scoring matches). */
+  readonly afterSave = new Set<() => void>();
 
   constructor(repo: Repository, workerUrl: URL = DEFAULT_WORKER_URL) {
     this.#repo = repo;
@@ -70,6 +72,7 @@ export class MatchService {
     const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }));
     this.#matcher = new Matcher({ flows });
     this.#query = query;
+    for (const listener of this.afterSave) listener();
     return { stats: result.stats, ...saved, matches: result.matches };
   }
 
@@ -96,6 +99,7 @@ export class MatchService {
     this.#matcher.upsert(toMatchFlow(row.flow, row.site, row.organization));
     const result = this.#matcher.matchFlow(flowId, resolveConfig(query ?? this.#query));
     const saved = await this.#repo.matches.saveRun(result.matches, { flowId });
+    for (const listener of this.afterSave) listener();
     return { stats: result.stats, ...saved, matches: result.matches };
   }
 

@@ -17,6 +17,9 @@ import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
 import { SiteList, type SiteFilters } from './components/SiteList.tsx';
 import { CLUSTER_RADII, DEFAULT_CLUSTER_RADIUS, SuggestionsPanel, type SuggestionSelection } from './components/SuggestionsPanel.tsx';
 import { UpdateStatus } from './components/UpdateStatus.tsx';
+import { FieldAudit } from './field/FieldAudit.tsx';
+import { SyncStatus } from './sync/SyncStatus.tsx';
+import { WorkflowBar } from './workflow/WorkflowBar.tsx';
 import { formatCount } from './format.ts';
 import { highlightBounds, type MapHighlight } from './map/highlight.ts';
 import { MapView, type FlyRequest, type LayerVisibility } from './map/MapView.tsx';
@@ -107,6 +110,7 @@ function Workspace() {
   const [layers, setLayers] = useState<LayerVisibility>({ sites: true, borders: true, matches: true });
   const [fly, setFly] = useState<FlyRequest | null>(null);
   const [importOpen, setImportOpen] = useState(false);
+  const [auditOpen, setAuditOpen] = useState(false);
   const search = useRef<SearchBoxHandle>(null);
 
   // Matching: the next run's query, the last run's (to explain scores), the list and the selection.
@@ -286,7 +290,17 @@ function Workspace() {
             ⚙
           </button>
         </div>
+        <WorkflowBar
+          onOpenMatch={(id) => {
+            setSelectedMatchId(id);
+            setLeftTab('matches');
+          }}
+        />
+        <SyncStatus />
         <UpdateStatus />
+        <button type="button" className="btn" onClick={() => setAuditOpen(true)} title="Devices, live values and recordings of a site" data-testid="field-open">
+          Site audit
+        </button>
         <button type="button" className="btn btn-primary" onClick={() => setImportOpen(true)} data-testid="import-button">
           Import…
         </button>
@@ -409,6 +423,7 @@ function Workspace() {
         </aside>
       )}
       {importOpen && <ImportDialog onClose={() => setImportOpen(false)} />}
+      {auditOpen && <FieldAudit initialSiteId={selectedSiteId} onClose={() => setAuditOpen(false)} />}
       {runDialog && (
         <MatchRunDialog
           query={matchQuery}

@@ -8,6 +8,7 @@ import { apiProblem, client, type FlowRecord } from '../api.ts';
 import { formatCoordinate, formatExact, formatNumber, formatRange, label } from '../format.ts';
 import type { SectorLegend } from '../map/sectors.ts';
 import { FlowEditor } from './FlowEditor.tsx';
+import { RecordHistory } from '../sync/RecordHistory.tsx';
 
 interface Props {
   siteId: string;
@@ -131,6 +132,7 @@ export function DetailPanel({ siteId, focusFlowId, legend, onClose, onFlyTo }: P
               </ul>
             )}
           </section>
+          <RecordHistory key={`site-${siteId}`} entity="site" id={siteId} />
         </div>
       )}
     </div>

@@ -8,6 +8,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiProblem, client } from '../api.ts';
+import { MatchWorkflow } from '../workflow/MatchWorkflow.tsx';
 import {
   formatContribution,
   formatDateTime,
@@ -99,6 +100,7 @@ export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnM
           <EconomicsCard m={match.data} />
           <FlowsCard m={match.data} onOpenSite={onOpenSite} />
           <Lifecycle m={match.data} onReload={() => void match.refetch()} />
+          <MatchWorkflow m={match.data} />
         </div>
       )}
     </div>
@@ -566,7 +568,14 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
             <li key={ev.id} data-testid="audit-event">
               <span className="mono muted">{formatDateTime(ev.at)}</span>
               <span>
-                <b>{ev.from_status ?? '–'}</b> → <b>{ev.to_status ?? '–'}</b> <span className="muted">by {ev.actor}</span>
+                {ev.action.startsWith('status:') ? (
+                  <>
+                    <b>{ev.from_status ?? '–'}</b> → <b>{ev.to_status ?? '–'}</b>
+                  </>
+                ) : (
+                  <b>{label(ev.action.replace(':', ' '))}</b>
+                )}{' '}
+                <span className="muted">by {ev.actor}</span>
               </span>
               {ev.note && <span className="audit-note">{ev.note}</span>}
             </li>

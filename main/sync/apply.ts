@@ -1,0 +1,302 @@
+/**
+ * Applying hub messages to the local graph, in the caller's transaction:
+ *
+ * 1. local changes not staged yet enter the cells first, so an unshipped local edit competes in
+ *    last-writer-wins like any other message;
+ * 2. every message is kept in the shared log and merged into the cells (newest timestamp wins;
+ *    the same message twice changes nothing);
+ * 3. every touched record (and the records under it) is MATERIALISED from its cells: a record is
+ *    in its table exactly when it is not deleted (a tombstone newer than all its fields), its
+ *    merged fields validate, and its parent is there. Otherwise it is taken out of the table and,
+ *    when that is not a plain delete, recorded in sync_problems with the reason; its cells stay,
+ *    so the record comes back as soon as a later message makes it valid. Materialising is a
+ *    function of the cells alone, which is why replicas that hold the same messages converge.
+ */
+import type { Transaction } from 'kysely';
+import { ClockDriftError, HybridLogicalClock } from '../../sync/protocol/hlc.ts';
+import { LoggedWriter, loadNode, saveClock, tableOf } from '../db/change-log.ts';
+import { validateEntity } from '../db/entity-store.ts';
+import { ReferenceError, ValidationError } from '../db/errors.ts';
+import type { Database } from '../db/schema.ts';
+import { changeMessageSchema, TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
+import { chunks, mergeCells, readCell, readRow, recordMessages, type Cell } from './cells.ts';
+import { CHILD, isSyncedDataset, NODE_DATASET, PARENT, STORES, SYNCED_DATASETS, type SyncedDataset } from './datasets.ts';
+import { stageLocalChanges } from './stage.ts';
+
+type Tx = Transaction<Database>;
+
+export interface ApplyResult {
+  /** Messages that won last-writer-wins. */
+  applied: number;
+  /** Records left out of the tables because their merged state is invalid or orphaned. */
+  problems: number;
+  /** Flows written or removed (to re-match). */
+  changedFlows: string[];
+  /** Records written or removed, per dataset (for live UI updates). */
+  changed: { dataset: SyncedDataset; row: string }[];
+}
+
+/** The record a row's cells describe, or null when its newest message is a tombstone. */
+export function recordOfCells(row: string, cells: Cell[]): Record<string, unknown> | null {
+  const tombstone = cells.find((c) => c.column === TOMBSTONE_COLUMN);
+  const fields = cells.filter((c) => c.column !== TOMBSTONE_COLUMN);
+  if (tombstone && tombstone.value === 'true' && fields.every((c) => c.timestamp < tombstone.timestamp)) return null;
+  const record: Record<string, unknown> = {};
+  for (const cell of fields.sort((a, b) => (a.column < b.column ? -1 : 1))) {
+    const value = JSON.parse(cell.value) as unknown;
+    if (value !== null) record[cell.column] = value;
+  }
+  record.id = row;
+  return record;
+}
+
+type Desired = { record: Record<string, unknown>; stamp: string } | { record: null; problem?: string };
+
+/** Who works on the replica that issued a timestamp (its node record), for the history. */
+class Actors {
+  readonly #tx: Tx;
+  readonly #known = new Map<string, string>();
+  constructor(tx: Tx) {
+    this.#tx = tx;
+  }
+  async of(timestamp: string): Promise<string> {
+    const node = timestamp.slice(-16);
+    if (!this.#known.has(node)) {
+      const cell = await readCell(this.#tx, NODE_DATASET, node, 'actor');
+      this.#known.set(node, cell ? (JSON.parse(cell.value) as string) : `replica ${node.slice(0, 6)}`);
+    }
+    return this.#known.get(node)!;
+  }
+}
+
+async function recordProblem(tx: Tx, dataset: string, row: string, message: string, now: string): Promise<void> {
+  await tx
+    .insertInto('sync_problems')
+    .values({ dataset, row, at: now, message })
+    .onConflict((oc) => oc.columns(['dataset', 'row']).doUpdateSet({ at: now, message }))
+    .execute();
+}
+
+async function clearProblem(tx: Tx, dataset: string, row: string): Promise<void> {
+  await tx.deleteFrom('sync_problems').where('dataset', '=', dataset).where('row', '=', row).execute();
+}
+
+function reason(error: unknown): string | undefined {
+  if (error instanceof ValidationError || error instanceof ReferenceError) return error.message;
+  return undefined;
+}
+
+async function cellsOf(tx: Tx, dataset: string, rows: string[]): Promise<Map<string, Cell[]>> {
+  const out = new Map<string, Cell[]>();
+  for (const part of chunks(rows, 500)) {
+    const found = await tx.selectFrom('sync_fields').select(['row', 'column', 'timestamp', 'value']).where('dataset', '=', dataset).where('row', 'in', part).execute();
+    for (const { row, ...cell } of found) {
+      if (!out.has(row)) out.set(row, []);
+      out.get(row)!.push(cell);
+    }
+  }
+  return out;
+}
+
+async function inTable(tx: Tx, dataset: SyncedDataset, ids: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(ids)], 500)) {
+    for (const r of await tx.selectFrom(tableOf(dataset)).select('id').where('id', 'in', part).execute()) out.add(r.id);
+  }
+  return out;
+}
+
+async function childrenOf(tx: Tx, dataset: string, column: string, parents: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const part of chunks(parents.map((p) => JSON.stringify(p)), 500)) {
+    const rows = await tx.selectFrom('sync_fields').select('row').where('dataset', '=', dataset).where('column', '=', column).where('value', 'in', part).execute();
+    out.push(...rows.map((r) => r.row));
+  }
+  return out;
+}
+
+const newest = (cells: Cell[]) => cells.reduce((a, c) => (c.timestamp > a ? c.timestamp : a), '');
+
+/**
+ * Brings the tables in line with the cells for the given rows and everything under them.
+ * Reads are batched (cells, table presence, children) and new records are inserted many per
+ * statement: a pulled page holds thousands of records.
+ */
+export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string>>, now: string): Promise<Omit<ApplyResult, 'applied'>> {
+  // Records under a touched record may lose (or regain) their parent: evaluate them too.
+  for (const dataset of SYNCED_DATASETS) {
+    const child = CHILD[dataset];
+    if (!child) continue;
+    const rows = [...(touched.get(dataset) ?? [])];
+    const into = touched.get(child.dataset) ?? new Set<string>();
+    for (const c of await childrenOf(tx, child.dataset, child.column, rows)) into.add(c);
+    touched.set(child.dataset, into);
+  }
+  const desired = new Map<string, Desired>();
+  const present = new Map<SyncedDataset, Set<string>>();
+  const key = (dataset: string, row: string) => `${dataset}\u0000${row}`;
+  for (const dataset of SYNCED_DATASETS) {
+    const rows = [...(touched.get(dataset) ?? [])];
+    const cellsByRow = await cellsOf(tx, dataset, rows);
+    present.set(dataset, await inTable(tx, dataset, rows));
+    const parent = PARENT[dataset];
+    // Parents not evaluated in this pass: are they in their table?
+    const parentIds = parent
+      ? rows.map((row) => recordOfCells(row, cellsByRow.get(row) ?? [])?.[parent.column]).filter((id): id is string => typeof id === 'string' && !desired.has(key(parent.dataset, id)))
+      : [];
+    const parentsPresent = parent ? await inTable(tx, parent.dataset, parentIds) : new Set<string>();
+    for (const row of rows) {
+      const cells = cellsByRow.get(row);
+      if (!cells || cells.length === 0) continue;
+      const record = recordOfCells(row, cells);
+      if (record === null) {
+        desired.set(key(dataset, row), { record: null });
+        continue;
+      }
+      if (parent) {
+        const parentId = record[parent.column];
+        const parentState = typeof parentId === 'string' ? desired.get(key(parent.dataset, parentId)) : undefined;
+        const parentThere = typeof parentId === 'string' && (parentState ? parentState.record !== null : parentsPresent.has(parentId));
+        if (!parentThere) {
+          desired.set(key(dataset, row), {
+            record: null,
+            problem: `${dataset} "${row}": its ${parent.dataset} "${String(parentId)}" is not here (deleted, invalid or not shared); kept until it is`,
+          });
+          continue;
+        }
+      }
+      try {
+        const entity = validateEntity(STORES[dataset].spec.schema as never, record, `${dataset} "${row}"`) as Record<string, unknown>;
+        STORES[dataset].spec.toRow(entity as never); // unit and calendar checks the schema cannot make
+        desired.set(key(dataset, row), { record: entity, stamp: newest(cells) });
+      } catch (error) {
+        const why = reason(error);
+        if (why === undefined) throw error;
+        desired.set(key(dataset, row), { record: null, problem: `${why} (the merged record is invalid; kept until a later change fixes it)` });
+      }
+    }
+  }
+
+  const result: Omit<ApplyResult, 'applied'> = { problems: 0, changedFlows: [], changed: [] };
+  const actors = new Actors(tx);
+  const hasProblems = (await tx.selectFrom('sync_problems').select('row').limit(1).executeTakeFirst()) !== undefined;
+  const changed = (dataset: SyncedDataset, row: string) => {
+    result.changed.push({ dataset, row });
+    if (dataset === 'flow') result.changedFlows.push(row);
+  };
+  // Removals bottom-up (flows before their site, sites before their organization) ...
+  for (const dataset of [...SYNCED_DATASETS].reverse()) {
+    for (const row of touched.get(dataset) ?? []) {
+      const state = desired.get(key(dataset, row));
+      if (!state || state.record !== null) continue;
+      if (state.problem) {
+        await recordProblem(tx, dataset, row, state.problem, now);
+        result.problems += 1;
+      } else if (hasProblems) {
+        await clearProblem(tx, dataset, row);
+      }
+      if (present.get(dataset)!.has(row)) {
+        await tx.deleteFrom(tableOf(dataset)).where('id', '=', row).execute();
+        const stamp = newest(await readRow(tx, dataset, row));
+        await new LoggedWriter(tx, now, 'remote', { hlc: stamp, actor: await actors.of(stamp) }).logDelete(dataset, row);
+        changed(dataset, row);
+      }
+    }
+  }
+  // ... writes top-down (an organization before its sites, a site before its flows).
+  for (const dataset of SYNCED_DATASETS) {
+    const fresh: { row: string; record: Record<string, unknown>; stamp: string }[] = [];
+    for (const row of touched.get(dataset) ?? []) {
+      const state = desired.get(key(dataset, row));
+      if (!state || state.record === null) continue;
+      if (hasProblems) await clearProblem(tx, dataset, row);
+      if (!present.get(dataset)!.has(row)) {
+        fresh.push({ row, record: state.record, stamp: state.stamp });
+        continue;
+      }
+      const writer = new LoggedWriter(tx, now, 'remote', { hlc: state.stamp, actor: await actors.of(state.stamp) });
+      try {
+        const outcome = await STORES[dataset].upsert(writer, state.record as never);
+        if (outcome !== 'unchanged') changed(dataset, row);
+      } catch (error) {
+        const why = reason(error);
+        if (why === undefined) throw error;
+        await recordProblem(tx, dataset, row, why, now);
+        result.problems += 1;
+      }
+    }
+    // New records: validated above and their parents written before them, so insert in bulk.
+    const spec = STORES[dataset].spec;
+    for (const part of chunks(fresh, 200)) {
+      const rows = part.map((f) => ({ ...spec.toRow(f.record as never), version: 1, created_at: now, updated_at: now }));
+      await tx.insertInto(spec.table).values(rows as never).execute();
+      const log = [];
+      for (const f of part) {
+        log.push({ at: now, entity: dataset, entity_id: f.row, op: 'upsert' as const, fields: JSON.stringify(f.record), origin: 'remote' as const, shipped: 1, hlc: f.stamp, actor: await actors.of(f.stamp) });
+        changed(dataset, f.row);
+      }
+      await tx.insertInto('change_log').values(log).execute();
+    }
+  }
+  return result;
+}
+
+/**
+ * Moves this replica's clock past the newest received timestamp, so a later local edit wins over
+ * what was just received. A timestamp far ahead of our clock is still applied (nothing is lost) but
+ * does not drag our clock along; it is reported as a problem so someone checks the clocks.
+ */
+async function receiveClock(tx: Tx, messages: ChangeMessage[], now: string): Promise<void> {
+  if (messages.length === 0) return;
+  const newest = messages.reduce((a, m) => (m.timestamp > a ? m.timestamp : a), '');
+  const node = await loadNode(tx);
+  const clock = new HybridLogicalClock(node.nodeId, { last: node.clock.last });
+  try {
+    clock.receive(newest);
+  } catch (error) {
+    if (!(error instanceof ClockDriftError)) throw error;
+    await recordProblem(tx, 'clock', newest.slice(-16), error.message, now);
+    return;
+  }
+  await saveClock(tx, { ...node, clock });
+}
+
+/** Rows with an open sync problem: retried on every apply, as a later message may fix them. */
+async function problemRows(tx: Tx): Promise<{ dataset: string; row: string }[]> {
+  return tx.selectFrom('sync_problems').select(['dataset', 'row']).execute();
+}
+
+/**
+ * Applies a page of hub messages (see the module comment). A message that is not a well-formed
+ * change message is not applied and is recorded as a problem (dataset "message").
+ */
+export async function applyRemote(tx: Tx, messages: ChangeMessage[], now: string): Promise<ApplyResult> {
+  await stageLocalChanges(tx);
+  const good: ChangeMessage[] = [];
+  for (const message of messages) {
+    const parsed = changeMessageSchema.safeParse(message);
+    if (parsed.success) good.push(parsed.data);
+    else await recordProblem(tx, 'message', String(message.timestamp).slice(0, 64), `a malformed message from the hub was skipped: ${parsed.error.issues[0]?.message}`, now);
+  }
+  // A message already in the shared log was merged when it was stored (same timestamp, same
+  // message): only new ones can change a cell. Own messages echoed back by the hub are the
+  // common case, so this keeps a round's pull cheap.
+  const known = new Set<string>();
+  for (const part of chunks(good.map((m) => m.timestamp), 500)) {
+    for (const r of await tx.selectFrom('sync_messages').select('timestamp').where('timestamp', 'in', part).execute()) known.add(r.timestamp);
+  }
+  const fresh = good.filter((m) => !known.has(m.timestamp));
+  await recordMessages(tx, good, 1);
+  const applied = await mergeCells(tx, fresh);
+  await receiveClock(tx, fresh, now);
+  const touched = new Map<SyncedDataset, Set<string>>();
+  const touch = (dataset: string, row: string) => {
+    if (!isSyncedDataset(dataset)) return;
+    if (!touched.has(dataset)) touched.set(dataset, new Set());
+    touched.get(dataset)!.add(row);
+  };
+  for (const m of fresh) touch(m.dataset, m.row);
+  for (const p of await problemRows(tx)) touch(p.dataset, p.row);
+  const result = await materialise(tx, touched, now);
+  return { applied, ...result };
+}

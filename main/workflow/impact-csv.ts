@@ -1,0 +1,72 @@
+/**
+ * The impact table as CSV for spreadsheets. Organisation names and other text come from partners
+ * and imports, so a text cell starting with = + - @ (or a tab or carriage return, which some
+ * spreadsheets skip before reading a formula) is prefixed with ' : a spreadsheet shows it as text
+ * instead of running it (CSV formula injection). Numbers are written by this app, never from
+ * user text, so they stay numbers (a negative value must not become text).
+ */
+import type { ImpactRow } from './impact.ts';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvText(value: string): string {
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
+
+export function csvNumber(value: number | null, digits = 3): string {
+  if (value === null || !Number.isFinite(value)) return '';
+  return String(Number(value.toFixed(digits)));
+}
+
+/** Measured figures per exchange, when meters are bound (M&V). */
+export interface MeasuredColumns {
+  measured_per_year: number | null;
+  measured_unit: string;
+  coverage: number;
+}
+
+export const IMPACT_CSV_HEADER = [
+  'match_id',
+  'status',
+  'type',
+  'supplier',
+  'receiver',
+  'contracted_at',
+  'live_at',
+  'co2_t_per_year',
+  'value_eur_per_year',
+  'energy_mwh_per_year',
+  'tonnes_t_per_year',
+  'water_m3_per_year',
+  'measured_per_year',
+  'measured_unit',
+  'measured_coverage',
+];
+
+export function impactCsv(rows: ImpactRow[], measured: ReadonlyMap<string, MeasuredColumns> = new Map()): string {
+  const lines = [IMPACT_CSV_HEADER.join(',')];
+  for (const r of rows) {
+    const m = measured.get(r.id);
+    lines.push(
+      [
+        csvText(r.id),
+        csvText(r.status),
+        csvText(r.type),
+        csvText(r.supply_organization),
+        csvText(r.demand_organization),
+        csvText(r.contracted_at ?? ''),
+        csvText(r.live_at ?? ''),
+        csvNumber(r.co2_t),
+        csvNumber(r.value_eur, 2),
+        csvNumber(r.energy_mwh),
+        csvNumber(r.tonnes_t),
+        csvNumber(r.water_m3),
+        csvNumber(m?.measured_per_year ?? null),
+        csvText(m ? m.measured_unit : ''),
+        csvNumber(m ? m.coverage : null, 4),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,285 @@
+/**
+ * The sync client: moves change messages between a local `Replica` and a hub workspace.
+ *
+ * One round (`syncOnce`): push the outbox in batches (each batch acknowledged locally only after
+ * the hub confirmed it), pull pages from the replica's cursor (each page applied and the cursor
+ * stored in one local transaction), then compare merkle tries; when they differ although both
+ * sides are caught up, re-push what the replica holds from the first differing minute and re-pull
+ * from the start (both idempotent). Any interruption leaves a state from which the next round
+ * simply continues.
+ *
+ * Live (`start`): a WebSocket subscription signals new messages on the hub; local changes are
+ * announced with `notifyLocalChange`. Rounds never overlap. When the hub cannot be reached the
+ * status turns offline and the client retries with exponential backoff and jitter.
+ */
+import { EventEmitter } from 'node:events';
+import { TRPCClientError } from '@trpc/client';
+import { diff } from '../protocol/merkle.ts';
+import { hubHttp, hubLive, type HubAddress, type HubApi, type HubLive } from './hub-link.ts';
+import type { Replica } from './replica.ts';
+
+export type SyncState = 'idle' | 'syncing' | 'online' | 'offline' | 'error' | 'stopped';
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Local changes the hub has not acknowledged yet. */
+  pending: number;
+  /** End of the last successful round (ISO time). */
+  lastSync: string | null;
+  lastError: string | null;
+  /** Whether the live subscription is connected. */
+  live: boolean;
+}
+
+export interface RoundReport {
+  pushed: number;
+  pulled: number;
+  applied: number;
+  problems: number;
+  /** True when the merkle check found a difference and the round repaired it. */
+  repaired: boolean;
+  cursor: number;
+}
+
+export interface SyncClientOptions {
+  /** Messages per push (the hub's default limit is 10,000). */
+  pushBatch?: number;
+  /** Messages per pull page. */
+  pullLimit?: number;
+  /** Backoff after a failed round: base and cap in ms. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Delay before pushing after a local change (coalesces a burst of edits). */
+  debounceMs?: number;
+  random?: () => number;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** A message for people: what failed and what to do. */
+export function describeError(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    const code = (error.data as { code?: string } | undefined)?.code;
+    if (code === 'UNAUTHORIZED') return `the hub refused the token: ${error.message}`;
+    if (code === 'FORBIDDEN') return `the hub refused access: ${error.message}`;
+    if (!code) return `the hub cannot be reached (${error.message})`;
+    return `the hub answered ${code}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Errors a retry will not fix (bad token, no membership): stop retrying, show them. */
+function isFatal(error: unknown): boolean {
+  const code = error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+  return code === 'UNAUTHORIZED' || code === 'FORBIDDEN' || code === 'NOT_FOUND';
+}
+
+export interface SyncClientEvents {
+  status: [status: SyncStatus];
+  round: [report: RoundReport];
+}
+
+export class SyncClient extends EventEmitter<SyncClientEvents> {
+  readonly replica: Replica;
+  readonly workspace: string;
+  readonly #address: HubAddress;
+  readonly #api: HubApi;
+  readonly #options: Required<SyncClientOptions>;
+  #status: SyncStatus = { state: 'idle', pending: 0, lastSync: null, lastError: null, live: false };
+  #round: Promise<RoundReport> | undefined;
+  #again = false;
+  #running = false;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #live: HubLive | undefined;
+  #subscription: { unsubscribe(): void } | undefined;
+  #liveTimer: NodeJS.Timeout | undefined;
+  #liveAttempt = 0;
+
+  constructor(replica: Replica, address: HubAddress & { workspace: string }, options: SyncClientOptions = {}) {
+    super();
+    this.replica = replica;
+    this.workspace = address.workspace;
+    this.#address = address;
+    this.#api = hubHttp(address);
+    this.#options = {
+      pushBatch: options.pushBatch ?? 5000,
+      pullLimit: options.pullLimit ?? 5000,
+      backoff: options.backoff ?? { baseMs: 500, maxMs: 60_000 },
+      debounceMs: options.debounceMs ?? 20,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  #setStatus(patch: Partial<SyncStatus>): void {
+    this.#status = { ...this.#status, ...patch };
+    this.emit('status', this.#status);
+  }
+
+  async #push(): Promise<number> {
+    const client = await this.replica.nodeId();
+    let pushed = 0;
+    for (;;) {
+      const batch = await this.replica.outbox(this.#options.pushBatch);
+      if (batch.length === 0) return pushed;
+      await this.#api.sync.push.mutate({ workspace: this.workspace, client, messages: batch });
+      // Only now: an interrupted push is pushed again, and the hub skips what it already has.
+      await this.replica.acknowledge(batch.map((m) => m.timestamp));
+      pushed += batch.length;
+    }
+  }
+
+  async #pull(): Promise<{ pulled: number; applied: number; problems: number; cursor: number }> {
+    let cursor = await this.replica.cursor();
+    let pulled = 0;
+    let applied = 0;
+    let problems = 0;
+    for (;;) {
+      const page = await this.#api.sync.pull.query({ workspace: this.workspace, since: cursor, limit: this.#options.pullLimit });
+      if (page.messages.length > 0 || page.cursor !== cursor) {
+        const messages = page.messages.map(({ timestamp, dataset, row, column, value }) => ({ timestamp, dataset, row, column, value }));
+        const outcome = await this.replica.apply(messages, page.cursor);
+        pulled += messages.length;
+        applied += outcome.applied;
+        problems = outcome.problems;
+        cursor = page.cursor;
+      }
+      if (page.done) return { pulled, applied, problems, cursor };
+    }
+  }
+
+  async #round_(): Promise<RoundReport> {
+    let pushed = await this.#push();
+    let pull = await this.#pull();
+    let repaired = false;
+    for (let check = 0; check < 3; check++) {
+      const [hub, mine] = await Promise.all([this.#api.sync.merkle.query({ workspace: this.workspace }), this.replica.merkle()]);
+      const from = diff(hub.merkle, mine);
+      if (from === null) break;
+      if (hub.head > pull.cursor) {
+        // Someone pushed meanwhile: catch up before calling it a divergence.
+        const more = await this.#pull();
+        pull = { ...more, pulled: pull.pulled + more.pulled, applied: pull.applied + more.applied };
+        continue;
+      }
+      // A real divergence (a hub restored from a backup, a lost page): send again what we hold
+      // from that minute on, and read the workspace again from the start.
+      repaired = true;
+      await this.replica.requeueSince(from);
+      pushed += await this.#push();
+      await this.replica.resetCursor();
+      const again = await this.#pull();
+      pull = { ...again, pulled: pull.pulled + again.pulled, applied: pull.applied + again.applied };
+    }
+    return { pushed, pulled: pull.pulled, applied: pull.applied, problems: pull.problems, repaired, cursor: pull.cursor };
+  }
+
+  /** One full round; concurrent calls share the round in progress (and queue one more). */
+  syncOnce(): Promise<RoundReport> {
+    if (this.#round) {
+      this.#again = true;
+      return this.#round;
+    }
+    this.#setStatus({ state: 'syncing' });
+    this.#round = this.#round_()
+      .then(async (report) => {
+        this.#attempt = 0;
+        this.#setStatus({ state: this.#running ? 'online' : 'idle', lastSync: new Date().toISOString(), lastError: null, pending: await this.replica.pending() });
+        this.emit('round', report);
+        return report;
+      })
+      .catch(async (error: unknown) => {
+        this.#setStatus({ state: isFatal(error) ? 'error' : 'offline', lastError: describeError(error), pending: await this.replica.pending().catch(() => this.#status.pending) });
+        throw error;
+      })
+      .finally(() => {
+        this.#round = undefined;
+        if (this.#again && this.#running) {
+          this.#again = false;
+          this.#schedule(0);
+        }
+      });
+    return this.#round;
+  }
+
+  #schedule(delayMs: number): void {
+    if (!this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.syncOnce().catch((error: unknown) => {
+        if (isFatal(error)) return; // shown in the status; retrying cannot help
+        const { baseMs, maxMs } = this.#options.backoff;
+        this.#schedule(backoffDelay(this.#attempt++, baseMs, maxMs, this.#options.random));
+      });
+    }, delayMs);
+  }
+
+  /** A local write happened: push soon (a burst of edits becomes one round). */
+  notifyLocalChange(): void {
+    if (!this.#running) return;
+    if (this.#round) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(this.#options.debounceMs);
+  }
+
+  #connectLive(): void {
+    if (!this.#running) return;
+    const reconnect = () => {
+      if (!this.#running) return;
+      this.#setStatus({ live: false });
+      this.#subscription?.unsubscribe();
+      this.#subscription = undefined;
+      const old = this.#live;
+      this.#live = undefined;
+      void old?.close();
+      if (this.#liveTimer) clearTimeout(this.#liveTimer);
+      const { baseMs, maxMs } = this.#options.backoff;
+      this.#liveTimer = setTimeout(() => this.#connectLive(), backoffDelay(this.#liveAttempt++, baseMs, maxMs, this.#options.random));
+    };
+    const live = hubLive(this.#address, reconnect);
+    this.#live = live;
+    this.#subscription = live.api.sync.live.subscribe(
+      { workspace: this.workspace },
+      {
+        onData: (signal) => {
+          this.#liveAttempt = 0;
+          this.#setStatus({ live: true });
+          void this.replica.cursor().then((cursor) => {
+            if (signal.head > cursor) this.#schedule(0);
+          });
+        },
+        onError: () => reconnect(),
+      },
+    );
+  }
+
+  /** Starts live sync: a round now, then on every hub signal and local change. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#setStatus({ state: 'syncing' });
+    this.#schedule(0);
+    this.#connectLive();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#liveTimer) clearTimeout(this.#liveTimer);
+    this.#subscription?.unsubscribe();
+    await this.#live?.close();
+    this.#live = undefined;
+    await this.#round?.catch(() => undefined);
+    this.#setStatus({ state: 'stopped', live: false });
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The port between the sync client and a local replica. The client only moves messages; the
+ * replica (main/sync's LocalReplica on the laptop, an in-memory one in tests of the protocol)
+ * decides what leaves the laptop and how received messages become records.
+ *
+ * The two resumability rules live in this contract:
+ * - `acknowledge` is called only after the hub confirmed a push, so an interrupted push is simply
+ *   pushed again (the hub ignores timestamps it already stores);
+ * - `apply` stores the new cursor in the same transaction as the messages, so an interrupted pull
+ *   resumes from the last committed page and never applies a page twice.
+ */
+import type { ChangeMessage } from '../protocol/messages.ts';
+import type { MerkleTrie } from '../protocol/merkle.ts';
+
+export interface ApplyOutcome {
+  /** Messages that won last-writer-wins (changed a field or deleted a record). */
+  applied: number;
+  /** Records whose merged state could not be applied (kept, shown as sync problems). */
+  problems: number;
+}
+
+export interface Replica {
+  /** This replica's node id (the last 16 hex of its HLC timestamps). */
+  nodeId(): Promise<string>;
+  /** The oldest local messages the hub has not acknowledged yet (shareable ones only). */
+  outbox(limit: number): Promise<ChangeMessage[]>;
+  /** Marks messages as stored by the hub. */
+  acknowledge(timestamps: string[]): Promise<void>;
+  /** Applies a page of hub messages and stores `cursor` in the same transaction. */
+  apply(messages: ChangeMessage[], cursor: number): Promise<ApplyOutcome>;
+  /** The hub cursor of the last applied page (0 before the first pull). */
+  cursor(): Promise<number>;
+  /** Forgets the cursor so the next pull starts over (merkle repair; applying is idempotent). */
+  resetCursor(): Promise<void>;
+  /** Local changes not yet acknowledged by the hub. */
+  pending(): Promise<number>;
+  /** The merkle trie over every message this replica shares with the hub. */
+  merkle(): Promise<MerkleTrie>;
+  /** Marks every shared message from `millis` on as not pushed, so it is pushed again. */
+  requeueSince(millis: number): Promise<number>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The hub's limits, so one client (broken or hostile) cannot exhaust it: request size, messages
+ * per push, page size, and a request rate per token (a token bucket: `burst` requests at once,
+ * refilled at `perSecond`).
+ */
+export interface HubLimits {
+  /** Largest HTTP request body and WebSocket message, in bytes. */
+  maxBodyBytes: number;
+  maxMessagesPerPush: number;
+  maxPullLimit: number;
+  /** About how many bytes of messages one pull page carries (at least one message). */
+  maxPullBytes: number;
+  rate: { perSecond: number; burst: number };
+  /** Sign-in attempts per client address (a separate, smaller bucket against password guessing). */
+  signInRate: { perSecond: number; burst: number };
+}
+
+export const DEFAULT_LIMITS: HubLimits = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxMessagesPerPush: 10_000,
+  maxPullLimit: 10_000,
+  maxPullBytes: 8 * 1024 * 1024,
+  rate: { perSecond: 50, burst: 200 },
+  signInRate: { perSecond: 0.2, burst: 10 },
+};
+
+/** The largest push the wire schema accepts at all, whatever the configured limit. */
+export const ABSOLUTE_MAX_MESSAGES_PER_PUSH = 50_000;
+
+export class RateLimiter {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #perSecond: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+
+  constructor(rate: { perSecond: number; burst: number }, now: () => number = Date.now) {
+    this.#perSecond = rate.perSecond;
+    this.#burst = rate.burst;
+    this.#now = now;
+  }
+
+  /** Takes one request from the key's bucket; false when it is empty. */
+  take(key: string): boolean {
+    const now = this.#now();
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, at: now };
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond);
+    bucket.at = now;
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    this.#buckets.set(key, bucket);
+    if (this.#buckets.size > 100_000) this.#forgetFull(now);
+    return allowed;
+  }
+
+  /** Seconds until the key has a request again (for the error message). */
+  retryAfter(key: string): number {
+    const bucket = this.#buckets.get(key);
+    if (!bucket || bucket.tokens >= 1) return 0;
+    return Math.ceil((1 - bucket.tokens) / this.#perSecond);
+  }
+
+  /** Drops buckets that have refilled completely: they carry no information. */
+  #forgetFull(now: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond >= this.#burst) this.#buckets.delete(key);
+    }
+  }
+}

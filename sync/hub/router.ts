@@ -1,0 +1,211 @@
+/**
+ * The hub's tRPC API (the wire contract is sync/PROTOCOL.md; keep the two in step).
+ *
+ * Every procedure but auth.signIn needs a valid token (401 UNAUTHORIZED otherwise); every
+ * workspace procedure needs a membership (403 FORBIDDEN); writing needs a role above viewer, and
+ * membership admin needs the owner role. Authentication and the rate limit run BEFORE input
+ * validation, so an anonymous caller learns nothing from the shape of its input.
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z, ZodError } from 'zod';
+import { changeMessageSchema, clientIdSchema } from '../protocol/messages.ts';
+import type { HubFeed } from './feed.ts';
+import { ABSOLUTE_MAX_MESSAGES_PER_PUSH, type HubLimits, type RateLimiter } from './limits.ts';
+import { ROLES, type Role } from './schema.ts';
+import { HubConflictError, HubNotFoundError, type HubStore, type HubUser } from './store.ts';
+
+export interface HubContext {
+  store: HubStore;
+  feed: HubFeed;
+  limits: HubLimits;
+  rate: RateLimiter;
+  signInRate: RateLimiter;
+  /** The bearer token the request carried (header, or WebSocket connection params). */
+  token: string | undefined;
+  /** The caller's network address (rate limit of sign-in attempts). */
+  address: string;
+}
+
+/** `messages[3].timestamp: not an HLC timestamp ...; ...`: what and where, for people and logs. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+        '',
+      );
+      return `${path || 'input'}: ${issue.message}`;
+    })
+    .join('; ')
+    .concat(error.issues.length > 10 ? `; and ${error.issues.length - 10} more problems` : '');
+}
+
+const t = initTRPC.context<HubContext>().create({
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : undefined;
+    return {
+      ...shape,
+      // An internal failure (a database error, a bug) may carry SQL or paths: the client gets a
+      // plain message, the hub's log the details (startHub's onError).
+      message: zod ? describeZodError(zod) : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error in the hub (details are in the hub\'s log); try again' : shape.message,
+      data: { ...shape.data, stack: undefined },
+    };
+  },
+});
+
+const limited = t.middleware(async ({ ctx, next, path }) => {
+  if (path === 'auth.signIn') {
+    if (!ctx.signInRate.take(ctx.address)) {
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many sign-in attempts from ${ctx.address}: retry in ${ctx.signInRate.retryAfter(ctx.address)} s` });
+    }
+    return next();
+  }
+  const key = ctx.token ? `token:${ctx.token}` : `address:${ctx.address}`;
+  if (!ctx.rate.take(key)) {
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit: too many requests with this token; retry in ${ctx.rate.retryAfter(key)} s` });
+  }
+  return next();
+});
+
+/** Maps the store's errors to codes, keeping their message. */
+const storeErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof HubConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  if (cause instanceof HubNotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+  return result;
+});
+
+const publicProcedure = t.procedure.use(limited).use(storeErrors);
+
+const authed = publicProcedure.use(async ({ ctx, next }) => {
+  const user = ctx.token ? await ctx.store.userOfToken(ctx.token) : undefined;
+  if (!user) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.token ? 'the token is not valid (signed out or revoked): sign in again' : 'no token: sign in first (Authorization: Bearer <token>)' });
+  }
+  return next({ ctx: { user, token: ctx.token! } });
+});
+
+const workspaceId = z.string().min(1).max(100);
+
+/** Opens a workspace procedure: a member with at least `minimum`'s rights. */
+function member(minimum: 'read' | 'write' | 'admin') {
+  return authed.input(z.object({ workspace: workspaceId })).use(async ({ ctx, input, next }) => {
+    const role = await ctx.store.roleOf(ctx.user.id, input.workspace);
+    if (!role) throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.user.email} is not a member of workspace ${input.workspace}` });
+    if (minimum === 'write' && role === 'viewer') throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.user.email} is a viewer of workspace ${input.workspace} and cannot push changes` });
+    if (minimum === 'admin' && role !== 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: `only an owner of workspace ${input.workspace} manages its members (${ctx.user.email} is ${role})` });
+    return next({ ctx: { role } });
+  });
+}
+
+const email = z.string().trim().min(3).max(254).email('not an email address');
+const password = z.string().min(10, 'a password has at least 10 characters').max(200);
+const role = z.enum(ROLES as [Role, ...Role[]]);
+
+async function signedInAs(ctx: { store: HubStore }, user: HubUser, token: string) {
+  return { token, user, workspaces: await ctx.store.workspacesOf(user.id) };
+}
+
+export const hubRouter = t.router({
+  auth: t.router({
+    signIn: publicProcedure.input(z.object({ email, password: z.string().min(1).max(200) }).strict()).mutation(async ({ ctx, input }) => {
+      const user = await ctx.store.checkPassword(input.email, input.password);
+      if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'wrong email or password' });
+      return signedInAs(ctx, user, await ctx.store.createSession(user.id, 'sign-in'));
+    }),
+    signOut: authed.mutation(async ({ ctx }) => {
+      await ctx.store.deleteSession(ctx.token);
+      return { signedOut: true };
+    }),
+    setPassword: authed.input(z.object({ password }).strict()).mutation(async ({ ctx, input }) => {
+      await ctx.store.setPassword(ctx.user.id, input.password);
+      return { changed: true };
+    }),
+  }),
+
+  me: authed.query(async ({ ctx }) => ({ user: ctx.user, workspaces: await ctx.store.workspacesOf(ctx.user.id) })),
+
+  workspaces: t.router({
+    list: authed.query(({ ctx }) => ctx.store.workspacesOf(ctx.user.id)),
+    create: authed.input(z.object({ name: z.string().trim().min(1).max(100) }).strict()).mutation(async ({ ctx, input }) => {
+      const { workspace, created } = await ctx.store.ensureWorkspace(input.name);
+      if (!created) throw new TRPCError({ code: 'CONFLICT', message: `a workspace named "${input.name}" exists already` });
+      await ctx.store.grant(workspace.id, ctx.user.id, 'owner');
+      return { ...workspace, role: 'owner' as Role };
+    }),
+  }),
+
+  members: t.router({
+    list: member('read').query(({ ctx, input }) => ctx.store.members(input.workspace)),
+    /** Grants a role (adds the member, or changes their role). A new user gets an invite token. */
+    grant: member('admin')
+      .input(z.object({ email, role }))
+      .mutation(async ({ ctx, input }) => {
+        const { user, created } = await ctx.store.ensureUser(input.email);
+        await ctx.store.grant(input.workspace, user.id, input.role);
+        // A new user has no password yet: the owner passes this token on; the invitee signs in
+        // with it and sets a password (auth.setPassword).
+        const inviteToken = created ? await ctx.store.createSession(user.id, 'invite') : null;
+        return { email: user.email, role: input.role, created, inviteToken };
+      }),
+    revoke: member('admin')
+      .input(z.object({ email }))
+      .mutation(async ({ ctx, input }) => {
+        const user = await ctx.store.findUserByEmail(input.email);
+        const revoked = user ? await ctx.store.revoke(input.workspace, user.id) : false;
+        if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `${input.email} is not a member of workspace ${input.workspace}` });
+        return { email: user!.email, revoked };
+      }),
+  }),
+
+  sync: t.router({
+    push: member('write')
+      .input(z.object({ client: clientIdSchema, messages: z.array(changeMessageSchema).max(ABSOLUTE_MAX_MESSAGES_PER_PUSH) }))
+      .mutation(({ ctx, input }) => {
+        if (input.messages.length > ctx.limits.maxMessagesPerPush) {
+          throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `messages: ${input.messages.length} in one push; the limit is ${ctx.limits.maxMessagesPerPush}: split the batch` });
+        }
+        return ctx.store.push(input.workspace, input.client, ctx.user.id, input.messages);
+      }),
+    pull: member('read')
+      .input(z.object({ since: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(ABSOLUTE_MAX_MESSAGES_PER_PUSH).default(1000) }))
+      .query(({ ctx, input }) => ctx.store.pull(input.workspace, input.since, Math.min(input.limit, ctx.limits.maxPullLimit), ctx.limits.maxPullBytes)),
+    merkle: member('read').query(({ ctx, input }) => ctx.store.merkle(input.workspace)),
+    /**
+     * Signals new messages: first the current head, then `{ head }` after every push that stored
+     * something (from any hub instance on the same PostgreSQL). Pull with your cursor on a signal.
+     */
+    live: member('read').subscription(async function* ({ ctx, input, signal }) {
+      const queue: number[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = ctx.feed.subscribe(input.workspace, (head) => {
+        queue.push(head);
+        wake?.();
+      });
+      const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+      try {
+        yield { workspace: input.workspace, head: await ctx.store.head(input.workspace) };
+        while (!signal?.aborted) {
+          if (queue.length === 0) await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+          wake = undefined;
+          // Signals only say "there is more up to head": coalesce a burst into the latest one.
+          const head = queue.length ? Math.max(...queue.splice(0)) : undefined;
+          if (head === undefined) continue;
+          // A subscription outlives the check that opened it: signing out or losing the
+          // membership ends it at the next signal.
+          const user = await ctx.store.userOfToken(ctx.token);
+          if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the token is not valid any more (signed out or revoked)' });
+          if (!(await ctx.store.roleOf(user.id, input.workspace))) throw new TRPCError({ code: 'FORBIDDEN', message: `${user.email} is not a member of workspace ${input.workspace} any more` });
+          yield { workspace: input.workspace, head };
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
+  }),
+});
+
+export type HubRouter = typeof hubRouter;

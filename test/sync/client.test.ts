@@ -1,0 +1,142 @@
+/**
+ * The sync client against a real hub (E1's startHub on a SQLite file, in-process) and real SQLite
+ * replicas: a round pushes and pulls, a live edit arrives without asking, an offline hub shows in
+ * the status and the client catches up when it is back, a divergence found by the merkle trie is
+ * repaired.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SyncClient } from '../../sync/client/client.ts';
+import { startHub, type RunningHub } from '../../sync/hub/server.ts';
+import { seedMember } from '../../sync/hub/testing/clients.ts';
+import type { LocalReplica } from '../../main/sync/replica.ts';
+import { openReplica, waitFor } from './support.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'turash-sync-client-'));
+let hub: RunningHub;
+let tokens: { anna: string; ben: string };
+let workspace: string;
+const replicas: LocalReplica[] = [];
+const clients: SyncClient[] = [];
+
+before(async () => {
+  hub = await startHub({ database: join(folder, 'hub.db'), port: 0 });
+  const anna = await seedMember(hub.store, 'anna@example.org', 'rhine', 'facilitator');
+  const ben = await seedMember(hub.store, 'ben@example.org', 'rhine', 'engineer');
+  tokens = { anna: anna.token, ben: ben.token };
+  workspace = anna.workspaceId;
+});
+after(async () => {
+  for (const c of clients) await c.stop();
+  for (const r of replicas) await r.repo.close();
+  await hub?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function pair(name: string) {
+  const a = await openReplica(folder, `${name}-a`);
+  const b = await openReplica(folder, `${name}-b`);
+  replicas.push(a, b);
+  const ca = new SyncClient(a, { url: hub.url, token: tokens.anna, workspace }, { backoff: { baseMs: 50, maxMs: 400 } });
+  const cb = new SyncClient(b, { url: hub.url, token: tokens.ben, workspace }, { backoff: { baseMs: 50, maxMs: 400 } });
+  clients.push(ca, cb);
+  return { a, b, ca, cb };
+}
+
+const org = { id: 'org-c1', name: 'Stadtwerke Test', sector: 'Utility' };
+const site = { id: 'site-c1', organization_id: 'org-c1', name: 'Heat plant', country: 'DE', lat: 51.4, lon: 7.0 };
+
+describe('sync client with a real hub', () => {
+  test('a round pushes local changes and pulls the other replica\'s', async () => {
+    const { a, b, ca, cb } = await pair('round');
+    await a.repo.createOrganization(org);
+    await a.repo.createSite(site);
+    const first = await ca.syncOnce();
+    assert.equal(first.pushed, 3 + 6);
+    assert.equal(await a.pending(), 0);
+    const second = await cb.syncOnce();
+    assert.ok(second.pulled >= 9);
+    assert.deepEqual(await b.repo.exportDocument(), await a.repo.exportDocument());
+    assert.equal(second.repaired, false);
+    assert.equal(cb.status.state, 'idle');
+    assert.ok(cb.status.lastSync);
+  });
+
+  test('live: an edit on one replica appears on the other without a manual sync', async () => {
+    const { a, b, ca, cb } = await pair('live');
+    await ca.syncOnce();
+    await cb.syncOnce();
+    a.repo.onLocalChange = () => ca.notifyLocalChange();
+    ca.start();
+    cb.start();
+    await waitFor('both live', async () => ca.status.live && cb.status.live);
+    await a.repo.updateOrganization('org-c1', { name: 'Stadtwerke Live' });
+    const seen = await waitFor('the edit on b', async () => (await b.repo.getOrganization('org-c1')).name === 'Stadtwerke Live');
+    assert.equal(seen, true);
+    const history = await b.history('organization', 'org-c1');
+    assert.equal(history[0]!.origin, 'remote');
+    assert.deepEqual(Object.keys(history[0]!.fields), ['name']);
+    await ca.stop();
+    await cb.stop();
+  });
+
+  test('a hub that is down shows as offline; the next round catches up', async () => {
+    const { a, ca } = await pair('offline');
+    const down = new SyncClient(a, { url: 'http://127.0.0.1:9/trpc', token: tokens.anna, workspace });
+    await a.repo.updateSite('site-c1', { name: 'Heat plant (offline edit)' }).catch(async () => {
+      await ca.syncOnce(); // this pair's replica first needs the site
+      await a.repo.updateSite('site-c1', { name: 'Heat plant (offline edit)' });
+    });
+    await assert.rejects(down.syncOnce());
+    assert.equal(down.status.state, 'offline');
+    assert.match(down.status.lastError ?? '', /cannot be reached/);
+    assert.ok(down.status.pending > 0);
+    const report = await ca.syncOnce();
+    assert.ok(report.pushed > 0);
+    assert.equal(await a.pending(), 0);
+  });
+
+  test('a bad token is an error the status names, not an endless retry', async () => {
+    const { a } = await pair('token');
+    const bad = new SyncClient(a, { url: hub.url, token: 'not-a-token', workspace });
+    await assert.rejects(bad.syncOnce());
+    assert.equal(bad.status.state, 'error');
+    assert.match(bad.status.lastError ?? '', /refused the token/);
+  });
+
+  test('the merkle check repairs a hub restored from an older backup', async () => {
+    const path = join(folder, 'restored-hub.db');
+    let second = await startHub({ database: path, port: 0 });
+    const port = second.port;
+    const member = await seedMember(second.store, 'anna@example.org', 'delta', 'facilitator');
+    const a = await openReplica(folder, 'repair-a');
+    const b = await openReplica(folder, 'repair-b');
+    replicas.push(a, b);
+    const address = { url: second.url, token: member.token, workspace: member.workspaceId };
+    const ca = new SyncClient(a, address);
+    const cb = new SyncClient(b, address);
+    await a.repo.createOrganization({ id: 'org-r1', name: 'Before the backup' });
+    await ca.syncOnce();
+    await second.close();
+    copyFileSync(path, join(folder, 'backup.db'));
+    second = await startHub({ database: path, port });
+    await a.repo.createOrganization({ id: 'org-r2', name: 'After the backup' });
+    await ca.syncOnce();
+    await second.close();
+    // The hub comes back from the backup: it lost org-r2, which a believes it delivered.
+    copyFileSync(join(folder, 'backup.db'), path);
+    second = await startHub({ database: path, port });
+    try {
+      const report = await ca.syncOnce();
+      assert.equal(report.repaired, true);
+      await cb.syncOnce();
+      assert.deepEqual((await b.repo.exportDocument()).organizations.map((o) => o.id), ['org-r1', 'org-r2']);
+      assert.equal((await ca.syncOnce()).repaired, false);
+    } finally {
+      await second.close();
+    }
+  });
+});
