@@ -65,6 +65,8 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
       await packets.close();
       await field.close();
       await ingest.close();
+      // A re-match finishing during the close may have queued an alert check: let it end first.
+      await alerts.idle();
       await repo.close();
     },
   };

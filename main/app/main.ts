@@ -20,6 +20,7 @@ import { APP_NAME, APP_VERSION } from '../version.ts';
 import { APP_SCHEME_PRIVILEGES, handleAppRequest } from './app-protocol.ts';
 import { desktopDatabasePath } from './launch.ts';
 import { RotatingLog, teeConsole } from './log-file.ts';
+import { fieldSecretPort, hubTokenVault } from './secret-ports.ts';
 import { SecretStore } from './secrets.ts';
 import { electronAutoUpdater } from './updater.ts';
 import { UPDATE_CHANNELS, updateFeedUrl, UpdatePolicy, type UpdateChannel } from './updater-policy.ts';
@@ -223,8 +224,17 @@ async function start(): Promise<void> {
   }
   const databasePath = desktopDatabasePath(process.argv, process.env, app.getPath('userData'));
   try {
-    // The matching worker is a bundle of its own next to this one (scripts/build-electron.mjs).
-    core = await openCore(databasePath, { matchWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'match-worker.mjs')) });
+    // Secrets first: the core's field service and sync take their ports from the encrypted store.
+    secrets = new SecretStore(app.getPath('userData'), safeStorage);
+    if (!secrets.encryptionAvailable()) console.warn('[turash] no OS encryption for secrets (keyring): device passwords are kept for the session only, the hub token in the local database');
+    const syncVault = hubTokenVault(secrets);
+    // The workers are bundles of their own next to this one (scripts/build-electron.mjs).
+    core = await openCore(databasePath, {
+      matchWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'match-worker.mjs')),
+      packetWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'packet-worker.mjs')),
+      field: { secrets: fieldSecretPort(secrets) },
+      ...(syncVault ? { syncVault } : {}),
+    });
   } catch (error) {
     dialog.showErrorBox(`${APP_NAME} cannot open its database`, `${databasePath}\n\n${error instanceof Error ? error.message : String(error)}`);
     app.exit(1);
@@ -253,8 +263,6 @@ async function start(): Promise<void> {
   }
   mainWindow = createMainWindow();
 
-  secrets = new SecretStore(app.getPath('userData'), safeStorage);
-  if (!secrets.encryptionAvailable()) console.warn('[turash] no OS encryption for secrets (keyring): the hub token and device passwords cannot be saved');
   void startUpdates();
 }
 
@@ -269,8 +277,8 @@ async function startUpdates(): Promise<void> {
     const channel: UpdateChannel = requested && UPDATE_CHANNELS.includes(requested) ? requested : 'stable';
     updates = new UpdatePolicy({
       updater: electronAutoUpdater({ feedUrl: updateFeedUrl(process.env, process.platform, process.arch), logger: log }),
-      // Recording (connectors) and sync land with their own issues; until then nothing defers a restart.
-      activity: { recordingActive: () => false, syncActive: () => false },
+      // A restart never cuts a recording or a sync round short.
+      activity: { recordingActive: () => core?.field.isRecording() ?? false, syncActive: () => core?.sync.isSyncing() ?? false },
       currentVersion: APP_VERSION,
       channel,
       isOnline: () => net.isOnline(),

@@ -1,32 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devicePasswordKey, HUB_TOKEN, SecretEncryptionUnavailableError, SecretStore, type Encryptor } from './secrets.ts';
-
-/** A test encryptor standing in for safeStorage: AES-256-GCM with a random key. */
-function testEncryptor(available = true, backend = 'gnome_libsecret'): Encryptor & { calls: number } {
-  const key = randomBytes(32);
-  return {
-    calls: 0,
-    isEncryptionAvailable: () => available,
-    getSelectedStorageBackend: () => backend,
-    encryptString(plain: string) {
-      this.calls++;
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(data: Buffer) {
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
-      decipher.setAuthTag(data.subarray(12, 28));
-      return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
+import { devicePasswordKey, HUB_TOKEN, SecretEncryptionUnavailableError, SecretStore } from './secrets.ts';
+import { testEncryptor } from './fixtures/test-encryptor.ts';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'turash-secrets-'));

@@ -6,13 +6,13 @@
 import { EventEmitter } from 'node:events';
 import { sql, type Transaction } from 'kysely';
 import type { ApplyOutcome, Replica } from '../../sync/client/replica.ts';
-import { emptyTrie, insert, type MerkleTrie } from '../../sync/protocol/merkle.ts';
+import { emptyTrie, insertAll, type MerkleTrie } from '../../sync/protocol/merkle.ts';
 import type { ChangeMessage } from '../../sync/protocol/messages.ts';
 import { loadNode, saveClock } from '../db/change-log.ts';
 import type { Repository } from '../db/repository.ts';
 import type { Database } from '../db/schema.ts';
 import { applyRemote, type ApplyResult } from './apply.ts';
-import { chunks, mergeCells, recordMessages } from './cells.ts';
+import { markPushed, mergeCells, recordMessages } from './cells.ts';
 import { NODE_DATASET } from './datasets.ts';
 import { recordHistory, type HistoryEntry } from './history.ts';
 import { stageLocalChanges } from './stage.ts';
@@ -82,7 +82,7 @@ export class LocalReplica extends EventEmitter<ReplicaEvents> implements Replica
 
   async acknowledge(timestamps: string[]): Promise<void> {
     await this.#tx(async (tx) => {
-      for (const part of chunks(timestamps, 500)) await tx.updateTable('sync_messages').set({ pushed: 1 }).where('timestamp', 'in', part).execute();
+      await markPushed(tx, timestamps);
     });
   }
 
@@ -138,9 +138,12 @@ export class LocalReplica extends EventEmitter<ReplicaEvents> implements Replica
     return this.#tx(async (tx) => {
       const state = (this.#trie ??= { rowid: 0, trie: emptyTrie() });
       const rows = await sql<{ rowid: number; timestamp: string }>`SELECT rowid, timestamp FROM sync_messages WHERE rowid > ${state.rowid} ORDER BY rowid`.execute(tx);
-      for (const r of rows.rows) {
-        state.trie = insert(state.trie, r.timestamp);
-        state.rowid = r.rowid;
+      if (rows.rows.length > 0) {
+        // One copy of the trie per call, not one per new row (insert() clones the whole trie):
+        // a pull of 100,000 messages made that quadratic. A copy is still taken, as callers may
+        // hold the trie returned before.
+        state.trie = insertAll(state.trie, rows.rows.map((r) => r.timestamp));
+        state.rowid = rows.rows[rows.rows.length - 1]!.rowid;
       }
       return state.trie;
     });

@@ -252,6 +252,11 @@ export class SyncService extends EventEmitter<SyncServiceEvents> {
     return this.replica.problems();
   }
 
+  /** A push or pull is under way (the desktop updater defers a restart until it ends). */
+  isSyncing(): boolean {
+    return this.#status.state === 'syncing';
+  }
+
   async close(): Promise<void> {
     await this.#stopClient();
     this.removeAllListeners();

@@ -60,6 +60,11 @@ export class MatchAlerts {
     return run;
   }
 
+  /** Resolves when the checks started so far have finished (the core awaits it before closing the database). */
+  idle(): Promise<void> {
+    return this.#chain.then(() => undefined);
+  }
+
   /** Batches of new alerts as they happen, until `signal` aborts. */
   async *watch(signal?: AbortSignal): AsyncGenerator<AlertBatch> {
     for await (const [batch] of on(this.#events, 'alerts', signal ? { signal } : {}) as AsyncIterable<[AlertBatch]>) yield batch;
