@@ -227,7 +227,21 @@ export class HubStore {
       const head = Number(reserved.next_seq);
       const first = head - messages.length + 1;
       const inserted: string[] = [];
-      for (let start = 0; start < messages.length; start += INSERT_CHUNK) {
+      if (this.dialect === 'sqlite') {
+        // SQLite: the whole batch as ONE JSON parameter read with json_each (as
+        // main/db/measurements.ts does): binding 9 parameters per row through the sqlite3 driver
+        // and compiling a multi-row VALUES per 500 rows cost more than storing them. Same rows,
+        // same sequence numbers (first + index), same skip of stored timestamps.
+        const batch = JSON.stringify(messages.map((m) => [m.timestamp, m.dataset, m.row, m.column, m.value]));
+        const { rows: fresh } = await sql<{ timestamp: string }>`INSERT INTO messages
+            (workspace_id, seq, timestamp, dataset, row_id, column_name, value, client_id, received_at)
+          SELECT ${workspaceId}, ${first} + j.key, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${clientId}, ${now}
+          FROM json_each(${batch}) j WHERE true
+          ON CONFLICT (workspace_id, timestamp) DO NOTHING
+          RETURNING timestamp`.execute(tx);
+        for (const row of fresh) inserted.push(row.timestamp);
+      }
+      for (let start = 0; this.dialect !== 'sqlite' && start < messages.length; start += INSERT_CHUNK) {
         const rows = messages.slice(start, start + INSERT_CHUNK).map((m, i) => ({
           workspace_id: workspaceId,
           seq: first + start + i,
