@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DAY_SPEC_PATTERN, temporalSchema } from './entities.ts';
+import { mulberry32 } from './random.ts';
 import {
   DEFAULT_OPERATING_HOURS,
   WEEKS_PER_YEAR,
@@ -187,15 +188,8 @@ test('compressWeekly gives short, readable intervals', () => {
   ]);
 });
 
-/** mulberry32: a small seeded generator, so a failing property names a reproducible seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing property names a reproducible seed. */
+const random = mulberry32;
 
 test('property: weeklyMask(compressWeekly(m)) equals m, and the intervals are valid exchange data', () => {
   for (let seed = 1; seed <= 500; seed++) {

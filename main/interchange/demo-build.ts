@@ -10,6 +10,7 @@
 import type { Flow, Organization, Site } from '../domain/entities.ts';
 import { emptyDocument, type ExchangeDocument } from './format.ts';
 import { parseHotmapsCsv } from './hotmaps.ts';
+import { mulberry32 } from '../domain/random.ts';
 
 export const DEMO_REGION = {
   name: 'Rhine-Ruhr (Germany)',
@@ -24,17 +25,7 @@ export const DEMO_SEED = 20240611;
 export const DEMO_SOURCE = 'Turash Field demo (synthetic)';
 const SYNTHETIC_NOTE = `Synthetic demo data made up for the Turash Field demo portfolio (${DEMO_REGION.name}); not a real company, site or measurement.`;
 
-/** mulberry32: small, fast and the same everywhere, which is all a demo needs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const round = (x: number, step: number): number => {
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));

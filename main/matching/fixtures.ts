@@ -4,6 +4,7 @@
  */
 import type { MatchFlow } from './input.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
+import { mulberry32 } from '../domain/random.ts';
 
 export function mkFlow(p: Partial<MatchFlow> & Pick<MatchFlow, 'id' | 'direction' | 'type'>): MatchFlow {
   return {
@@ -39,14 +40,5 @@ export function destination(lat: number, lon: number, km: number, bearingDeg: nu
   return { lat: p2 / RAD, lon: lonDeg };
 }
 
-/** Mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (main/domain/random.ts). */
+export const prng = mulberry32;

@@ -4,6 +4,7 @@
  * Kept here (not imported from ../geo.ts) so the analytics do not move when the engine's hot path
  * is reworked; the formula and the radius are the same.
  */
+import { mulberry32 } from '../../domain/random.ts';
 
 export const EARTH_RADIUS_KM = 6371.0088;
 const RAD = Math.PI / 180;
@@ -44,17 +45,8 @@ export function centroid(points: readonly LatLon[]): LatLon {
   return { lat: Math.asin(z / n) / RAD, lon: Math.atan2(y, x) / RAD };
 }
 
-/** Mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (main/domain/random.ts), e.g. Louvain's `rng`. */
+export const seededRng = mulberry32;
 
 /** FNV-1a hash of a string, to derive a per-group seed that does not depend on other groups. */
 export function hashString(s: string): number {
