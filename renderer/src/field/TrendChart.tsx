@@ -17,7 +17,13 @@ export function TrendChart({ series, label, unit }: { series: TrendSeries; label
       {
         width,
         height: 200,
-        scales: { x: { time: true } },
+        scales: {
+          x: {
+            time: true,
+            // uPlot spreads a single sample over years: show at least a minute around what there is.
+            range: (_u, min, max) => (max - min < 60 ? [(min + max) / 2 - 30, (min + max) / 2 + 30] : [min, max]),
+          },
+        },
         series: [{}, { label: unit ? `${label} (${unit})` : label, stroke: '#2a7f8f', width: 1.5, spanGaps: false }],
         axes: [{}, { size: 60 }],
         legend: { show: true },
