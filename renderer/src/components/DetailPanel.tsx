@@ -126,13 +126,19 @@ export function DetailPanel({ siteId, focusFlowId, legend, onClose, onFlyTo }: P
                 {detail.data.flows.map((flow) => (
                   <li key={flow.id} ref={flow.id === focusFlowId ? focused : undefined} className={flow.id === editing ? 'editing' : ''}>
                     <FlowSummary flow={flow} onEdit={() => setEditing(editing === flow.id ? null : flow.id)} editing={editing === flow.id} />
-                    {editing === flow.id && <FlowEditor flow={flow} onDone={() => setEditing(null)} />}
+                    {editing === flow.id && (
+                      <>
+                        <FlowEditor flow={flow} onDone={() => setEditing(null)} />
+                        <RecordHistory key={`flow-${flow.id}`} entity="flow" id={flow.id} />
+                      </>
+                    )}
                   </li>
                 ))}
               </ul>
             )}
           </section>
           <RecordHistory key={`site-${siteId}`} entity="site" id={siteId} />
+          <RecordHistory key={`organization-${detail.data.organization.id}`} entity="organization" id={detail.data.organization.id} />
         </div>
       )}
     </div>
