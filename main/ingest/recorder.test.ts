@@ -65,6 +65,30 @@ describe('Recorder: batching and acknowledgement', () => {
     await repo.close();
   });
 
+  test('samples of a point deleted while they wait are dropped; the rest of the batch is stored with its aggregates', async () => {
+    const repo = await plant();
+    const recorder = new Recorder(repo.measurements, { flushIntervalMs: 3_600_000, flushSamples: 1_000_000, now: () => T0 });
+    // Known when written (validated against the recorder's cache of points), gone when the batch
+    // commits: the fast path's foreign key failure must fall back to the filtering path, not fail
+    // the other point's samples.
+    await Promise.all([recorder.write([sample('p-1', T0 - 60_000, 0)]), recorder.flush()]);
+    const write = recorder.write([sample('p-0', T0, 1), sample('p-1', T0, 2), sample('p-0', T0 + 1000, 3)]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // validated and queued, not committed
+    assert.equal(recorder.counters().batches, 1);
+    await repo.field.deletePoint('p-1');
+    await recorder.flush();
+    const result = await write;
+    assert.equal(result.stored, 2);
+    assert.equal(result.rejected.length, 0, 'validated while p-1 existed');
+    assert.equal(recorder.counters().failedBatches, 0);
+    assert.equal(await storedCount(repo.path, 'p-0'), 2);
+    const [minute] = await repo.measurements.aggregates('p-0', 'minute', 0, Number.MAX_SAFE_INTEGER);
+    assert.equal(minute?.count, 2);
+    assert.equal(minute?.sum, 4);
+    await recorder.close();
+    await repo.close();
+  });
+
   test('a full batch commits at once without waiting for the interval', async () => {
     const repo = await plant();
     // An interval far longer than the test: only the sample threshold can trigger the commit.

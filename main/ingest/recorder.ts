@@ -91,7 +91,10 @@ const DEFAULTS = { flushIntervalMs: 100, flushSamples: 5_000, maxQueue: 500_000,
 
 const keyOf = (pointId: string, ts: number) => `${pointId}\u0000${ts}`;
 
-type Store = Pick<MeasurementStore, 'commitBatch' | 'existingPoints'>;
+type Store = Pick<MeasurementStore, 'commitBatch' | 'existingPoints'> & Partial<Pick<MeasurementStore, 'checkpoint'>>;
+
+/** Quiet this long after a commit: the store may checkpoint its WAL (MeasurementStore.checkpoint). */
+const IDLE_CHECKPOINT_MS = 250;
 
 export class Recorder {
   readonly #openStore: () => Store | Promise<Store>;
@@ -103,6 +106,9 @@ export class Recorder {
   #queuedSamples = 0;
   #inFlightSamples = 0;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
   readonly #intakes = new Set<Promise<void>>();
   #intakeSamples = 0;
@@ -215,8 +221,13 @@ export class Recorder {
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    await this.#checkpointing; // the caller closes the store next
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
   }
 
   #storeNow(): Store | Promise<Store> {
@@ -246,7 +257,16 @@ export class Recorder {
   #schedule(): void {
     if (this.#flushing) return; // the running flush looks at the queue again when it ends
     if (this.#queuedSamples >= this.#options.flushSamples) {
-      void this.#startFlush();
+      // Full: commit on the next turn of the event loop, not at once. Why: writes issued in the
+      // same turn (the callers whose previous writes were just acknowledged sending their next
+      // ones) then join this batch instead of waiting a whole commit for the next one. A batch
+      // costs about the same SQLite work per point whatever its size (one aggregate row per point
+      // and bucket, one hot leaf page per point), so bigger batches cost less per sample: 8,000 vs
+      // 5,000 samples of 1,000 points, about 20 % less. The delay is one loop turn, not a timer.
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        void this.#startFlush();
+      });
       return;
     }
     this.#timer ??= setTimeout(() => {
@@ -259,26 +279,47 @@ export class Recorder {
     if (this.#flushing) return this.#flushing;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return Promise.resolve();
     const count = this.#queuedSamples;
     this.#queuedSamples = 0;
     this.#inFlightSamples = count;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#flushing = this.#commit(batch).finally(() => {
       this.#inFlightSamples = 0;
       this.#flushing = undefined;
       if (this.#queue.length > 0) this.#schedule();
+      else this.#scheduleIdleCheckpoint();
     });
     return this.#flushing;
+  }
+
+  #scheduleIdleCheckpoint(): void {
+    if (this.#closed || this.#idleTimer) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#flushing || this.#queue.length > 0 || this.#checkpointing) return;
+      // A failed checkpoint loses nothing (the pages stay in the WAL); the next one retries.
+      this.#checkpointing = Promise.resolve(this.#storeNow())
+        .then((store) => store.checkpoint?.())
+        .catch(() => undefined)
+        .finally(() => (this.#checkpointing = undefined));
+    }, IDLE_CHECKPOINT_MS);
+    this.#idleTimer.unref();
   }
 
   async #commit(batch: Pending[]): Promise<void> {
     const started = Date.now();
     let inserted;
+    let rowCount = 0;
     try {
       // Rows repeated across two writes of the same batch: the second is a duplicate too.
       const rows = batch.flatMap((p) => p.rows);
+      rowCount = rows.length;
       ({ inserted } = await (await this.#storeNow()).commitBatch(rows));
     } catch (error) {
       this.#counters.failedBatches += 1;
@@ -290,11 +331,17 @@ export class Recorder {
     this.#counters.batches += 1;
     this.#counters.lastCommitMs = now;
     this.#counters.lastCommitDurationMs = now - started;
-    const stored = new Set(inserted.map((r) => keyOf(r.point_id, r.ts_ms)));
     const pointIds = new Set<string>();
+    // Every row went in (the normal case): no key of the batch can be a duplicate, since a repeated
+    // key would have been ignored and left the count short. Then there is no need to build and
+    // probe a string key per sample on the main thread, where it would delay API calls.
+    const stored = inserted.length === rowCount ? undefined : new Set(inserted.map((r) => keyOf(r.point_id, r.ts_ms)));
     for (const p of batch) {
       let duplicates = 0;
-      for (const row of p.rows) {
+      if (!stored) {
+        p.result.stored += p.rows.length;
+        for (const row of p.rows) pointIds.add(row.point_id);
+      } else for (const row of p.rows) {
         // delete: a key claimed by an earlier write of the same batch is this write's duplicate
         if (stored.delete(keyOf(row.point_id, row.ts_ms))) {
           p.result.stored += 1;
