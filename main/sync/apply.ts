@@ -77,8 +77,11 @@ async function recordProblem(tx: Tx, dataset: string, row: string, message: stri
     .execute();
 }
 
-async function clearProblem(tx: Tx, dataset: string, row: string): Promise<void> {
-  await tx.deleteFrom('sync_problems').where('dataset', '=', dataset).where('row', '=', row).execute();
+/** Clears the problems of many records in one statement (a page can settle thousands at once). */
+async function clearProblems(tx: Tx, records: [dataset: string, row: string][]): Promise<void> {
+  for (const part of chunks(records, KEYS_PER_STATEMENT)) {
+    await sql`DELETE FROM sync_problems WHERE (dataset, row) IN (SELECT j.value->>0, j.value->>1 FROM json_each(${JSON.stringify(part)}) j)`.execute(tx);
+  }
 }
 
 function reason(error: unknown): string | undefined {
@@ -192,6 +195,18 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
     result.changed.push({ dataset, row });
     if (dataset === 'flow') result.changedFlows.push(row);
   };
+  // Records that settle (removed without a problem, or written) lose their open problem. Cleared
+  // in bulk up front: a record is cleared before its write, which may record a problem again.
+  if (hasProblems) {
+    const settled: [string, string][] = [];
+    for (const dataset of SYNCED_DATASETS) {
+      for (const row of touched.get(dataset) ?? []) {
+        const state = desired.get(key(dataset, row));
+        if (state && (state.record !== null || !state.problem)) settled.push([dataset, row]);
+      }
+    }
+    await clearProblems(tx, settled);
+  }
   // Removals bottom-up (flows before their site, sites before their organization) ...
   for (const dataset of [...SYNCED_DATASETS].reverse()) {
     for (const row of touched.get(dataset) ?? []) {
@@ -200,8 +215,6 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
       if (state.problem) {
         await recordProblem(tx, dataset, row, state.problem, now);
         result.problems += 1;
-      } else if (hasProblems) {
-        await clearProblem(tx, dataset, row);
       }
       if (present.get(dataset)!.has(row)) {
         await tx.deleteFrom(tableOf(dataset)).where('id', '=', row).execute();
@@ -217,7 +230,6 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
     for (const row of touched.get(dataset) ?? []) {
       const state = desired.get(key(dataset, row));
       if (!state || state.record === null) continue;
-      if (hasProblems) await clearProblem(tx, dataset, row);
       if (!present.get(dataset)!.has(row)) {
         fresh.push({ row, record: state.record, stamp: state.stamp });
         continue;

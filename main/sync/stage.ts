@@ -7,7 +7,8 @@
  * current state is queued then.
  */
 import { sql, type Transaction } from 'kysely';
-import { fieldStamps, loadNode, saveClock, type NodeState } from '../db/change-log.ts';
+import { loadNode, saveClock, tickAfter, type NodeState } from '../db/change-log.ts';
+import { parseTimestamp } from '../../sync/protocol/hlc.ts';
 import type { Database } from '../db/schema.ts';
 import { TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
 import { chunks, mergeCells, readCell, recordMessages } from './cells.ts';
@@ -22,7 +23,28 @@ export function messagesOfEntry(entry: { entity: string; entity_id: string; op: 
   const base = { dataset: entry.entity, row: entry.entity_id };
   if (entry.op === 'delete') return [{ ...base, timestamp: entry.hlc, column: TOMBSTONE_COLUMN, value: 'true' }];
   const fields = JSON.parse(entry.fields ?? '{}') as Record<string, unknown>;
-  return fieldStamps(entry.hlc, fields).map(([column, timestamp]) => ({ ...base, timestamp, column, value: JSON.stringify(fields[column] ?? null) }));
+  const columns = Object.keys(fields).sort();
+  const stamps = consecutiveStamps(entry.hlc, columns.length);
+  return columns.map((column, i) => ({ ...base, timestamp: stamps[i]!, column, value: JSON.stringify(fields[column] ?? null) }));
+}
+
+/**
+ * The same stamps as `fieldStamps` (change-log.ts: consecutive ticks from `hlc`), with the
+ * timestamp parsed once per entry instead of once per field: staging 100,000 fields spent more
+ * time parsing and formatting clocks than writing them. While the counter does not carry into the
+ * next millisecond only the counter digits change; otherwise `tickAfter` does it.
+ */
+function consecutiveStamps(hlc: string, count: number): string[] {
+  if (count === 0) return [];
+  const out = [hlc];
+  if (count === 1) return out;
+  const { millis, counter, node } = parseTimestamp(hlc);
+  const prefix = `${new Date(millis).toISOString()}-`;
+  for (let i = 1; i < count; i++) {
+    const total = counter + i;
+    out.push(total < 0x10000 ? `${prefix}${total.toString(16).toUpperCase().padStart(4, '0')}-${node}` : tickAfter(hlc, i));
+  }
+  return out;
 }
 
 /**

@@ -123,16 +123,46 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.emit('status', this.#status);
   }
 
+  /**
+   * Pushes the outbox in batches, pipelined: while the hub stores batch k, the replica reads batch
+   * k+1 (the outbox after k's last timestamp) and marks batch k-1 pushed. A batch is still marked
+   * pushed only after the hub acknowledged it, and batches go to the hub one at a time, in order,
+   * so an interrupted push leaves exactly the unacknowledged batches to push again.
+   */
   async #push(): Promise<number> {
     const client = await this.replica.nodeId();
     let pushed = 0;
-    for (;;) {
-      const batch = await this.replica.outbox(this.#options.pushBatch);
-      if (batch.length === 0) return pushed;
-      await this.#api.sync.push.mutate({ workspace: this.workspace, client, messages: batch });
-      // Only now: an interrupted push is pushed again, and the hub skips what it already has.
-      await this.replica.acknowledge(batch.map((m) => m.timestamp));
-      pushed += batch.length;
+    let batch = await this.replica.outbox(this.#options.pushBatch);
+    let acknowledging: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (batch.length === 0) {
+          // An empty first read (without `after`) means nothing to push.
+          if (pushed === 0) return pushed;
+          // Everything read so far is acknowledged: ask once more without `after`, so a message
+          // staged meanwhile with an older timestamp (a subtree just shared) is not left behind.
+          await acknowledging;
+          batch = await this.replica.outbox(this.#options.pushBatch);
+          if (batch.length === 0) return pushed;
+        }
+        const sending = this.#api.sync.push.mutate({ workspace: this.workspace, client, messages: batch });
+        const next = this.replica.outbox(this.#options.pushBatch, batch[batch.length - 1]!.timestamp);
+        // If the push fails, the read ahead is dropped (nothing was changed by it).
+        next.catch(() => undefined);
+        await sending;
+        // Only now: an interrupted push is pushed again, and the hub skips what it already has.
+        await acknowledging;
+        const sent = batch;
+        acknowledging = this.replica.acknowledge(sent.map((m) => m.timestamp));
+        // Observed here so a failure is not an unhandled rejection while the next read is
+        // awaited; it is still thrown by the next `await acknowledging`.
+        acknowledging.catch(() => undefined);
+        pushed += sent.length;
+        batch = await next;
+      }
+    } finally {
+      // Never leave an acknowledgement running behind the caller (nor its failure unobserved).
+      await acknowledging;
     }
   }
 
@@ -141,8 +171,18 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     let pulled = 0;
     let applied = 0;
     let problems = 0;
+    const fetch = (since: number) => {
+      const request = this.#api.sync.pull.query({ workspace: this.workspace, since, limit: this.#options.pullLimit });
+      // A page read ahead and then not used (the apply failed) must not be an unhandled rejection.
+      request.catch(() => undefined);
+      return request;
+    };
+    let request = fetch(cursor);
     for (;;) {
-      const page = await this.#api.sync.pull.query({ workspace: this.workspace, since: cursor, limit: this.#options.pullLimit });
+      const page = await request;
+      // Read the next page while this one is applied: reading changes nothing, and the cursor
+      // still advances only with the applied page (stored in the same local transaction).
+      if (!page.done) request = fetch(page.cursor);
       if (page.messages.length > 0 || page.cursor !== cursor) {
         const messages = page.messages.map(({ timestamp, dataset, row, column, value }) => ({ timestamp, dataset, row, column, value }));
         const outcome = await this.replica.apply(messages, page.cursor);

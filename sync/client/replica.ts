@@ -22,8 +22,12 @@ export interface ApplyOutcome {
 export interface Replica {
   /** This replica's node id (the last 16 hex of its HLC timestamps). */
   nodeId(): Promise<string>;
-  /** The oldest local messages the hub has not acknowledged yet (shareable ones only). */
-  outbox(limit: number): Promise<ChangeMessage[]>;
+  /**
+   * The oldest local messages the hub has not acknowledged yet (shareable ones only), in
+   * timestamp order; with `after`, only those with a later timestamp (the client reads the next
+   * batch while the previous one is still on its way, not yet acknowledged).
+   */
+  outbox(limit: number, after?: string): Promise<ChangeMessage[]>;
   /** Marks messages as stored by the hub. */
   acknowledge(timestamps: string[]): Promise<void>;
   /** Applies a page of hub messages and stores `cursor` in the same transaction. */
