@@ -50,6 +50,22 @@ describe('field router', { timeout: 120_000 }, () => {
     assert.equal(scan.code, 'NOT_FOUND');
   });
 
+  it("keeps the user's own Modbus profiles beside the database; a bad one is refused naming the problem, nothing saved", async () => {
+    const before = await api.field.profiles();
+    assert.ok(before.profiles.some((p) => p.name === 'sdm630') && !before.profiles.some((p) => p.name === 'boiler-meter'));
+    const bad = await code(api.field.saveProfile({ profile: { name: 'boiler-meter', registers: [{ id: 'p', name: 'Power', fc: 4, address: 0, dataType: 'float33' }] } }));
+    assert.equal(bad.code, 'BAD_REQUEST');
+    assert.match(bad.message, /dataType/);
+    assert.ok(!(await api.field.profiles()).profiles.some((p) => p.name === 'boiler-meter'), 'nothing saved');
+
+    const good = { name: 'boiler-meter', description: 'Heat meter of boiler 2', registers: [{ id: 'power', name: 'Heat power', fc: 4, address: 0, dataType: 'float32', order: 'CDAB', unit: 'kW' }] };
+    assert.deepEqual(await api.field.saveProfile({ profile: good }), { name: 'boiler-meter', registers: 1 });
+    const listed = (await api.field.profiles()).profiles.find((p) => p.name === 'boiler-meter');
+    assert.equal(listed?.description, 'Heat meter of boiler 2');
+    assert.equal(listed?.registers[0]?.order, 'CDAB');
+    assert.equal(core.field.profilesFolder, join(dir, 'profiles'), 'kept beside the database, not in the working folder');
+  });
+
   it('reports a refused connection in the state, keeps the password out of the database', async () => {
     const device = await api.field.devices.create({ site_id: 'site-1', name: 'Gone', endpoint: 'opc.tcp://127.0.0.1:1', config: { userName: 'eng' }, password: 's3cret' });
     assert.equal(device.protocol, 'opcua');

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { POINT_DATA_TYPES, POINT_ROLES } from '../domain/field-entities.ts';
 import { ConflictError, NotFoundError, ReferenceError, ValidationError } from '../db/errors.ts';
 import { protocolOf } from '../../connectors/factory.ts';
-import { certificateActions, discoverEndpoints, listProfiles, profilePointsByAddress, scanRegisters } from '../field/drivers.ts';
+import { certificateActions, discoverEndpoints, listProfiles, profilePointsByAddress, saveProfile, scanRegisters } from '../field/drivers.ts';
 import { eventStream } from '../field/events.ts';
 import { deviceIdFor, pointIdFor } from '../field/points.ts';
 import type { DeviceState, FieldService } from '../field/service.ts';
@@ -123,7 +123,7 @@ const pointsRouter = router({
   add: procedure.input(z.strictObject({ device_id: id, points: z.array(pointInput).min(1).max(1000) })).mutation(async ({ ctx, input }) => {
     const device = await ctx.repo.field.getDevice(input.device_id);
     // A register of the device's Modbus profile is decoded as the profile says (type, order, scale).
-    const fromProfile = device.profile && device.protocol.startsWith('modbus') ? await driver(() => profilePointsByAddress(device.profile!)) : new Map<string, never>();
+    const fromProfile = device.profile && device.protocol.startsWith('modbus') ? await driver(() => profilePointsByAddress(device.profile!, fieldOf(ctx).profilesFolder)) : new Map<string, never>();
     const created = await ctx.repo.field.ensurePoints(
       input.points.map((p) => ({ ...fromProfile.get(p.address), ...p, id: pointIdFor(input.device_id, p.address), device_id: input.device_id })),
     );
@@ -184,7 +184,11 @@ export const fieldRouter = router({
     const points = await ctx.repo.field.listPoints({ device_id: input.device_id });
     return driver(() => fieldOf(ctx).connector(input.device_id).read(points.map((p) => ({ id: p.id, address: p.address, name: p.name }))));
   }),
-  profiles: procedure.query(() => driver(() => listProfiles())),
+  profiles: procedure.query(({ ctx }) => driver(() => listProfiles(fieldOf(ctx).profilesFolder))),
+  /** Adds or replaces one of the user's profiles (a shipped name is overridden); checked as a whole, nothing saved when invalid. */
+  saveProfile: procedure
+    .input(z.strictObject({ profile: z.record(z.string(), z.unknown()) }))
+    .mutation(({ ctx, input }) => driver(() => saveProfile(fieldOf(ctx).profilesFolder, input.profile))),
   /** Modbus register scan of a range, each register decoded in every format. */
   scan: procedure
     .input(

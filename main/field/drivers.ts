@@ -4,6 +4,7 @@
  * connectors/modbus and connectors/profiles). Imported lazily, so opening the Core does not load
  * node-opcua; kept in one place so a renamed export is one edit.
  */
+import { ValidationError } from '../db/errors.ts';
 import type { DeviceRecord } from '../db/field-store.ts';
 import type { FieldService } from './service.ts';
 
@@ -76,6 +77,19 @@ export async function scanRegisters(field: FieldService, device: DeviceRecord, r
 export async function profileNamed(name: string, userFolder?: string) {
   const { getProfile } = await import('../../connectors/profiles/index.ts');
   return getProfile(name, userFolder);
+}
+
+/** Saves one of the user's profiles; an invalid one is refused with every problem named, nothing written. */
+export async function saveProfile(userFolder: string | undefined, profile: unknown) {
+  if (!userFolder) throw new Error('no folder for user profiles is configured');
+  const { saveUserProfile, ProfileError } = await import('../../connectors/profiles/index.ts');
+  try {
+    const saved = saveUserProfile(userFolder, profile);
+    return { name: saved.name, registers: saved.registers.length };
+  } catch (error) {
+    if (error instanceof ProfileError) throw new ValidationError('profile', error.issues.map((message) => ({ field: error.where, message })));
+    throw error;
+  }
 }
 
 /** A Modbus profile's registers by point address, as point fields (data_type, order, scale, unit). */

@@ -18,12 +18,18 @@ export { SessionSecrets, devicePasswordKey, type SecretPort } from './secrets.ts
 export interface FieldOptions {
   /** The OPC UA client's PKI folder; default: `pki/` next to the database file. */
   pkiFolder?: string;
+  /** The user's own Modbus device profiles (JSON files); default: `profiles/` next to the database file. */
+  profilesFolder?: string;
   /** The desktop app's encrypted secret store; memory for the session otherwise. */
   secrets?: SecretPort;
 }
 
 export function pkiFolderFor(databasePath: string): string {
   return join(dirname(databasePath), 'pki');
+}
+
+export function profilesFolderFor(databasePath: string): string {
+  return join(dirname(databasePath), 'profiles');
 }
 
 export function createFieldService(repo: Repository, ingest: IngestService, options: FieldOptions = {}): FieldService {
@@ -34,6 +40,7 @@ export function createFieldService(repo: Repository, ingest: IngestService, opti
     recorder: { write: (samples) => ingest.recorder.write(samples) },
     evaluateMeasured: (flowId) => ingest.evaluateMeasured(flowId),
     pkiFolder: options.pkiFolder ?? pkiFolderFor(repo.path),
+    profilesFolder: options.profilesFolder ?? profilesFolderFor(repo.path),
     ...(options.secrets ? { secrets: options.secrets } : {}),
   });
 }

@@ -32,6 +32,8 @@ export interface FieldPorts {
   evaluateMeasured(flowId: string): Promise<unknown>;
   /** The PKI folder of the OPC UA client (own certificate, trusted and rejected servers). */
   pkiFolder: string;
+  /** The user's Modbus profiles (beside the shipped ones). */
+  profilesFolder?: string;
   /** The desktop app's encrypted store; memory for the session otherwise. */
   secrets?: SecretPort;
 }
@@ -104,6 +106,10 @@ export class FieldService {
     return this.#ports.pkiFolder;
   }
 
+  get profilesFolder(): string | undefined {
+    return this.#ports.profilesFolder;
+  }
+
   /** The desktop updater's activity probe: never restart while this is true. */
   isRecording(): boolean {
     return [...this.#sessions.values()].some((s) => s.recording !== null);
@@ -149,7 +155,7 @@ export class FieldService {
     const { userName, ...rest } = config as { userName?: string };
     const options: ConnectorOptions = { ...rest, pkiFolder: this.#ports.pkiFolder };
     // Modbus connectors take the loaded register map; a bad name fails here, naming it.
-    if (device.profile) options.profile = device.protocol.startsWith('modbus') ? await profileNamed(device.profile) : device.profile;
+    if (device.profile) options.profile = device.protocol.startsWith('modbus') ? await profileNamed(device.profile, this.#ports.profilesFolder) : device.profile;
     if (userName) {
       const password = await this.secrets.get(devicePasswordKey(device.id));
       if (password === undefined) {

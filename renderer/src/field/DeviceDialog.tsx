@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiProblem, client, type FieldProblem } from '../api.ts';
 import { protocolOf, SECURITY_MODES, SECURITY_POLICIES } from './model.ts';
+import { ProfileEditor } from './ProfileEditor.tsx';
 
 type Discovered = Awaited<ReturnType<typeof client.field.discover.mutate>>;
 
@@ -17,6 +18,7 @@ export function DeviceDialog({ siteId, passwordsPersistent, onClose, onCreated }
   const [userName, setUserName] = useState('');
   const [password, setPassword] = useState('');
   const [profile, setProfile] = useState('');
+  const [editingProfile, setEditingProfile] = useState(false);
   const [discovered, setDiscovered] = useState<Discovered | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; fields: FieldProblem[] } | null>(null);
@@ -136,7 +138,20 @@ export function DeviceDialog({ siteId, passwordsPersistent, onClose, onCreated }
                   </option>
                 ))}
               </select>
+              <button type="button" className="link" onClick={() => setEditingProfile(!editingProfile)} data-testid="profile-edit-toggle">
+                {editingProfile ? 'Close the profile editor' : profile ? 'Edit this profile as your own…' : 'New profile…'}
+              </button>
             </label>
+          )}
+          {editingProfile && (protocol === 'modbus-tcp' || protocol === 'modbus-rtu') && (
+            <ProfileEditor
+              key={profile}
+              start={profiles.data?.profiles.find((p) => p.name === profile)}
+              onSaved={(name) => {
+                setProfile(name);
+                setEditingProfile(false);
+              }}
+            />
           )}
           {error && error.fields.length === 0 && <div className="field-error">{error.message}</div>}
         </div>
