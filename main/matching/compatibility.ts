@@ -157,6 +157,12 @@ export interface PairFacts {
   purityScore: number;
   overlapHours: number;
   overlapMonths: number;
+  /**
+   * The quantity delivered at this distance (economics.ts deliveredAmount). Not set by the
+   * evaluator: whoever computes it stores it here for computeScores, so no double travels as a
+   * call argument on the hot path (V8 boxes every double passed to a function it does not inline).
+   */
+  delivered: number;
   /** Relaxation bits needed (RELAX_*), and the fallback step that provides them all (0: none needed). */
   relaxed: number;
   step: number;
@@ -164,8 +170,10 @@ export interface PairFacts {
 
 export function newFacts(): PairFacts {
   return {
-    distanceKm: 0,
-    limitKm: 0,
+    // doubles from the start (0.5, not 0): a field first holding a small integer changes its
+    // representation when the first fraction arrives
+    distanceKm: 0.5,
+    limitKm: 0.5,
     tempGap: Number.NaN,
     tempScore: Number.NaN,
     tempTol: 0,
@@ -175,6 +183,7 @@ export function newFacts(): PairFacts {
     purityScore: Number.NaN,
     overlapHours: 0,
     overlapMonths: 0,
+    delivered: 0.5,
     relaxed: 0,
     step: 0,
   };

@@ -9,6 +9,7 @@
  */
 import { FLOW_TYPES, type FlowType } from '../domain/entities.ts';
 import type { CompiledFlow, FlowColumns } from './compiled.ts';
+import type { PairFacts } from './compatibility.ts';
 import type { ComplexityLevel, MatchingConfig, RiskLevel } from './config.ts';
 import { annuityFactor, irr, payback } from './finance.ts';
 import { BASE_UNIT, RATE_TO_BASE } from './prices.ts';
@@ -138,8 +139,11 @@ export function capexOf(supplyTypeCode: number, delivered: number, distanceKm: n
 }
 
 /** The numbers the filters and the ranking use, for the flows at positions `s` and `d` of `cols`; written into `out`. */
-export function pairEconomics(cols: FlowColumns, s: number, d: number, distanceKm: number, overlapHours: number, overlapMonths: number, ec: EconContext, out: EconNumbers): EconNumbers {
+export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, ec: EconContext, out: EconNumbers): EconNumbers {
   const c = ec.c;
+  const distanceKm = f.distanceKm;
+  const overlapHours = f.overlapHours;
+  const overlapMonths = f.overlapMonths;
   const st = cols.typeCode[s]!;
   const delivered = deliveredAmount(st, cols.amount[s]!, cols.amount[d]!, distanceKm, ec);
   // sharedHours, on columns

@@ -30,8 +30,11 @@ function searchKm(th: Thresholds, ownMaxKm: number, typeKm: number): number {
   let km = typeKm;
   if (th.maxKm < km) km = th.maxKm;
   if (ownMaxKm < km) km = ownMaxKm;
-  return th.distStep === 0 ? km : km * Math.max(1, th.distFactor);
+  return km * reachFactor(th);
 }
+
+/** The factor the fallback's distance step applies to every limit (1 when it does not relax distance). */
+const reachFactor = (th: Thresholds) => (th.distStep === 0 ? 1 : Math.max(1, th.distFactor));
 
 export class Matcher {
   readonly table: FlowTable;
@@ -63,7 +66,7 @@ export class Matcher {
     let n = 0;
     if (s.active) {
       const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
-      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s.lat, s.lon, km, th.radiusKm, out, n);
+      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s, km, reachFactor(th), th.radiusKm, out, n);
     }
     out.length = n;
     return out;
@@ -77,7 +80,7 @@ export class Matcher {
     let n = 0;
     if (s.active) {
       const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
-      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s.lat, s.lon, km, th.radiusKm, out, n);
+      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s, km, reachFactor(th), th.radiusKm, out, n);
     }
     return n;
   };
@@ -87,7 +90,7 @@ export class Matcher {
     let n = 0;
     if (d.active) {
       for (const t of SUPPLY_TYPES_OF[d.typeCode]!) {
-        n = this.index.near(true, t, d.lat, d.lon, searchKm(th, d.maxKm, th.typeKm[t]!), th.radiusKm, out, n);
+        n = this.index.near(true, t, d, searchKm(th, d.maxKm, th.typeKm[t]!), reachFactor(th), th.radiusKm, out, n);
       }
     }
     out.length = n;

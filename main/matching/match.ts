@@ -9,7 +9,7 @@ import { evaluatePair, newFacts, relaxationNames, type Thresholds } from './comp
 import { ENGINE_VERSION, type Relaxation, type ScoreComponent } from './config.ts';
 import { economicsAssumptions, economicsView, newEconNumbers, pairEconomics, type EconContext, type EconomicsView } from './economics.ts';
 import { routeOf, type Route, type RouteReason } from './router.ts';
-import { bindingComponent, computeScores, newScores, tightestConstraint, type TightConstraint } from './scores.ts';
+import { bindingComponent, computeScores, newScores, tightestConstraint, type ScoreScale, type TightConstraint } from './scores.ts';
 
 export interface EngineMatch {
   /** Stable: `m-<supply flow id>-<demand flow id>`. */
@@ -46,18 +46,16 @@ export interface EngineMatch {
 
 export const matchId = (supplyId: string, demandId: string) => `m-${supplyId}-${demandId}`;
 
-export interface ScoreScale {
-  lowest: number;
-  span: number;
-}
+export type { ScoreScale } from './scores.ts';
 
 /** `cols` holds the hot columns of `s` and `d` at positions `s.idx` and `d.idx` (the matcher's table). */
 export function buildMatch(cols: FlowColumns, s: CompiledFlow, d: CompiledFlow, th: Thresholds, ec: EconContext, scale: ScoreScale, rank: { supply: number | null; demand: number | null }): EngineMatch {
   const f = newFacts();
   const r = evaluatePair(cols, s.idx, d.idx, th, f);
   if (r < 0) throw new Error(`internal: ${s.id} -> ${d.id} is not a candidate`);
-  const e = pairEconomics(cols, s.idx, d.idx, f.distanceKm, f.overlapHours, f.overlapMonths, ec, newEconNumbers());
-  const sc = computeScores(cols, s.idx, d.idx, f, e.delivered, th, scale.lowest, scale.span, newScores());
+  const e = pairEconomics(cols, s.idx, d.idx, f, ec, newEconNumbers());
+  f.delivered = e.delivered;
+  const sc = computeScores(cols, s.idx, d.idx, f, th, scale, newScores());
   const c = th.config;
   const economics = economicsView(s, d, f.distanceKm, sc.regulatory, e, ec);
   const ps = effectivePrecisionAt(s, th.cutoffMs);

@@ -113,8 +113,9 @@ export function considerPair(cols: FlowColumns, s: number, d: number, ctx: RunCo
   }
   if (step < minStep) return -1;
   n.candidates++;
-  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ctx.ec, econ);
-  computeScores(cols, s, d, facts, econ.delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+  pairEconomics(cols, s, d, facts, ctx.ec, econ);
+  facts.delivered = econ.delivered;
+  computeScores(cols, s, d, facts, ctx.th, ctx.scale, scores);
   const dropped = failedFilter(econ, scores, ctx.c);
   if (dropped !== null) {
     n.filtered[dropped]++;
@@ -160,8 +161,8 @@ function offerCandidate(cols: FlowColumns, s: number, d: number, step: number, c
   n.candidates++;
   const ec = ctx.ec;
   // the same delivered quantity pairEconomics computes
-  const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ec);
-  computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+  facts.delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ec);
+  computeScores(cols, s, d, facts, ctx.th, ctx.scale, scores);
   const score = scores.score;
   const toS = top.mayEnter(s, step, score);
   const toD = top.mayEnter(d, step, score);
@@ -169,7 +170,7 @@ function offerCandidate(cols: FlowColumns, s: number, d: number, step: number, c
     n.pruned++;
     return;
   }
-  pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ec, econ);
+  pairEconomics(cols, s, d, facts, ec, econ);
   const dropped = failedFilter(econ, scores, ctx.c);
   if (dropped !== null) {
     n.filtered[dropped]++;
@@ -564,14 +565,14 @@ export function rankInPartnerList(
     }
     n.candidates++;
     if (st > step) continue; // a later tier ranks below
-    const delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ctx.ec);
-    computeScores(cols, s, d, facts, delivered, ctx.th, ctx.scale.lowest, ctx.scale.span, scores);
+    facts.delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ctx.ec);
+    computeScores(cols, s, d, facts, ctx.th, ctx.scale, scores);
     const sc = scores.score;
     if (st === step && sc < score) {
       n.pruned++;
       continue;
     }
-    pairEconomics(cols, s, d, facts.distanceKm, facts.overlapHours, facts.overlapMonths, ctx.ec, econ);
+    pairEconomics(cols, s, d, facts, ctx.ec, econ);
     const dropped = failedFilter(econ, scores, ctx.c);
     if (dropped !== null) {
       n.filtered[dropped]++;

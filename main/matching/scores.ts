@@ -40,11 +40,18 @@ export function scoreRange(w: Weights): { lowest: number; highest: number } {
   return { lowest: -(w.transport + w.regulatory), highest: w.quality + w.temporal + w.quantity + w.trust };
 }
 
+/** Maps a raw weighted score onto 0..1: (raw - lowest) / span (scoreRange). */
+export interface ScoreScale {
+  lowest: number;
+  span: number;
+}
+
 /**
  * Writes the component scores of a pair that passed the hard constraints. `delivered` is the
  * delivered quantity (economics.deliveredAmount), `lowest`/`span` from scoreRange.
  */
-export function computeScores(cols: FlowColumns, s: number, d: number, f: PairFacts, delivered: number, th: Thresholds, lowest: number, span: number, out: ScoreNumbers): ScoreNumbers {
+export function computeScores(cols: FlowColumns, s: number, d: number, f: PairFacts, th: Thresholds, scale: ScoreScale, out: ScoreNumbers): ScoreNumbers {
+  const delivered = f.delivered;
   const c = th.config;
   const w = c.weights;
   // quality: mean of the sub-scores both sides state; 1 when none
@@ -78,7 +85,7 @@ export function computeScores(cols: FlowColumns, s: number, d: number, f: PairFa
   const transport = ratio > 1 ? 1 : ratio;
   const regulatory = regulatoryRisk(cols, s, d, c);
   const raw = w.quality * quality + w.temporal * temporal + w.quantity * quantity + w.trust * trust - w.transport * transport - w.regulatory * regulatory;
-  let score = (raw - lowest) / span;
+  let score = (raw - scale.lowest) / scale.span;
   if (score < 0) score = 0;
   else if (score > 1) score = 1;
   out.quality = quality;

@@ -129,13 +129,20 @@ export class TopLists {
     if (this.member[p] === 0) this.free.push(p);
   }
 
-  /** The pair (p: tier, score, npv) ranks above the pair at list position `at` in flow `self`'s list (tier, score, NPV, then the partner's id). */
-  private above(p: number, step: number, score: number, npv: number, at: number, self: number): boolean {
+  /**
+   * Pair p ranks above the pair at list position `at` in flow `self`'s list (tier, score, NPV, then
+   * the partner's id). Reads p's keys from the store: a double passed as an argument to a function
+   * V8 does not inline is boxed, one allocation per call.
+   */
+  private above(p: number, at: number, self: number): boolean {
+    const pairs = this.pairs;
+    const step = pairs.step[p]!;
     const sb = this.keyStep[at]!;
     if (step !== sb) return step < sb;
+    const score = pairs.score[p]!;
     const cb = this.keyScore[at]!;
     if (score !== cb) return score > cb;
-    const pairs = this.pairs;
+    const npv = pairs.npv[p]!;
     const q = this.list[at]!;
     const nb = pairs.npv[q]!; // ties on tier and score are rare: the NPV is read from the pair
     if (npv !== nb) return npv > nb;
@@ -180,7 +187,6 @@ export class TopLists {
     const pairs = this.pairs;
     const step = pairs.step[p]!;
     const score = pairs.score[p]!;
-    const npv = pairs.npv[p]!;
     const list = this.list;
     const orgs = this.orgs;
     const keyStep = this.keyStep;
@@ -198,10 +204,10 @@ export class TopLists {
     }
     let out = end; // position leaving the list (end: none, the list grows)
     if (same >= this.perPartner) {
-      if (!this.above(p, step, score, npv, worstSame, f)) return;
+      if (!this.above(p, worstSame, f)) return;
       out = worstSame;
     } else if (len === n) {
-      if (!this.above(p, step, score, npv, end - 1, f)) return;
+      if (!this.above(p, end - 1, f)) return;
       out = end - 1;
     }
     // the new pair's place: the first position it ranks above (it ranks above `out`)
@@ -212,7 +218,7 @@ export class TopLists {
       if (step === sb) {
         const cb = keyScore[at]!;
         if (score > cb) break;
-        if (score === cb && this.above(p, step, score, npv, at, f)) break;
+        if (score === cb && this.above(p, at, f)) break;
       }
       at++;
     }
