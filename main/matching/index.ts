@@ -115,7 +115,7 @@ const SUPPLY_TYPES_OF: readonly (readonly number[])[] = FLOW_TYPES.map((d) =>
   FLOW_TYPES.flatMap((s, i) => (COMPATIBLE_DEMAND_TYPES[s].includes(d) ? [i] : [])),
 );
 
-function stripHeightDeg(supply: boolean, type: FlowType): number {
+export function stripHeightDeg(supply: boolean, type: FlowType): number {
   const f = distanceRelaxFactor(DEFAULT_CONFIG);
   const t = FLOW_TYPES.indexOf(type);
   const partnerSupplyTypes = supply ? [t] : SUPPLY_TYPES_OF[t]!;

@@ -320,24 +320,20 @@ export function scoreUpperBound(cols: FlowColumns, s: number, d: number, ctx: Ru
 }
 
 /**
- * Table positions of the active flows of one direction, in a spatial order (0.5 degree cells, row
- * by row): consecutive flows share most of their candidates, so the columns they read stay in
- * cache. The order changes nothing in the result (topn.ts).
+ * Table positions of the active flows of one direction (of those marked in `only` when given), in
+ * table order: the index's own order (table.ts), so consecutive supplies search nearly the same
+ * strips and the demands they read are still in cache. The order changes nothing in the result
+ * (topn.ts).
  */
-function spatialOrder(table: FlowTable, supply: boolean, only: Uint8Array | null): Int32Array {
+function inTableOrder(table: FlowTable, supply: boolean, only: Uint8Array | null): Int32Array {
   const flows = table.flows;
-  const keys: number[] = [];
+  const out = new Int32Array(flows.length);
+  let n = 0;
   for (let i = 0; i < flows.length; i++) {
     const f = flows[i]!;
-    if (f.supply !== supply || !f.active || (only !== null && only[i] === 0)) continue;
-    const cell = Math.floor((f.lat + 90) * 2) * 721 + Math.floor((f.lon + 180) * 2);
-    keys.push(cell * 16_777_216 + i);
+    if (f.supply === supply && f.active && (only === null || only[i] === 1)) out[n++] = i;
   }
-  if (flows.length >= 16_777_216) return Int32Array.from(keys.map((k) => k % 16_777_216)); // (never in practice) table order
-  const sorted = Float64Array.from(keys).sort();
-  const out = new Int32Array(sorted.length);
-  for (let k = 0; k < sorted.length; k++) out[k] = sorted[k]! % 16_777_216;
-  return out;
+  return out.subarray(0, n);
 }
 
 /** The matching proper: which pairs are matches and their ranks, before any record is built. */
@@ -377,7 +373,7 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const cols = table.cols;
   const top = new TopLists(flows, pairs, c.top_n, c.max_per_partner);
   const buffer: number[] = [];
-  const supplies = spatialOrder(table, true, null);
+  const supplies = inTableOrder(table, true, null);
   const once = source.searchOnce === true && c.fallback.enabled;
   const relax = ctx.th.distStep === 0 ? 1 : Math.max(1, ctx.th.distFactor);
   const later = new PairList(once ? flows.length * 24 : 0);
@@ -423,7 +419,7 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
         if (hungry[s] === 1 || hungry[d] === 1) streamPair(cols, s, d, ctx, pairs, top, n, 1);
       }
     } else for (const supply of [true, false]) {
-      const order = spatialOrder(table, supply, hungry);
+      const order = inTableOrder(table, supply, hungry);
       for (let i = 0; i < order.length; i++) {
         const x = order[i]!;
         if (supply) {
