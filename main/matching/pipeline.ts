@@ -350,6 +350,33 @@ export interface Ranked {
   /** Flows that had fewer than N matches as stated and so went through the fallback. */
   hungry: number;
   timings: { candidates: number; ranking: number; fallback: number };
+  /**
+   * Hands the pair store and rank arrays back for the next rankAll once the caller is done with
+   * this result (after building records or comparing): reused memory is already mapped, while the
+   * ~10 MB of a fresh 50,000-flow store cost ~2,500 first-touch page faults (~13 us each on the
+   * benchmark machine) and external-memory pressure that brings full GCs forward. Optional: a result
+   * never released is simply collected. The result must not be read afterwards.
+   */
+  release(): void;
+}
+
+/** Memory a released Ranked handed back (single slot: the pipeline runs one match at a time per thread). */
+let spareRanked: { pairs: PairStore; rankS: Int32Array; rankD: Int32Array } | null = null;
+
+function takePairStore(capacity: number): PairStore {
+  const spare = spareRanked;
+  if (spare !== null && spare.pairs.s.length >= capacity) {
+    spare.pairs.clear();
+    return spare.pairs;
+  }
+  return new PairStore(capacity);
+}
+
+/** A zeroed rank array of `length` (from the released memory when it is large enough). */
+function takeRanks(which: 'rankS' | 'rankD', length: number): Int32Array {
+  const spare = spareRanked;
+  if (spare !== null && spare[which].length >= length) return spare[which].fill(0, 0, length).subarray(0, length);
+  return new Int32Array(length);
 }
 
 /**
@@ -369,7 +396,7 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const n = new Counters();
   const flows = table.flows;
   // live pairs: at most every flow's N, in practice about half of that
-  const pairs = new PairStore(Math.max(1024, Math.min(1 << 22, (flows.length * c.top_n) >> 1)));
+  const pairs = takePairStore(Math.max(1024, Math.min(1 << 22, (flows.length * c.top_n) >> 1)));
   const cols = table.cols;
   const top = new TopLists(flows, pairs, c.top_n, c.max_per_partner);
   const buffer: number[] = [];
@@ -436,15 +463,23 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
     }
   }
   const t3 = performance.now();
-  const rankS = new Int32Array(pairs.length);
-  const rankD = new Int32Array(pairs.length);
+  const rankS = takeRanks('rankS', pairs.length);
+  const rankD = takeRanks('rankD', pairs.length);
+  spareRanked = null; // taken: a second release of an older result must not hand this memory out again
   top.ranks(rankS, rankD);
   top.release();
   later.release();
   let keptPairs = 0;
   for (let p = 0; p < pairs.length; p++) if (rankS[p] !== 0 || rankD[p] !== 0) keptPairs++;
   const t4 = performance.now();
-  return { ctx, pairs, rankS, rankD, counters: n, kept: keptPairs, hungry: hungryCount, timings: { candidates: t1 - t0, ranking: t2 - t1 + (t4 - t3), fallback: t3 - t2 } };
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    const full = { pairs, rankS: new Int32Array(rankS.buffer), rankD: new Int32Array(rankD.buffer) };
+    if (spareRanked === null || spareRanked.pairs.s.length <= pairs.s.length) spareRanked = full;
+  };
+  return { ctx, pairs, rankS, rankD, counters: n, kept: keptPairs, hungry: hungryCount, timings: { candidates: t1 - t0, ranking: t2 - t1 + (t4 - t3), fallback: t3 - t2 }, release };
 }
 
 /** Output order: score (higher first), then supply id, then demand id. */
@@ -512,6 +547,7 @@ export function fullMatch(table: FlowTable, c: MatchingConfig, source: Candidate
   const r = rankAll(table, c, source);
   const t = performance.now();
   const matches = materialise(table, r.pairs, r.rankS, r.rankD, r.ctx);
+  r.release();
   const ms = performance.now() - t;
   const timings = { candidates: r.timings.candidates, ranking: r.timings.ranking, fallback: r.timings.fallback, materialise: ms, total: r.timings.candidates + r.timings.ranking + r.timings.fallback + ms };
   return { matches, stats: makeStats(mode, table, r.ctx, r.counters, r.counters.eligible, matches, timings, r.hungry) };
