@@ -88,6 +88,9 @@ const upper = (r: Range | undefined) => (stated(r) ? (r.max ?? Number.POSITIVE_I
 const num = (v: number | undefined) => (v === undefined ? Number.NaN : v);
 const ewcDigits = (code: string | undefined) => (code === undefined ? '' : code.replace('*', ''));
 
+/** Hazardous: so stated, or an EWC code marked '*' (hazardous waste). */
+export const isHazardous = (f: MatchFlow): boolean => f.quality.hazardous === true || (f.quality.ewc?.endsWith('*') ?? false);
+
 export function compileFlow(f: MatchFlow, idx: number, org: number, country: number, order: number): CompiledFlow {
   const words = [0, 0, 0, 0, 0, 0];
   let weekHours = 168;
@@ -151,7 +154,7 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     pMax: upper(q.pressure_bar),
     purity: num(q.purity_pct),
     contamination: num(q.contamination_mg_kg),
-    hazardous: q.hazardous === true || (q.ewc?.endsWith('*') ?? false),
+    hazardous: isHazardous(f),
     acceptsHazardous: q.accepts_hazardous === true,
     ewc: ewcDigits(q.ewc),
     acceptedEwc: q.accepted_ewc && q.accepted_ewc.length > 0 ? new Set(q.accepted_ewc.map(ewcDigits)) : null,

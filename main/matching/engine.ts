@@ -66,7 +66,7 @@ export class Matcher {
     let n = 0;
     if (s.active) {
       const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
-      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s, km, reachFactor(th), th.radiusKm, out, n);
+      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.demandsNear(u, s, km, reachFactor(th), th.radiusKm, out, n);
     }
     out.length = n;
     return out;
@@ -80,7 +80,7 @@ export class Matcher {
     let n = 0;
     if (s.active) {
       const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
-      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.near(false, u, s, km, reachFactor(th), th.radiusKm, out, n);
+      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.demandsNear(u, s, km, reachFactor(th), th.radiusKm, out, n);
     }
     return n;
   };
@@ -90,7 +90,7 @@ export class Matcher {
     let n = 0;
     if (d.active) {
       for (const t of SUPPLY_TYPES_OF[d.typeCode]!) {
-        n = this.index.near(true, t, d, searchKm(th, d.maxKm, th.typeKm[t]!), reachFactor(th), th.radiusKm, out, n);
+        n = this.index.suppliesNear(t, d, searchKm(th, d.maxKm, th.typeKm[t]!), reachFactor(th), th.radiusKm, out, n);
       }
     }
     out.length = n;

@@ -107,7 +107,16 @@ function collectWithin(strip: Strip, from: number, out: number[], n: number): nu
   return n;
 }
 
-const bucketKey = (supply: boolean, typeCode: number) => (supply ? 0 : FLOW_TYPES.length) + typeCode;
+/**
+ * A flow's hazard class: for a supply, hazardous (flag or EWC '*'); for a demand, accepting
+ * hazardous supplies. evaluatePair's `hazardous` constraint (never relaxed) rejects a hazardous
+ * supply with a demand of class 0, so those pairs live in different buckets and are never
+ * enumerated at all (a fifth of all pairs the evaluator used to reject).
+ */
+export const hazardClass = (f: Pick<CompiledFlow, 'supply' | 'hazardous' | 'acceptsHazardous'>): number => ((f.supply ? f.hazardous : f.acceptsHazardous) ? 1 : 0);
+
+const bucketKey = (supply: boolean, typeCode: number, hazard: number) => ((supply ? 0 : FLOW_TYPES.length) + typeCode) * 2 + hazard;
+const bucketOf = (f: CompiledFlow) => bucketKey(f.supply, f.typeCode, hazardClass(f));
 
 /** The types whose flows a supply of each type, or a demand of each type, can pair with. */
 const DEMAND_TYPES_OF: readonly (readonly number[])[] = FLOW_TYPES.map((s) => COMPATIBLE_DEMAND_TYPES[s].map((d) => FLOW_TYPES.indexOf(d)));
@@ -131,7 +140,9 @@ export class SpatialIndex {
   constructor() {
     this.buckets = [];
     for (const supply of [true, false]) {
-      for (const type of FLOW_TYPES) this.buckets[bucketKey(supply, FLOW_TYPES.indexOf(type))] = new Bucket(stripHeightDeg(supply, type));
+      for (const type of FLOW_TYPES) {
+        for (const hazard of [0, 1]) this.buckets[bucketKey(supply, FLOW_TYPES.indexOf(type), hazard)] = new Bucket(stripHeightDeg(supply, type));
+      }
     }
   }
 
@@ -144,7 +155,7 @@ export class SpatialIndex {
     const index = new SpatialIndex();
     for (const f of flows) {
       if (!f.active) continue;
-      const key = bucketKey(f.supply, f.typeCode);
+      const key = bucketOf(f);
       const bucket = index.buckets[key]!;
       const stripNo = bucket.stripOf(f.lat);
       let strip = bucket.strips.get(stripNo);
@@ -190,7 +201,7 @@ export class SpatialIndex {
   upsert(f: CompiledFlow): void {
     this.remove(f.idx);
     if (!f.active) return;
-    const key = bucketKey(f.supply, f.typeCode);
+    const key = bucketOf(f);
     const bucket = this.buckets[key]!;
     const stripNo = bucket.stripOf(f.lat);
     let strip = bucket.strips.get(stripNo);
@@ -206,17 +217,32 @@ export class SpatialIndex {
   }
 
   /**
-   * Appends to `out` the idx of every indexed flow of direction `supply` and type `typeCode` that
-   * may lie within reach of `q`: within `km` of it and within the flow's own limit x `factor` (its
-   * maxKm, relaxed as the query's `km` is). Returns the new length of `out`.
+   * Appends to `out` the demand flows of type `typeCode` that may pair with supply `q` (see `near`):
+   * only those accepting hazardous supplies when `q` is hazardous. Returns the new length of `out`.
+   */
+  demandsNear(typeCode: number, q: QueryPoint & { hazardous: boolean }, km: number, factor: number, radiusKm: number, out: number[], n: number): number {
+    n = this.near(bucketKey(false, typeCode, 1), q, km, factor, radiusKm, out, n);
+    return q.hazardous ? n : this.near(bucketKey(false, typeCode, 0), q, km, factor, radiusKm, out, n);
+  }
+
+  /** The supply flows of type `typeCode` that may pair with demand `q`: hazardous ones only when `q` accepts them. */
+  suppliesNear(typeCode: number, q: QueryPoint & { acceptsHazardous: boolean }, km: number, factor: number, radiusKm: number, out: number[], n: number): number {
+    n = this.near(bucketKey(true, typeCode, 0), q, km, factor, radiusKm, out, n);
+    return q.acceptsHazardous ? this.near(bucketKey(true, typeCode, 1), q, km, factor, radiusKm, out, n) : n;
+  }
+
+  /**
+   * Appends to `out` the idx of every flow of bucket `key` that may lie within reach of `q`:
+   * within `km` of it and within the flow's own limit x `factor` (its maxKm, relaxed as the
+   * query's `km` is). Returns the new length of `out`.
    *
    * The window (strips x longitude range) is a box around the circle; the chord between unit
    * vectors then drops the flows clearly beyond reach (the evaluator's own pre-check, same 0.1 %
    * margin: chord = 2 sin(d / 2R) <= d / R), so the result is still a superset of every pair the
    * evaluator's haversine accepts, and most of the box's corners and far strip ends never reach it.
    */
-  near(supply: boolean, typeCode: number, q: QueryPoint, km: number, factor: number, radiusKm: number, out: number[], n: number): number {
-    const bucket = this.buckets[bucketKey(supply, typeCode)]!;
+  private near(key: number, q: QueryPoint, km: number, factor: number, radiusKm: number, out: number[], n: number): number {
+    const bucket = this.buckets[key]!;
     if (bucket.strips.size === 0) return n;
     const w = searchWindow(q.lat, km, radiusKm);
     const first = bucket.stripOf(Math.max(-90, w.latMin));

@@ -4,14 +4,14 @@
  * The two differ only in how candidates are enumerated (`SupplyCandidates`), so "same result" is
  * a test of the index alone.
  */
-import { popcount32, precisionWeightAtCol, type CompiledFlow, type FlowColumns } from './compiled.ts';
+import { popcount32, type CompiledFlow, type FlowColumns } from './compiled.ts';
 import { CONSTRAINTS, evaluatePair, newFacts, thresholds, typesCompatible, type ConstraintName, type Thresholds } from './compatibility.ts';
 import { ENGINE_VERSION, type MatchingConfig } from './config.ts';
 import { deliveredAmount, econContext, newEconNumbers, pairEconomics, type EconContext } from './economics.ts';
 import { buildMatch, type EngineMatch, type ScoreScale } from './match.ts';
 import { failedFilter, PairStore, type FilterName } from './ranking.ts';
 import { routeSplit, type RouteSplit } from './router.ts';
-import { computeScores, newScores, regulatoryRisk, scoreRange } from './scores.ts';
+import { computeScores, newScores, scoreRange, type ScoreNumbers } from './scores.ts';
 import type { FlowTable } from './table.ts';
 import { TopLists } from './topn.ts';
 
@@ -136,7 +136,7 @@ function streamPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pa
     const bs = top.bar(s, minStep);
     if (bs !== Number.NEGATIVE_INFINITY) {
       const bd = top.bar(d, minStep);
-      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx) + BOUND_MARGIN < (bs < bd ? bs : bd)) {
+      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx).score + BOUND_MARGIN < (bs < bd ? bs : bd)) {
         n.skipped++;
         return;
       }
@@ -185,14 +185,11 @@ function offerCandidate(cols: FlowColumns, s: number, d: number, step: number, c
 
 const DISTANCE_CODE = CONSTRAINTS.indexOf('distance') + 1;
 
-/** The constraints a relaxation can lift: a pair failing one of them as stated may be a fallback candidate. */
-const RELAXABLE = new Uint8Array(CONSTRAINTS.length + 1);
-for (const name of ['distance', 'temperature', 'pressure', 'purity', 'temporal'] as const) RELAXABLE[CONSTRAINTS.indexOf(name) + 1] = 1;
 
 /**
  * Pairs kept for the fallback (searchOnce form): supply and demand positions, interleaved. A pair
- * is remembered when it fails as stated on a relaxable limit (so it may pass relaxed) and one of
- * its flows still has room: a flow with N stated pairs is never hungry (its list only improves),
+ * is remembered when it passes only with the relaxed limits (or lies in the ring between the stated
+ * and the relaxed reach, recognised by the chord alone) and one of its flows still has room: a flow with N stated pairs is never hungry (its list only improves),
  * so a pair between two full flows can never be needed.
  */
 let sparePairList: Int32Array | null = null;
@@ -226,9 +223,9 @@ class PairList {
 
 /**
  * The first pass of the searchOnce form: streamPair as stated (fallback off), except that a pair
- * failing on a relaxable limit is remembered for the fallback while one of its flows has room.
+ * passing only relaxed is remembered for the fallback while one of its flows has room.
  */
-function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pairs: PairStore, top: TopLists, n: Counters, later: PairList, topN: number, sLimit: number, relax: number): void {
+function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, relaxedTh: Thresholds, top: TopLists, n: Counters, later: PairList, topN: number, sLimit: number, relax: number): void {
   // Beyond the stated reach (the evaluator's chord pre-check, same margin): a distance failure;
   // remembered when within the relaxed reach and a flow has room. Saves the bound on the ring of
   // the relaxed search that only the fallback can use.
@@ -253,35 +250,46 @@ function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext,
     const bs = top.bar(s, 0);
     if (bs !== Number.NEGATIVE_INFINITY) {
       const bd = top.bar(d, 0);
-      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx) + BOUND_MARGIN < (bs < bd ? bs : bd)) {
+      if (bd !== Number.NEGATIVE_INFINITY && scoreUpperBound(cols, s, d, ctx).score + BOUND_MARGIN < (bs < bd ? bs : bd)) {
         n.skipped++;
         return;
       }
     }
   }
   n.examined++;
-  const step = evaluatePair(cols, s, d, ctx.th, facts);
+  // Evaluated with the relaxed limits: step 0 is exactly "passes as stated" (same facts: the
+  // relaxation only moves the accept thresholds), a later step "passes only relaxed", and a
+  // failure fails in every pass, so the fallback re-evaluates only pairs that can pass.
+  const step = evaluatePair(cols, s, d, relaxedTh, facts);
   if (step < 0) {
     n.rejected[-step]!++;
-    if (RELAXABLE[-step] === 1 && (top.lens[s]! < topN || top.lens[d]! < topN)) later.push(s, d);
     return;
   }
-  offerCandidate(cols, s, d, step, ctx, top, n);
+  if (step > 0) {
+    if (top.lens[s]! < topN || top.lens[d]! < topN) later.push(s, d);
+    return;
+  }
+  offerCandidate(cols, s, d, 0, ctx, top, n);
 }
 
 /** Safety margin on the bound (rounding differences between the bound and the exact score are ~1e-16). */
 const BOUND_MARGIN = 1e-9;
 
+/** Scratch of scoreUpperBound: the facts at the lower distance bound, and the scores they give. */
+const boundFacts = newFacts();
+const boundScores = newScores();
+
 /**
  * An upper bound of the score any evaluation of (s, d) can give, from the cheap facts only: quality
- * taken as 1, the exact temporal, trust and regulatory scores, the quantity and transport scores at
- * a lower bound of the distance (the chord: 2R asin(c/2) >= R c). Every score component is
- * monotone in the distance (delivered quantity falls, transport penalty rises: `ctx.bounded`
- * checks the config keeps it so), so the pair's real score is at most this.
+ * taken as 1 (no sub-score stated), the exact temporal, trust and regulatory scores, the quantity
+ * and transport scores at a lower bound of the distance (the chord: 2R asin(c/2) >= R c), through
+ * computeScores itself. Every score component is monotone in the distance (delivered quantity
+ * falls, transport penalty rises: `ctx.bounded` checks the config keeps it so), so the pair's real
+ * score is at most this. Returns the scratch scores (read `.score`): an object, because V8 boxes a
+ * double returned by a function it does not inline.
  */
-export function scoreUpperBound(cols: FlowColumns, s: number, d: number, ctx: RunContext): number {
+export function scoreUpperBound(cols: FlowColumns, s: number, d: number, ctx: RunContext): ScoreNumbers {
   const th = ctx.th;
-  const w = ctx.c.weights;
   const st = cols.typeCode[s]!;
   let limit = th.typeKm[st]!;
   if (th.maxKm < limit) limit = th.maxKm;
@@ -293,30 +301,20 @@ export function scoreUpperBound(cols: FlowColumns, s: number, d: number, ctx: Ru
   const dy = cols.uy[s]! - cols.uy[d]!;
   const dz = cols.uz[s]! - cols.uz[d]!;
   const distLow = Math.sqrt(dx * dx + dy * dy + dz * dz) * th.radiusKm * (1 - 1e-9);
-  const hours =
+  const f = boundFacts;
+  f.distanceKm = distLow;
+  f.limitKm = limit;
+  f.overlapHours =
     popcount32(cols.w0[s]! & cols.w0[d]!) +
     popcount32(cols.w1[s]! & cols.w1[d]!) +
     popcount32(cols.w2[s]! & cols.w2[d]!) +
     popcount32(cols.w3[s]! & cols.w3[d]!) +
     popcount32(cols.w4[s]! & cols.w4[d]!) +
     popcount32(cols.w5[s]! & cols.w5[d]!);
-  const months = popcount32(cols.months[s]! & cols.months[d]!);
-  const dWeek = cols.weekHours[d]!;
-  const dMonths = cols.monthCount[d]!;
-  const temporal = dWeek === 0 || dMonths === 0 ? 0 : (hours / dWeek) * (months / dMonths);
-  const dAmount = cols.amount[d]!;
-  const delivered = deliveredAmount(st, cols.amount[s]!, dAmount, distLow, ctx.ec);
-  const quantity = dAmount > 0 ? (delivered >= dAmount ? 1 : delivered / dAmount) : 0;
-  const pw = (precisionWeightAtCol(cols, s, th.cutoffMs) + precisionWeightAtCol(cols, d, th.cutoffMs)) / 2;
-  const trust = (pw * (cols.trust[s]! + cols.trust[d]!)) / 2;
-  const ratio = distLow / limit;
-  const transport = ratio > 1 ? 1 : ratio;
-  const regulatory = regulatoryRisk(cols, s, d, ctx.c);
-  const raw = w.quality * 1 + w.temporal * temporal + w.quantity * quantity + w.trust * trust - w.transport * transport - w.regulatory * regulatory;
-  let score = (raw - ctx.scale.lowest) / ctx.scale.span;
-  if (score < 0) score = 0;
-  else if (score > 1) score = 1;
-  return score;
+  f.overlapMonths = popcount32(cols.months[s]! & cols.months[d]!);
+  f.delivered = deliveredAmount(st, cols.amount[s]!, cols.amount[d]!, distLow, ctx.ec);
+  // tempScore, pressureScore and purityScore stay NaN (newFacts): quality 1
+  return computeScores(cols, s, d, f, th, ctx.scale, boundScores);
 }
 
 /**
@@ -419,7 +417,7 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
       let sLimit = strict.th.typeKm[cols.typeCode[s]!]!;
       if (strict.th.maxKm < sLimit) sLimit = strict.th.maxKm;
       if (cols.maxKm[s]! < sLimit) sLimit = cols.maxKm[s]!;
-      for (let k = 0; k < count; k++) firstPassPair(cols, s, list[k]!, strict, pairs, top, n, later, c.top_n, sLimit, relax);
+      for (let k = 0; k < count; k++) firstPassPair(cols, s, list[k]!, strict, ctx.th, top, n, later, c.top_n, sLimit, relax);
     } else {
       const list = source.forSupply(flows[s]!, strict.th, buffer);
       for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);

@@ -3,7 +3,7 @@
  * interned to small integers, ids to table positions. Positions are never reused, so a removed
  * flow leaves an inactive slot behind (it fails the status constraint like a paused one).
  */
-import { compileFlow, FlowColumns, TYPE_CODE, type CompiledFlow } from './compiled.ts';
+import { compileFlow, FlowColumns, isHazardous, TYPE_CODE, type CompiledFlow } from './compiled.ts';
 import { stripHeightDeg } from './index.ts';
 import { checkMatchFlow, type MatchFlow, type MatchInput } from './input.ts';
 
@@ -22,15 +22,16 @@ export class FlowTable {
       if (seen.has(f.id)) throw new Error(`flow ${f.id} appears twice in the input`);
       seen.add(f.id);
     }
-    // Positions in the spatial index's own order (direction, type, latitude strip of that bucket's
-    // height, longitude): the flows one strip returns for a search are then consecutive positions,
+    // Positions in the spatial index's own order (direction, type, hazard class, latitude strip of
+    // that bucket's height, longitude): the flows one strip returns for a search are then consecutive positions,
     // so the pair evaluator reads each column in sequence instead of one cache line per flow.
     // Positions are internal; the order changes no result. (Flows added later go to the end.)
     const bucket = new Float64Array(input.flows.length);
     input.flows.forEach((f, i) => {
       const supply = f.direction === 'supply';
       const strip = Math.floor((f.lat + 90) / stripHeightDeg(supply, f.type));
-      bucket[i] = ((supply ? 0 : 16) + TYPE_CODE[f.type]) * 1_000_000 + strip;
+      const hazard = (supply ? isHazardous(f) : f.quality.accepts_hazardous === true) ? 1 : 0; // index.ts hazardClass
+      bucket[i] = (((supply ? 0 : 16) + TYPE_CODE[f.type]) * 2 + hazard) * 1_000_000 + strip;
     });
     const order = Array.from(input.flows.keys()).sort((a, b) => bucket[a]! - bucket[b]! || input.flows[a]!.lon - input.flows[b]!.lon || a - b);
     for (const i of order) this.upsert(input.flows[i]!);
