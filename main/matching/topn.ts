@@ -193,34 +193,33 @@ export class TopLists {
     const keyScore = this.keyScore;
     const len = this.lens[f]!;
     const end = base + len;
-    // the worst kept pair of the same organization, and how many there are
+    // One walk: the worst kept pair of the same organization and how many there are, and the new
+    // pair's place `at`, the first position it ranks above. The list is sorted, so it ranks above
+    // the entry at position j exactly when j >= at.
     let same = 0;
     let worstSame = -1;
+    let at = end;
     for (let i = base; i < end; i++) {
       if (orgs[i] === partnerOrg) {
         same++;
         worstSame = i;
       }
+      if (at === end) {
+        const sb = keyStep[i]!;
+        if (step < sb) at = i;
+        else if (step === sb) {
+          const cb = keyScore[i]!;
+          if (score > cb || (score === cb && this.above(p, i, f))) at = i;
+        }
+      }
     }
     let out = end; // position leaving the list (end: none, the list grows)
     if (same >= this.perPartner) {
-      if (!this.above(p, worstSame, f)) return;
+      if (at > worstSame) return; // ranks below its organization's worst kept pair
       out = worstSame;
     } else if (len === n) {
-      if (!this.above(p, end - 1, f)) return;
+      if (at === end) return; // ranks below the worst kept pair
       out = end - 1;
-    }
-    // the new pair's place: the first position it ranks above (it ranks above `out`)
-    let at = base;
-    while (at < out) {
-      const sb = keyStep[at]!;
-      if (step < sb) break;
-      if (step === sb) {
-        const cb = keyScore[at]!;
-        if (score > cb) break;
-        if (score === cb && this.above(p, at, f)) break;
-      }
-      at++;
     }
     if (out < end) {
       const q = list[out]!;
