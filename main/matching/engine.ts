@@ -18,6 +18,7 @@
 import type { CompiledFlow } from './compiled.ts';
 import type { Thresholds } from './compatibility.ts';
 import { resolveConfig, type MatchingConfig } from './config.ts';
+import type { CandidateSplit} from './index.ts';
 import { DEMAND_TYPES_OF, SpatialIndex, SUPPLY_TYPES_OF } from './index.ts';
 import type { MatchFlow, MatchInput } from './input.ts';
 import { buildMatch, type EngineMatch } from './match.ts';
@@ -72,17 +73,15 @@ export class Matcher {
     return out;
   };
 
-  /**
-   * demandsNear without cutting `out` to length: returns the count, `out` keeps its capacity (a
-   * scratch array cut and grown again for every supply reallocates its store each time).
-   */
-  readonly demandsNearCount = (s: CompiledFlow, th: Thresholds, out: number[]): number => {
-    let n = 0;
-    if (s.active) {
-      const km = searchKm(th, s.maxKm, th.typeKm[s.typeCode]!);
-      for (const u of DEMAND_TYPES_OF[s.typeCode]!) n = this.index.demandsNear(u, s, km, reachFactor(th), th.radiusKm, out, n);
-    }
-    return n;
+  /** The full match's first pass: supply `s`'s demands within the relaxed reach of `th`, split at the stated reach (CandidateSplit). */
+  readonly demandsNearSplit = (s: CompiledFlow, th: Thresholds, split: CandidateSplit): void => {
+    split.nInner = 0;
+    split.nRing = 0;
+    if (!s.active) return;
+    let stated = th.typeKm[s.typeCode]!;
+    if (th.maxKm < stated) stated = th.maxKm;
+    if (s.maxKm < stated) stated = s.maxKm;
+    for (const u of DEMAND_TYPES_OF[s.typeCode]!) this.index.demandsNearSplit(u, s, stated, reachFactor(th), th.radiusKm, split);
   };
 
   /** Supply flows that may pair with demand `d`. */
@@ -98,7 +97,7 @@ export class Matcher {
   };
 
   /** The index as a candidate source. */
-  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear, searchOnce: true, countForSupply: this.demandsNearCount };
+  readonly source: CandidateSource = { forSupply: this.demandsNear, forDemand: this.suppliesNear, splitForSupply: this.demandsNearSplit };
 
   matchAll(config: MatchingConfig = resolveConfig()): EngineResult {
     return fullMatch(this.table, config, this.source, 'indexed');

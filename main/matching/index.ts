@@ -65,11 +65,11 @@ export interface QueryPoint {
 }
 
 /**
- * The query `collectWithin` works on: centre unit vector, reach in km, the factor on each flow's
- * own limit, 1 / 2R, and the last longitude of the range. Module-level and typed: doubles passed as
+ * The query `collectWithin` and `collectSplit` work on: centre unit vector, reach in km, the factor
+ * on each flow's own limit, 1 / 2R, the last longitude of the range, the stated reach in km. Module-level and typed: doubles passed as
  * arguments to a function V8 does not inline are boxed, one allocation each per call.
  */
-const QUERY = new Float64Array(7);
+const QUERY = new Float64Array(8);
 const QX = 0;
 const QY = 1;
 const QZ = 2;
@@ -77,6 +77,7 @@ const Q_KM = 3;
 const Q_FACTOR = 4;
 const Q_SCALE = 5;
 const Q_HI_LON = 6;
+const Q_STATED_KM = 7;
 
 /**
  * The flows of `strip` from position `from` while their longitude is <= QUERY's last longitude,
@@ -105,6 +106,62 @@ function collectWithin(strip: Strip, from: number, out: number[], n: number): nu
     out[n++] = ids[i]!;
   }
   return n;
+}
+
+/**
+ * Where the full match's first pass gets a supply's candidates (SpatialIndex.demandsNearSplit):
+ * `inner` within the stated reach, `ring` only within the relaxed one (beyond the stated reach by
+ * the chord test, so the stated evaluation would fail them on distance). Counts are the lengths
+ * used; the arrays keep their capacity (cutting and growing a JS array reallocates its store).
+ */
+export class CandidateSplit {
+  inner: number[] = [];
+  ring: number[] = [];
+  nInner = 0;
+  nRing = 0;
+}
+
+/**
+ * collectWithin for the first pass: QUERY's km is the relaxed reach, Q_STATED_KM the stated one.
+ * A flow beyond the relaxed reach is dropped; within it, the chord against the stated limit
+ * (min(stated km, its own maxKm), the evaluator's pre-check with the same margin) sends it to
+ * `inner` or to `ring`. Safe either way around the margins: a pair within the stated limit has a
+ * chord at most 2 sin(limit / 2R) < 2 x limit / 2R, well inside the 0.1 % margin, so it is never
+ * put in the ring, and a pair within the relaxed reach is never dropped.
+ */
+function collectSplit(strip: Strip, from: number, split: CandidateSplit): void {
+  const { lons, ids, xs, ys, zs, maxKm } = strip;
+  const q = QUERY;
+  const qx = q[QX]!;
+  const qy = q[QY]!;
+  const qz = q[QZ]!;
+  const statedKm = q[Q_STATED_KM]!;
+  const factor = q[Q_FACTOR]!;
+  const scale = q[Q_SCALE]!;
+  const hiLon = q[Q_HI_LON]!;
+  const inner = split.inner;
+  const ring = split.ring;
+  let nInner = split.nInner;
+  let nRing = split.nRing;
+  for (let i = from, len = lons.length; i < len && lons[i]! <= hiLon; i++) {
+    const own = maxKm[i]!;
+    const hs = (own < statedKm ? own : statedKm) * scale;
+    if (hs >= 1.5) {
+      inner[nInner++] = ids[i]!;
+      continue;
+    }
+    const dx = xs[i]! - qx;
+    const dy = ys[i]! - qy;
+    const dz = zs[i]! - qz;
+    const chord2 = dx * dx + dy * dy + dz * dz;
+    if (chord2 <= 4 * hs * hs * 1.002) inner[nInner++] = ids[i]!;
+    else {
+      const hr = hs * factor;
+      if (hr >= 1.5 || chord2 <= 4 * hr * hr * 1.002) ring[nRing++] = ids[i]!;
+    }
+  }
+  split.nInner = nInner;
+  split.nRing = nRing;
 }
 
 /**
@@ -242,8 +299,31 @@ export class SpatialIndex {
    * evaluator's haversine accepts, and most of the box's corners and far strip ends never reach it.
    */
   private near(key: number, q: QueryPoint, km: number, factor: number, radiusKm: number, out: number[], n: number): number {
+    this.walk(key, q, km, factor, radiusKm, (strip, from) => {
+      n = collectWithin(strip, from, out, n);
+    });
+    return n;
+  }
+
+  /**
+   * The first pass's form of demandsNear (see CandidateSplit): the demands of type `typeCode`
+   * within the relaxed reach `statedKm` x `factor` of supply `q`, split into `inner` and `ring`.
+   */
+  demandsNearSplit(typeCode: number, q: QueryPoint & { hazardous: boolean }, statedKm: number, factor: number, radiusKm: number, split: CandidateSplit): void {
+    QUERY[Q_STATED_KM] = statedKm;
+    const visit = (strip: Strip, from: number) => collectSplit(strip, from, split);
+    this.walk(bucketKey(false, typeCode, 1), q, statedKm * factor, factor, radiusKm, visit);
+    if (!q.hazardous) this.walk(bucketKey(false, typeCode, 0), q, statedKm * factor, factor, radiusKm, visit);
+  }
+
+  /**
+   * Visits the strips of bucket `key` that the search window of radius `km` around `q` crosses,
+   * with the first position of each longitude range (two across the antimeridian); sets QUERY for
+   * the visitor.
+   */
+  private walk(key: number, q: QueryPoint, km: number, factor: number, radiusKm: number, visit: (strip: Strip, from: number) => void): void {
     const bucket = this.buckets[key]!;
-    if (bucket.strips.size === 0) return n;
+    if (bucket.strips.size === 0) return;
     const w = searchWindow(q.lat, km, radiusKm);
     const first = bucket.stripOf(Math.max(-90, w.latMin));
     const last = bucket.stripOf(Math.min(90, w.latMax));
@@ -278,13 +358,12 @@ export class SpatialIndex {
       const strip = bucket.strips.get(s);
       if (strip === undefined) continue;
       QUERY[Q_HI_LON] = hi1;
-      n = collectWithin(strip, lowerBound(strip.lons, lo1), out, n);
+      visit(strip, lowerBound(strip.lons, lo1));
       if (lo2 <= hi2) {
         QUERY[Q_HI_LON] = hi2;
-        n = collectWithin(strip, lowerBound(strip.lons, lo2), out, n);
+        visit(strip, lowerBound(strip.lons, lo2));
       }
     }
-    return n;
   }
 }
 

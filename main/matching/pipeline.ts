@@ -12,6 +12,7 @@ import { buildMatch, type EngineMatch, type ScoreScale } from './match.ts';
 import { failedFilter, PairStore, type FilterName } from './ranking.ts';
 import { routeSplit, type RouteSplit } from './router.ts';
 import { computeScores, newScores, scoreRange, type ScoreNumbers } from './scores.ts';
+import { CandidateSplit } from './index.ts';
 import type { FlowTable } from './table.ts';
 import { TopLists } from './topn.ts';
 
@@ -24,14 +25,13 @@ export interface CandidateSource {
   forSupply(s: CompiledFlow, th: Thresholds, scratch: number[]): ArrayLike<number>;
   forDemand(d: CompiledFlow, th: Thresholds, scratch: number[]): ArrayLike<number>;
   /**
-   * Search once (the index): the full match asks for every supply's relaxed neighbourhood in the
-   * first pass and remembers the pairs that failed only a relaxable limit, so the fallback
-   * evaluates just those instead of searching again. Unset (the naive reference): the plain
-   * two-pass form, stated neighbourhoods first, then the hungry flows' relaxed ones.
+   * Search once (the index): the full match's first pass asks for every supply's relaxed
+   * neighbourhood, split at the stated reach (CandidateSplit), evaluates the inner part as stated
+   * and remembers the pairs that can only pass relaxed, so the fallback evaluates just those
+   * instead of searching again. Unset (the naive reference): the plain two-pass form, stated
+   * neighbourhoods first, then the hungry flows' relaxed ones.
    */
-  searchOnce?: boolean;
-  /** forSupply filling `scratch` from 0 without cutting it to length: returns the count (optional; the full match's first pass uses it when set). */
-  countForSupply?(s: CompiledFlow, th: Thresholds, scratch: number[]): number;
+  splitForSupply?(s: CompiledFlow, th: Thresholds, split: CandidateSplit): void;
 }
 
 export interface RunContext {
@@ -187,7 +187,7 @@ const DISTANCE_CODE = CONSTRAINTS.indexOf('distance') + 1;
 
 
 /**
- * Pairs kept for the fallback (searchOnce form): supply and demand positions, interleaved. A pair
+ * Pairs kept for the fallback (search-once form): supply and demand positions, interleaved. A pair
  * is remembered when it passes only with the relaxed limits (or lies in the ring between the stated
  * and the relaxed reach, recognised by the chord alone) and one of its flows still has room: a flow with N stated pairs is never hungry (its list only improves),
  * so a pair between two full flows can never be needed.
@@ -222,29 +222,11 @@ class PairList {
 }
 
 /**
- * The first pass of the searchOnce form: streamPair as stated (fallback off), except that a pair
- * passing only relaxed is remembered for the fallback while one of its flows has room.
+ * The first pass of the search-once form, for the inner part of a CandidateSplit: streamPair as
+ * stated (fallback off), except that a pair passing only relaxed is remembered for the fallback
+ * while one of its flows has room.
  */
-function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, relaxedTh: Thresholds, top: TopLists, n: Counters, later: PairList, topN: number, sLimit: number, relax: number): void {
-  // Beyond the stated reach (the evaluator's chord pre-check, same margin): a distance failure;
-  // remembered when within the relaxed reach and a flow has room. Saves the bound on the ring of
-  // the relaxed search that only the fallback can use.
-  const dMax = cols.maxKm[d]!;
-  const limit = dMax < sLimit ? dMax : sLimit;
-  const half = limit / (2 * ctx.th.radiusKm);
-  if (half < 1.5 && typesCompatible(cols.typeCode[s]!, cols.typeCode[d]!) && cols.org[s] !== cols.org[d]) {
-    const dx = cols.ux[s]! - cols.ux[d]!;
-    const dy = cols.uy[s]! - cols.uy[d]!;
-    const dz = cols.uz[s]! - cols.uz[d]!;
-    const chord2 = dx * dx + dy * dy + dz * dz;
-    if (chord2 > 4 * half * half * 1.002) {
-      n.examined++;
-      n.rejected[DISTANCE_CODE]!++;
-      const hr = half * relax;
-      if (chord2 <= 4 * hr * hr * 1.002 && (top.lens[s]! < topN || top.lens[d]! < topN)) later.push(s, d);
-      return;
-    }
-  }
+function firstPassPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, relaxedTh: Thresholds, top: TopLists, n: Counters, later: PairList, topN: number): void {
   if (ctx.bounded && typesCompatible(cols.typeCode[s]!, cols.typeCode[d]!)) {
     // Both lists full (so neither flow will go through the fallback): skipped as in streamPair.
     const bs = top.bar(s, 0);
@@ -383,9 +365,10 @@ function takeRanks(which: 'rankS' | 'rankD', length: number): Int32Array {
  * relaxed limits, keeping the pairs that needed relaxation; they rank after every stated pair.
  * Equivalent to ranking every pair with relaxed pairs after stated ones (a flow with N stated
  * matches never reaches a relaxed one), with far fewer pairs examined.
- * With a `searchOnce` source (the index), phase 1 walks each supply's relaxed neighbourhood and
- * remembers the pairs failing only a relaxable limit while a flow of theirs has room
- * (firstPassPair); phase 2 evaluates just the remembered pairs of hungry flows, each once.
+ * With a `splitForSupply` source (the index), phase 1 walks each supply's relaxed neighbourhood and
+ * remembers the pairs that can pass only relaxed (the ring beyond the stated reach, and inner
+ * pairs needing a relaxation) while a flow of theirs has room (firstPassPair); phase 2 evaluates
+ * just the remembered pairs of hungry flows, each once.
  */
 export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSource): Ranked {
   const t0 = performance.now();
@@ -399,25 +382,25 @@ export function rankAll(table: FlowTable, c: MatchingConfig, source: CandidateSo
   const top = new TopLists(flows, pairs, c.top_n, c.max_per_partner);
   const buffer: number[] = [];
   const supplies = inTableOrder(table, true, null);
-  const once = source.searchOnce === true && c.fallback.enabled;
-  const relax = ctx.th.distStep === 0 ? 1 : Math.max(1, ctx.th.distFactor);
+  const once = source.splitForSupply !== undefined && c.fallback.enabled;
+  const split = once ? new CandidateSplit() : null;
   const later = new PairList(once ? flows.length * 24 : 0);
   for (let i = 0; i < supplies.length; i++) {
     const s = supplies[i]!;
-    if (once) {
-      // the relaxed neighbourhood, evaluated as stated; relaxable failures remembered
-      let list: ArrayLike<number> = buffer;
-      let count: number;
-      if (source.countForSupply !== undefined) count = source.countForSupply(flows[s]!, ctx.th, buffer);
-      else {
-        list = source.forSupply(flows[s]!, ctx.th, buffer);
-        count = list.length;
+    if (split !== null) {
+      // the relaxed neighbourhood: the inner part evaluated (relaxed limits, stated pairs offered),
+      // the ring (beyond the stated reach) a distance failure as stated, remembered while a flow has room
+      source.splitForSupply!(flows[s]!, ctx.th, split);
+      const inner = split.inner;
+      for (let k = 0, count = split.nInner; k < count; k++) firstPassPair(cols, s, inner[k]!, strict, ctx.th, top, n, later, c.top_n);
+      const ring = split.ring;
+      const sRoom = top.lens[s]! < c.top_n;
+      for (let k = 0, count = split.nRing; k < count; k++) {
+        const d = ring[k]!;
+        n.examined++;
+        n.rejected[DISTANCE_CODE]!++;
+        if (sRoom || top.lens[d]! < c.top_n) later.push(s, d);
       }
-      // the part of the distance limit set by the supply (query, type default of its type, its own maximum)
-      let sLimit = strict.th.typeKm[cols.typeCode[s]!]!;
-      if (strict.th.maxKm < sLimit) sLimit = strict.th.maxKm;
-      if (cols.maxKm[s]! < sLimit) sLimit = cols.maxKm[s]!;
-      for (let k = 0; k < count; k++) firstPassPair(cols, s, list[k]!, strict, ctx.th, top, n, later, c.top_n, sLimit, relax);
     } else {
       const list = source.forSupply(flows[s]!, strict.th, buffer);
       for (let k = 0, count = list.length; k < count; k++) streamPair(cols, s, list[k]!, strict, pairs, top, n, 0);
