@@ -12,8 +12,9 @@
  * Method (main/matching/bench.ts `benchMatch`): warm-up on a 2,000-flow portfolio, then the indexed
  * matching and the naive all-pairs scan each run on the same table; their decisions are compared
  * pair by pair (fallback step, score, NPV, both ranks). The indexed matching runs `repeat` times
- * (default 3) and the median is reported, as the machine is shared; the naive scan runs once (it
- * is the slow baseline of the same run, not sampled: every one of its pairs is enumerated).
+ * (default 5) and the median is reported, as the machine is shared; the first run, on fresh
+ * memory, is reported on its own too. The naive scan runs once (it is the slow baseline of the
+ * same run, not sampled: every one of its pairs is enumerated).
  * Incremental: `upsert` + `matchFlow` of 200 random edited flows (quantity x 1.1), median and p95.
  * Building the match records (EngineMatch objects) for every match is timed on its own.
  */
@@ -28,7 +29,7 @@ export interface MatchBenchOptions {
   anchors?: { lat: number; lon: number; country: string }[];
   /** Run the naive scan (default true; about a minute at 50,000 flows). */
   naive?: boolean;
-  /** Indexed runs, median reported (default 3). */
+  /** Indexed runs, median reported (default 5). */
   repeat?: number;
 }
 
@@ -47,7 +48,7 @@ export async function runMatchBench(options: MatchBenchOptions = {}): Promise<ob
       ? options.anchors.map((a, i) => ({ name: `site ${i + 1}`, lat: a.lat, lon: a.lon, country: a.country, weight: 1, sigmaKm: SITE_SIGMA_KM }))
       : undefined;
   const config = resolveConfig({ now: Date.UTC(2025, 0, 1) });
-  const r: BenchResult = benchMatch({ flows, seed, ...(anchors ? { anchors } : {}), naive: options.naive ?? true, repeat: options.repeat ?? 3, config });
+  const r: BenchResult = benchMatch({ flows, seed, ...(anchors ? { anchors } : {}), naive: options.naive ?? true, repeat: options.repeat ?? 5, config });
   const pass = {
     full_match: r.indexed_ms < TARGETS.full_match_ms,
     naive_ratio: r.ratio === null ? null : r.ratio >= TARGETS.naive_ratio,
@@ -68,6 +69,10 @@ export async function runMatchBench(options: MatchBenchOptions = {}): Promise<ob
     flows: r.flows,
     full_match_ms: round(r.indexed_ms),
     full_match_runs_ms: r.indexed_runs_ms.map((x) => round(x)),
+    // The first run of the process maps its memory fresh (first-touch page faults: ~13 us per 4 KiB
+    // page on the benchmark VM); later runs reuse it. The app's full re-match runs in a fresh
+    // worker thread, so a user's run is like this one (plus building the index).
+    full_match_first_run_ms: round(r.indexed_runs_ms[0]!),
     full_match_phases_ms: { candidates: round(r.indexed_phases_ms.candidates), ranking: round(r.indexed_phases_ms.ranking), fallback: round(r.indexed_phases_ms.fallback) },
     full_match_cpu_ms: round(r.indexed_cpu_ms),
     naive_ms: r.naive_ms === null ? null : round(r.naive_ms),
