@@ -66,8 +66,9 @@ export interface QueryPoint {
 
 /**
  * The query `collectWithin` and `collectSplit` work on: centre unit vector, reach in km, the factor
- * on each flow's own limit, 1 / 2R, the last longitude of the range, the stated reach in km. Module-level and typed: doubles passed as
- * arguments to a function V8 does not inline are boxed, one allocation each per call.
+ * on each flow's own limit, 1 / 2R, the last longitude of the range, the stated reach in km.
+ * Module-level and typed: doubles passed as arguments to a function V8 does not inline are boxed,
+ * one allocation each per call.
  */
 const QUERY = new Float64Array(8);
 const QX = 0;
@@ -170,7 +171,7 @@ function collectSplit(strip: Strip, from: number, split: CandidateSplit): void {
  * supply with a demand of class 0, so those pairs live in different buckets and are never
  * enumerated at all (a fifth of all pairs the evaluator used to reject).
  */
-export const hazardClass = (f: Pick<CompiledFlow, 'supply' | 'hazardous' | 'acceptsHazardous'>): number => ((f.supply ? f.hazardous : f.acceptsHazardous) ? 1 : 0);
+const hazardClass = (f: Pick<CompiledFlow, 'supply' | 'hazardous' | 'acceptsHazardous'>): number => ((f.supply ? f.hazardous : f.acceptsHazardous) ? 1 : 0);
 
 const bucketKey = (supply: boolean, typeCode: number, hazard: number) => ((supply ? 0 : FLOW_TYPES.length) + typeCode) * 2 + hazard;
 const bucketOf = (f: CompiledFlow) => bucketKey(f.supply, f.typeCode, hazardClass(f));
