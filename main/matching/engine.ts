@@ -18,8 +18,7 @@
 import type { CompiledFlow } from './compiled.ts';
 import type { Thresholds } from './compatibility.ts';
 import { resolveConfig, type MatchingConfig } from './config.ts';
-import type { CandidateSplit} from './index.ts';
-import { DEMAND_TYPES_OF, SpatialIndex, SUPPLY_TYPES_OF } from './index.ts';
+import { DEMAND_TYPES_OF, SpatialIndex, SUPPLY_TYPES_OF, type CandidateSplit } from './index.ts';
 import type { MatchFlow, MatchInput } from './input.ts';
 import { buildMatch, type EngineMatch } from './match.ts';
 import { compareMatches, considerPair, Counters, fullMatch, makeStats, rankAll, rankInPartnerList, runContext, type CandidateSource, type EngineResult, type Ranked } from './pipeline.ts';

@@ -23,9 +23,10 @@ export class FlowTable {
       seen.add(f.id);
     }
     // Positions in the spatial index's own order (direction, type, hazard class, latitude strip of
-    // that bucket's height, longitude): the flows one strip returns for a search are then consecutive positions,
-    // so the pair evaluator reads each column in sequence instead of one cache line per flow.
-    // Positions are internal; the order changes no result. (Flows added later go to the end.)
+    // that bucket's height, longitude): the flows one strip returns for a search are then
+    // consecutive positions, so the pair evaluator reads each column in sequence instead of one
+    // cache line per flow. Positions are internal; the order changes no result. (Flows added
+    // later go to the end.)
     const bucket = new Float64Array(input.flows.length);
     input.flows.forEach((f, i) => {
       const supply = f.direction === 'supply';
