@@ -74,12 +74,22 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<obje
     const ca = new SyncClient(a, address, { pushBatch: 10_000, pullLimit: 10_000 });
     const cb = new SyncClient(b, address, { pushBatch: 10_000, pullLimit: 10_000 });
     clients.push(ca, cb);
+    // CPU time of the whole process (client, replicas and the in-process hub, all threads) beside
+    // wall time: on a shared machine wall time varies with the load, CPU time much less.
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
     t = performance.now();
+    let cpu = process.cpuUsage();
     const pushed = await ca.syncOnce();
     const pushMs = performance.now() - t;
+    const pushCpuMs = cpuMs(cpu);
     t = performance.now();
+    cpu = process.cpuUsage();
     const pulled = await cb.syncOnce();
     const pullMs = performance.now() - t;
+    const pullCpuMs = cpuMs(cpu);
     const equal = JSON.stringify(await a.repo.exportDocument()) === JSON.stringify(await b.repo.exportDocument());
 
     // Live: one edit at a time, from A's commit to B's applied page.
@@ -123,6 +133,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<obje
       push_ms: round(pushMs),
       pull_ms: round(pullMs),
       push_pull_ms: round(total),
+      cpu_ms: { push: round(pushCpuMs), pull: round(pullCpuMs), total: round(pushCpuMs + pullCpuMs) },
       messages_per_s: Math.round((pushed.pushed + pulled.pulled) / (total / 1000)),
       baseline: { description: 'the same portfolio written locally without sync (one import)', ms: round(baselineMs) },
       ratio_to_baseline: round(total / baselineMs),

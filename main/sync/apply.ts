@@ -18,8 +18,8 @@ import { LoggedWriter, loadNode, saveClock, tableOf } from '../db/change-log.ts'
 import { validateEntity } from '../db/entity-store.ts';
 import { ReferenceError, ValidationError } from '../db/errors.ts';
 import type { Database } from '../db/schema.ts';
-import { changeMessageSchema, TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
-import { chunks, knownTimestamps, mergeCells, readCell, readRow, recordMessages, type Cell } from './cells.ts';
+import { asChangeMessage, changeMessageSchema, TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
+import { chunks, knownTimestamps, markPushed, mergeCells, readCell, readRow, recordMessages, type Cell } from './cells.ts';
 import { CHILD, isSyncedDataset, NODE_DATASET, PARENT, STORES, SYNCED_DATASETS, type SyncedDataset } from './datasets.ts';
 import { stageLocalChanges } from './stage.ts';
 
@@ -50,7 +50,8 @@ export function recordOfCells(row: string, cells: Cell[]): Record<string, unknow
   return record;
 }
 
-type Desired = { record: Record<string, unknown>; stamp: string } | { record: null; problem?: string };
+/** What a record should be: written (validated, with its table row), or out of its table. */
+type Desired = { record: Record<string, unknown>; row: Record<string, unknown>; stamp: string } | { record: null; problem?: string };
 
 /** Who works on the replica that issued a timestamp (its node record), for the history. */
 class Actors {
@@ -93,16 +94,38 @@ function reason(error: unknown): string | undefined {
 // one statement per dataset instead of one per 500 keys, and nothing to bind per key.
 const KEYS_PER_STATEMENT = 20_000;
 
-async function cellsOf(tx: Tx, dataset: string, rows: string[]): Promise<Map<string, Cell[]>> {
+/**
+ * The cells of `rows`, read as ONE JSON text per statement (a row object per cell cost more than
+ * the read). Rows in `known` are taken from there instead: the rows a pulled page created, whose
+ * cells are exactly the page's own messages (see applyRemote).
+ */
+async function cellsOf(tx: Tx, dataset: string, rows: string[], known?: Map<string, Cell[]>): Promise<Map<string, Cell[]>> {
   const out = new Map<string, Cell[]>();
-  for (const part of chunks(rows, KEYS_PER_STATEMENT)) {
-    const { rows: found } = await sql<Cell & { row: string }>`SELECT row, "column", timestamp, value FROM sync_fields
+  const missing: string[] = [];
+  for (const row of rows) {
+    const cells = known?.get(row);
+    if (cells) out.set(row, cells);
+    else missing.push(row);
+  }
+  for (const part of chunks(missing, KEYS_PER_STATEMENT)) {
+    const { rows: found } = await sql<{ cells: string | null }>`SELECT json_group_array(json_array(row, "column", timestamp, value)) AS cells FROM sync_fields
       WHERE dataset = ${dataset} AND row IN (SELECT value FROM json_each(${JSON.stringify(part)}))`.execute(tx);
-    for (const { row, ...cell } of found) {
+    for (const [row, column, timestamp, value] of JSON.parse(found[0]?.cells ?? '[]') as [string, string, string, string][]) {
       let cells = out.get(row);
       if (!cells) out.set(row, (cells = []));
-      cells.push(cell);
+      cells.push({ column, timestamp, value });
     }
+  }
+  return out;
+}
+
+/** Which of `rows` have any cell (one JSON text per statement). */
+async function rowsWithCells(tx: Tx, dataset: string, rows: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks(rows, KEYS_PER_STATEMENT)) {
+    const { rows: found } = await sql<{ rows: string | null }>`SELECT json_group_array(row) AS rows FROM (SELECT DISTINCT row FROM sync_fields
+      WHERE dataset = ${dataset} AND row IN (SELECT value FROM json_each(${JSON.stringify(part)})))`.execute(tx);
+    for (const row of JSON.parse(found[0]?.rows ?? '[]') as string[]) out.add(row);
   }
   return out;
 }
@@ -128,12 +151,61 @@ async function childrenOf(tx: Tx, dataset: string, column: string, parents: stri
 
 const newest = (cells: Cell[]) => cells.reduce((a, c) => (c.timestamp > a ? c.timestamp : a), '');
 
+/** New records per insert statement (the rows travel as one JSON parameter). */
+const INSERT_CHUNK = 2000;
+
+/**
+ * JSON.stringify writes a lone UTF-16 surrogate as an escape (\ud800); SQLite's JSON decodes it
+ * to bytes that are not UTF-8, where binding the string directly stores U+FFFD. Text holding such
+ * an escape is written through bound parameters instead, so both ways store the same.
+ */
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/i;
+
+/**
+ * Inserts rows of one shape (the keys of the first row, in its order) from ONE JSON parameter
+ * (`INSERT ... SELECT ... FROM json_each`): compiling and binding a multi-row VALUES list of ~25
+ * columns per row cost more than SQLite's work. `->>` gives back the same SQL values as binding
+ * (text, integer, real, NULL; the columns' affinities store them alike).
+ */
+async function insertRows(tx: Tx, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const text = JSON.stringify(rows.map((row) => columns.map((c) => row[c] ?? null)));
+  const sameShape = rows.every((row) => Object.keys(row).length === columns.length);
+  if (!sameShape || LONE_SURROGATE_ESCAPE.test(text)) {
+    await tx.insertInto(table as never).values(rows as never).execute();
+    return;
+  }
+  await sql`INSERT INTO ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+    SELECT ${sql.join(columns.map((_, i) => sql`j.value->>${sql.lit(i)}`))} FROM json_each(${text}) j`.execute(tx);
+}
+
+/** The change-log entries of records written by the sync (origin remote, the sender's clock). */
+async function insertRemoteLog(tx: Tx, dataset: SyncedDataset, now: string, entries: [id: string, fields: string, hlc: string, actor: string][]): Promise<void> {
+  if (entries.length === 0) return;
+  const text = JSON.stringify(entries);
+  if (LONE_SURROGATE_ESCAPE.test(text)) {
+    await tx
+      .insertInto('change_log')
+      .values(entries.map(([id, fields, hlc, actor]) => ({ at: now, entity: dataset, entity_id: id, op: 'upsert' as const, fields, origin: 'remote' as const, shipped: 1, hlc, actor })))
+      .execute();
+    return;
+  }
+  await sql`INSERT INTO change_log (at, entity, entity_id, op, fields, origin, shipped, hlc, actor)
+    SELECT ${now}, ${dataset}, j.value->>0, 'upsert', j.value->>1, 'remote', 1, j.value->>2, j.value->>3 FROM json_each(${text}) j`.execute(tx);
+}
+
 /**
  * Brings the tables in line with the cells for the given rows and everything under them.
  * Reads are batched (cells, table presence, children) and new records are inserted many per
  * statement: a pulled page holds thousands of records.
  */
-export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string>>, now: string): Promise<Omit<ApplyResult, 'applied'>> {
+export async function materialise(
+  tx: Tx,
+  touched: Map<SyncedDataset, Set<string>>,
+  now: string,
+  known?: Map<SyncedDataset, Map<string, Cell[]>>,
+): Promise<Omit<ApplyResult, 'applied'>> {
   // Records under a touched record may lose (or regain) their parent: evaluate them too.
   for (const dataset of SYNCED_DATASETS) {
     const child = CHILD[dataset];
@@ -148,7 +220,7 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
   const key = (dataset: string, row: string) => `${dataset}\u0000${row}`;
   for (const dataset of SYNCED_DATASETS) {
     const rows = [...(touched.get(dataset) ?? [])];
-    const cellsByRow = await cellsOf(tx, dataset, rows);
+    const cellsByRow = await cellsOf(tx, dataset, rows, known?.get(dataset));
     present.set(dataset, await inTable(tx, dataset, rows));
     const parent = PARENT[dataset];
     // Parents not evaluated in this pass: are they in their table?
@@ -178,8 +250,9 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
       }
       try {
         const entity = validateEntity(STORES[dataset].spec.schema as never, record, `${dataset} "${row}"`) as Record<string, unknown>;
-        STORES[dataset].spec.toRow(entity as never); // unit and calendar checks the schema cannot make
-        desired.set(key(dataset, row), { record: entity, stamp: newest(cells) });
+        // toRow makes the unit and calendar checks the schema cannot make; its row is kept for the insert.
+        const tableRow = STORES[dataset].spec.toRow(entity as never) as Record<string, unknown>;
+        desired.set(key(dataset, row), { record: entity, row: tableRow, stamp: newest(cells) });
       } catch (error) {
         const why = reason(error);
         if (why === undefined) throw error;
@@ -226,12 +299,12 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
   }
   // ... writes top-down (an organization before its sites, a site before its flows).
   for (const dataset of SYNCED_DATASETS) {
-    const fresh: { row: string; record: Record<string, unknown>; stamp: string }[] = [];
+    const fresh: { row: string; record: Record<string, unknown>; tableRow: Record<string, unknown>; stamp: string }[] = [];
     for (const row of touched.get(dataset) ?? []) {
       const state = desired.get(key(dataset, row));
       if (!state || state.record === null) continue;
       if (!present.get(dataset)!.has(row)) {
-        fresh.push({ row, record: state.record, stamp: state.stamp });
+        fresh.push({ row, record: state.record, tableRow: state.row, stamp: state.stamp });
         continue;
       }
       const writer = new LoggedWriter(tx, now, 'remote', { hlc: state.stamp, actor: await actors.of(state.stamp) });
@@ -246,16 +319,15 @@ export async function materialise(tx: Tx, touched: Map<SyncedDataset, Set<string
       }
     }
     // New records: validated above and their parents written before them, so insert in bulk.
-    const spec = STORES[dataset].spec;
-    for (const part of chunks(fresh, 200)) {
-      const rows = part.map((f) => ({ ...spec.toRow(f.record as never), version: 1, created_at: now, updated_at: now }));
-      await tx.insertInto(spec.table).values(rows as never).execute();
-      const log = [];
+    for (const part of chunks(fresh, INSERT_CHUNK)) {
+      const rows = part.map((f) => ({ ...f.tableRow, version: 1, created_at: now, updated_at: now }));
+      const log: [id: string, fields: string, hlc: string, actor: string][] = [];
       for (const f of part) {
-        log.push({ at: now, entity: dataset, entity_id: f.row, op: 'upsert' as const, fields: JSON.stringify(f.record), origin: 'remote' as const, shipped: 1, hlc: f.stamp, actor: await actors.of(f.stamp) });
+        log.push([f.row, JSON.stringify(f.record), f.stamp, await actors.of(f.stamp)]);
         changed(dataset, f.row);
       }
-      await tx.insertInto('change_log').values(log).execute();
+      await insertRows(tx, STORES[dataset].spec.table, rows);
+      await insertRemoteLog(tx, dataset, now, log);
     }
   }
   return result;
@@ -294,6 +366,13 @@ export async function applyRemote(tx: Tx, messages: ChangeMessage[], now: string
   await stageLocalChanges(tx);
   const good: ChangeMessage[] = [];
   for (const message of messages) {
+    // The schema's rules checked directly first (zod per message cost more than applying it);
+    // zod itself only for a message that fails them, for its error.
+    const checked = asChangeMessage(message);
+    if (checked) {
+      good.push(checked);
+      continue;
+    }
     const parsed = changeMessageSchema.safeParse(message);
     if (parsed.success) good.push(parsed.data);
     else await recordProblem(tx, 'message', String(message.timestamp).slice(0, 64), `a malformed message from the hub was skipped: ${parsed.error.issues[0]?.message}`, now);
@@ -303,7 +382,34 @@ export async function applyRemote(tx: Tx, messages: ChangeMessage[], now: string
   // common case, so this keeps a round's pull cheap.
   const known = await knownTimestamps(tx, good.map((m) => m.timestamp));
   const fresh = good.filter((m) => !known.has(m.timestamp));
-  await recordMessages(tx, good, 1);
+  // The hub holds every message of the page: new ones enter the shared log as pushed, known ones
+  // not acknowledged yet (a push whose answer was lost) are marked pushed. Rewriting the known
+  // ones that are marked already changed nothing and cost more than the rest of the page.
+  // Records this page creates (no cell before it): their cells will be exactly the page's newest
+  // message per column (what mergeCells keeps; the first one of equal timestamps), so
+  // materialising them needs no read of what the page just wrote.
+  const pageCells = new Map<SyncedDataset, Map<string, Map<string, Cell>>>();
+  for (const m of fresh) {
+    if (!isSyncedDataset(m.dataset)) continue;
+    let rows = pageCells.get(m.dataset);
+    if (!rows) pageCells.set(m.dataset, (rows = new Map()));
+    let columns = rows.get(m.row);
+    if (!columns) rows.set(m.row, (columns = new Map()));
+    const had = columns.get(m.column);
+    if (!had || m.timestamp > had.timestamp) columns.set(m.column, { column: m.column, timestamp: m.timestamp, value: m.value });
+  }
+  const created = new Map<SyncedDataset, Map<string, Cell[]>>();
+  for (const [dataset, rows] of pageCells) {
+    const existing = await rowsWithCells(tx, dataset, [...rows.keys()]);
+    const mine = new Map<string, Cell[]>();
+    for (const [row, columns] of rows) if (!existing.has(row)) mine.set(row, [...columns.values()]);
+    created.set(dataset, mine);
+  }
+  await recordMessages(tx, fresh, 1);
+  await markPushed(
+    tx,
+    [...known].filter(([, pushed]) => !pushed).map(([timestamp]) => timestamp),
+  );
   const applied = await mergeCells(tx, fresh);
   await receiveClock(tx, fresh, now);
   const touched = new Map<SyncedDataset, Set<string>>();
@@ -314,6 +420,6 @@ export async function applyRemote(tx: Tx, messages: ChangeMessage[], now: string
   };
   for (const m of fresh) touch(m.dataset, m.row);
   for (const p of await problemRows(tx)) touch(p.dataset, p.row);
-  const result = await materialise(tx, touched, now);
+  const result = await materialise(tx, touched, now, created);
   return { applied, ...result };
 }

@@ -66,12 +66,22 @@ export async function markPushed(tx: Tx, timestamps: string[]): Promise<void> {
   }
 }
 
-/** Which of `timestamps` the shared log already holds. */
-export async function knownTimestamps(tx: Tx, timestamps: string[]): Promise<Set<string>> {
-  const known = new Set<string>();
+/**
+ * Which of `timestamps` the shared log already holds, each with its `pushed` flag, as one text
+ * per chunk (`timestamp` TAB `pushed`, one per line; a timestamp holds neither): a row object per
+ * known message cost more than the lookup when a replica's own messages come back from the hub.
+ */
+export async function knownTimestamps(tx: Tx, timestamps: string[]): Promise<Map<string, boolean>> {
+  const known = new Map<string, boolean>();
   for (const part of chunks(timestamps, JSON_CHUNK * 4)) {
-    const { rows } = await sql<{ timestamp: string }>`SELECT timestamp FROM sync_messages WHERE timestamp IN (SELECT value FROM json_each(${JSON.stringify(part)}))`.execute(tx);
-    for (const r of rows) known.add(r.timestamp);
+    const { rows } = await sql<{ known: string | null }>`SELECT group_concat(timestamp || char(9) || pushed, char(10)) AS known
+      FROM sync_messages WHERE timestamp IN (SELECT value FROM json_each(${JSON.stringify(part)}))`.execute(tx);
+    const text = rows[0]?.known;
+    if (!text) continue;
+    for (const line of text.split('\n')) {
+      const tab = line.lastIndexOf('\t');
+      known.set(line.slice(0, tab), line.slice(tab + 1) !== '0');
+    }
   }
   return known;
 }

@@ -88,9 +88,10 @@ export class LocalReplica extends EventEmitter<ReplicaEvents> implements Replica
     return tuples.map(([timestamp, dataset, row, column, value]) => ({ timestamp, dataset, row, column, value }));
   }
 
-  async acknowledge(timestamps: string[]): Promise<void> {
+  async acknowledge(timestamps: string[], cursor?: number): Promise<void> {
     await this.#tx(async (tx) => {
       await markPushed(tx, timestamps);
+      if (cursor !== undefined) await setState(tx, 'cursor', cursor);
     });
   }
 

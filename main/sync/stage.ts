@@ -8,15 +8,15 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { loadNode, saveClock, tickAfter, type NodeState } from '../db/change-log.ts';
-import { parseTimestamp } from '../../sync/protocol/hlc.ts';
+import { MAX_COUNTER, parseTimestamp } from '../../sync/protocol/hlc.ts';
 import type { Database } from '../db/schema.ts';
 import { TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
 import { chunks, mergeCells, readCell, recordMessages } from './cells.ts';
-import { CHILD, isPrivate, isSyncedDataset, PARENT, type SyncedDataset } from './datasets.ts';
+import { CHILD, isPrivate, isSyncedDataset, PARENT, SYNCED_DATASETS, type SyncedDataset } from './datasets.ts';
 
 type Tx = Transaction<Database>;
 
-const ENTRIES_PER_PASS = 2000;
+const ENTRIES_PER_PASS = 5000;
 
 /** Messages of one logged change: one per field (sorted, consecutive ticks) or one tombstone. */
 export function messagesOfEntry(entry: { entity: string; entity_id: string; op: string; fields: string | null; hlc: string }): ChangeMessage[] {
@@ -65,37 +65,50 @@ class SharingView {
   }
 
   /**
-   * Loads the sharing-relevant cells of many records in a few queries (a pass stages up to
-   * thousands of entries; one query per record would dominate staging time).
+   * Loads the sharing-relevant cells of many records, and of their parents up to the
+   * organization, in a few queries (a pass stages thousands of entries; one query per record
+   * would dominate staging time). `reference`: the JSON text of the parent reference (or sharing)
+   * the entry itself sets, whose parent is then needed as well.
    */
-  async prefetch(records: { dataset: string; row: string }[]): Promise<void> {
-    const byDataset = new Map<string, string[]>();
-    for (const r of records) {
-      if (!byDataset.has(r.dataset)) byDataset.set(r.dataset, []);
-      byDataset.get(r.dataset)!.push(r.row);
-    }
-    for (const [dataset, rows] of byDataset) {
-      const column = dataset === 'organization' ? 'sharing' : dataset === 'site' ? 'organization_id' : dataset === 'flow' ? 'site_id' : undefined;
-      if (!column) continue;
-      const missing = [...new Set(rows)].filter((row) => !this.#cells.has(`${dataset}\u0000${row}\u0000${column}`));
-      for (const part of chunks(missing, 500)) {
-        for (const row of part) this.#cells.set(`${dataset}\u0000${row}\u0000${column}`, undefined);
-        const found = await this.#tx
-          .selectFrom('sync_fields')
-          .select(['row', 'value'])
-          .where('dataset', '=', dataset)
-          .where('column', '=', column)
-          .where('row', 'in', part)
-          .execute();
-        for (const f of found) this.#cells.set(`${dataset}\u0000${f.row}\u0000${column}`, f.value);
+  async prefetch(records: { dataset: string; row: string; reference?: string | null }[]): Promise<void> {
+    let level = records;
+    for (let depth = 0; depth < SYNCED_DATASETS.length && level.length > 0; depth++) {
+      const byDataset = new Map<SyncedDataset, Set<string>>();
+      for (const r of level) {
+        if (!isSyncedDataset(r.dataset)) continue;
+        if (!byDataset.has(r.dataset)) byDataset.set(r.dataset, new Set());
+        byDataset.get(r.dataset)!.add(r.row);
       }
+      for (const [dataset, rows] of byDataset) {
+        const column = REFERENCE[dataset];
+        const missing = [...rows].filter((row) => !this.#cells.has(`${dataset}\u0000${row}\u0000${column}`));
+        for (const part of chunks(missing, 20_000)) {
+          for (const row of part) this.#cells.set(`${dataset}\u0000${row}\u0000${column}`, undefined);
+          const { rows: found } = await sql<{ row: string; value: string }>`SELECT row, value FROM sync_fields
+            WHERE dataset = ${dataset} AND "column" = ${column} AND row IN (SELECT value FROM json_each(${JSON.stringify(part)}))`.execute(this.#tx);
+          for (const f of found) this.#cells.set(`${dataset}\u0000${f.row}\u0000${column}`, f.value);
+        }
+      }
+      // The parents these records name, in their cells or in the entry being staged.
+      const parents: { dataset: string; row: string }[] = [];
+      for (const r of level) {
+        if (!isSyncedDataset(r.dataset)) continue;
+        const parent = PARENT[r.dataset];
+        if (!parent) continue;
+        for (const value of [this.#cells.get(`${r.dataset}\u0000${r.row}\u0000${parent.column}`), r.reference]) {
+          if (value === undefined || value === null || value === 'null') continue;
+          const id = JSON.parse(value) as unknown;
+          if (typeof id === 'string') parents.push({ dataset: parent.dataset, row: id });
+        }
+      }
+      level = parents;
     }
   }
 
   /** Records the value a staged message sets (staging runs in log order, so it is the newest). */
-  note(message: ChangeMessage): void {
-    if (['sharing', 'organization_id', 'site_id'].includes(message.column)) {
-      this.#cells.set(`${message.dataset}\u0000${message.row}\u0000${message.column}`, message.value);
+  note(dataset: string, row: string, column: string, value: string): void {
+    if (column === 'sharing' || column === 'organization_id' || column === 'site_id') {
+      this.#cells.set(`${dataset}\u0000${row}\u0000${column}`, value);
     }
   }
 
@@ -119,6 +132,13 @@ class SharingView {
   }
 }
 
+/**
+ * The column of each dataset that decides where a record belongs for sharing: an organization's
+ * `sharing`, a site's organization, a flow's site. A staged change that sets it may move a subtree
+ * from private to shared (then the subtree is published).
+ */
+const REFERENCE: Record<SyncedDataset, string> = { organization: 'sharing', site: 'organization_id', flow: 'site_id' };
+
 /** Queues the current state of a record and everything under it (it has just become shared). */
 async function publishSubtree(tx: Tx, dataset: SyncedDataset, row: string): Promise<void> {
   await sql`INSERT INTO sync_messages (timestamp, dataset, row, "column", value, pushed)
@@ -141,51 +161,139 @@ function mayPublish(message: ChangeMessage): boolean {
 }
 
 /**
+ * One unstaged change-log entry as the decisions need it, without its fields: `keys` = how many
+ * fields an upsert sets (-1 when its fields are not a JSON object of plain field names: staged
+ * the JS way), `reference` = the JSON text of its sharing-relevant field when it sets it.
+ */
+type EntryHead = [seq: number, entity: string, entity_id: string, op: string, hlc: string | null, keys: number | null, reference: string | null];
+
+const SYNCED_SQL = sql.join(SYNCED_DATASETS.map((d) => sql.lit(d)));
+
+/**
+ * The change messages of the staged entries `first..last` (log order), computed by SQLite from
+ * `change_log` itself: one per field (sorted by name, the counter of `hlc` plus the field's rank,
+ * the field's JSON text exactly as it is in the entry, which is what JSON.stringify gives back)
+ * or one tombstone. `except`: entries staged the JS way or (for the outbox) kept private. Same
+ * messages as `messagesOfEntry` for the entries it takes: those with a parseable HLC whose
+ * counter does not carry into the next millisecond and whose field names are plain identifiers
+ * (byte order and JavaScript's sort agree on them); the others are staged in JS.
+ */
+function stagedMessages(first: number, last: number, except: number[]) {
+  const entries = sql`c.seq BETWEEN ${first} AND ${last} AND c.shipped = 0 AND c.origin = 'local' AND c.entity IN (${SYNCED_SQL})
+    AND c.seq NOT IN (SELECT value FROM json_each(${JSON.stringify(except)}))`;
+  // The counter: 4 upper-case hex digits after the 25-character ISO time and its dash.
+  const digit = (at: number) => sql`(instr('0123456789ABCDEF', upper(substr(f.hlc, ${sql.lit(at)}, 1))) - 1)`;
+  return sql`SELECT f.dataset, f.row, f.key AS "column",
+        CASE WHEN f.i = 0 THEN f.hlc
+             ELSE substr(f.hlc, 1, 25) || printf('%04X', ${digit(26)} * 4096 + ${digit(27)} * 256 + ${digit(28)} * 16 + ${digit(29)} + f.i) || lower(substr(f.hlc, 30)) END AS timestamp,
+        f.fields -> f.fullkey AS value
+      FROM (SELECT c.entity AS dataset, c.entity_id AS row, c.hlc, c.fields, j.key, j.fullkey,
+                   row_number() OVER (PARTITION BY c.seq ORDER BY j.key) - 1 AS i
+            FROM change_log c, json_each(c.fields) j WHERE ${entries} AND c.op = 'upsert') f
+    UNION ALL
+    SELECT c.entity, c.entity_id, ${TOMBSTONE_COLUMN}, c.hlc, 'true' FROM change_log c WHERE ${entries} AND c.op = 'delete'`;
+}
+
+/** Whether SQLite stages this entry exactly as `messagesOfEntry` would (see `stagedMessages`). */
+function stagedInSql(hlc: string | null, op: string, keys: number | null): boolean {
+  if (hlc === null) return false;
+  if (op === 'delete') return true;
+  if (keys === null || keys < 0) return false;
+  if (keys <= 1) return true; // the first field takes `hlc` as it is
+  let counter: number;
+  try {
+    ({ counter } = parseTimestamp(hlc));
+  } catch {
+    return false; // messagesOfEntry raises the error
+  }
+  return counter + keys - 1 <= MAX_COUNTER;
+}
+
+/**
  * Stages every local change-log entry not staged yet (`shipped = 0`), in log order, inside the
  * caller's transaction. Returns how many entries were staged.
+ *
+ * SQLite turns the entries into messages and writes them into the cells and the outbox itself
+ * (`stagedMessages`): parsing every entry's fields in JavaScript and sending 100,000 messages
+ * back as JSON cost more than SQLite's own work. JavaScript reads one line per entry (no fields)
+ * and decides what SQL cannot: which entries belong to private organizations, and which changes
+ * make a subtree shared. Entries SQLite cannot stage exactly (written before migration 5, odd
+ * field names, a counter about to carry) take the JavaScript way, as before.
  */
 export async function stageLocalChanges(tx: Tx): Promise<number> {
   let staged = 0;
   let node: NodeState | undefined;
   const sharing = new SharingView(tx);
   for (;;) {
-    const entries = await tx
-      .selectFrom('change_log')
-      .select(['seq', 'entity', 'entity_id', 'op', 'fields', 'hlc'])
-      .where('shipped', '=', 0)
-      .where('origin', '=', 'local')
-      .orderBy('seq')
-      .limit(ENTRIES_PER_PASS)
-      .execute();
+    const { rows } = await sql<{ entries: string }>`SELECT json_group_array(json_array(seq, entity, entity_id, op, hlc, keys, reference)) AS entries FROM (
+        SELECT seq, entity, entity_id, op, hlc,
+          CASE WHEN op = 'upsert' AND entity IN (${SYNCED_SQL}) THEN
+            CASE WHEN fields IS NULL THEN 0
+                 WHEN NOT json_valid(fields) OR json_type(fields) <> 'object' THEN -1
+                 ELSE (SELECT CASE WHEN max(key = '' OR key GLOB '*[^A-Za-z0-9_]*') THEN -1 ELSE count(*) END FROM json_each(fields)) END
+          END AS keys,
+          CASE WHEN op = 'upsert' AND json_valid(fields) AND json_type(fields) = 'object' THEN
+            CASE entity WHEN 'organization' THEN fields -> '$.sharing' WHEN 'site' THEN fields -> '$.organization_id' WHEN 'flow' THEN fields -> '$.site_id' END
+          END AS reference
+        FROM change_log WHERE shipped = 0 AND origin = 'local' ORDER BY seq LIMIT ${ENTRIES_PER_PASS})`.execute(tx);
+    const entries = (JSON.parse(rows[0]?.entries ?? '[]') as EntryHead[]).sort((x, y) => x[0] - y[0]);
     if (entries.length === 0) break;
+    const first = entries[0]![0];
+    const last = entries[entries.length - 1]![0];
+    // Entries staged the JS way (messages computed here) and entries kept private (cells only).
+    const inJs: number[] = [];
+    const held: number[] = [];
     const cells: ChangeMessage[] = [];
     const outbox: ChangeMessage[] = [];
     const publish: { dataset: SyncedDataset; row: string }[] = [];
-    await sharing.prefetch(entries.map((e) => ({ dataset: e.entity, row: e.entity_id })));
-    for (const entry of entries) {
-      if (!isSyncedDataset(entry.entity)) continue;
-      let hlc = entry.hlc;
-      if (hlc === null) {
-        // Written before migration 5: stamped now, in log order.
-        node ??= await loadNode(tx);
-        hlc = node.clock.send();
-        await tx.updateTable('change_log').set({ hlc }).where('seq', '=', entry.seq).execute();
+    await sharing.prefetch(entries.map(([, entity, row, , , , reference]) => ({ dataset: entity, row, reference })));
+    for (const [seq, entity, row, op, storedHlc, keys, reference] of entries) {
+      if (!isSyncedDataset(entity)) continue;
+      let messages: ChangeMessage[] | undefined;
+      let moves: boolean;
+      if (stagedInSql(storedHlc, op, keys)) {
+        moves = reference !== null;
+        if (reference !== null) {
+          // A change that sets the reference may make a subtree shared (when it was not before).
+          const wasShared = await sharing.isShared(entity, row);
+          sharing.note(entity, row, REFERENCE[entity], reference);
+          moves = !wasShared;
+        }
+      } else {
+        let hlc = storedHlc;
+        if (hlc === null) {
+          // Written before migration 5: stamped now, in log order.
+          node ??= await loadNode(tx);
+          hlc = node.clock.send();
+          await tx.updateTable('change_log').set({ hlc }).where('seq', '=', seq).execute();
+        }
+        const entry = await tx.selectFrom('change_log').select(['entity', 'entity_id', 'op', 'fields']).where('seq', '=', seq).executeTakeFirstOrThrow();
+        messages = messagesOfEntry({ ...entry, hlc });
+        inJs.push(seq);
+        // A subtree is published when this change makes it shared (not when it was shared anyway).
+        const wasShared = messages.some(mayPublish) ? await sharing.isShared(entity, row) : true;
+        for (const m of messages) sharing.note(m.dataset, m.row, m.column, m.value);
+        cells.push(...messages);
+        moves = !wasShared;
       }
-      const messages = messagesOfEntry({ ...entry, hlc });
-      // A subtree is published when this change makes it shared (not when it was shared anyway).
-      const moves = messages.some(mayPublish);
-      const wasShared = moves ? await sharing.isShared(entry.entity, entry.entity_id) : true;
-      for (const m of messages) sharing.note(m);
-      cells.push(...messages);
-      if (await sharing.isShared(entry.entity, entry.entity_id)) {
-        outbox.push(...messages);
-        if (!wasShared) publish.push({ dataset: entry.entity, row: entry.entity_id });
+      if (await sharing.isShared(entity, row)) {
+        if (messages) outbox.push(...messages);
+        if (moves) publish.push({ dataset: entity, row });
+      } else if (!messages) {
+        held.push(seq);
       }
     }
+    // `WHERE true`: SQLite's required disambiguation of INSERT ... SELECT ... ON CONFLICT.
+    await sql`INSERT INTO sync_fields (dataset, row, "column", timestamp, value)
+      SELECT dataset, row, "column", timestamp, value FROM (${stagedMessages(first, last, inJs)}) WHERE true
+      ON CONFLICT (dataset, row, "column") DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value
+      WHERE excluded.timestamp > sync_fields.timestamp`.execute(tx);
+    await sql`INSERT INTO sync_messages (timestamp, dataset, row, "column", value, pushed)
+      SELECT timestamp, dataset, row, "column", value, 0 FROM (${stagedMessages(first, last, [...inJs, ...held])}) WHERE true
+      ON CONFLICT (timestamp) DO NOTHING`.execute(tx);
     await mergeCells(tx, cells);
     await recordMessages(tx, outbox, 0);
     for (const p of publish) await publishSubtree(tx, p.dataset, p.row);
-    const last = entries[entries.length - 1]!.seq;
     await tx.updateTable('change_log').set({ shipped: 1 }).where('shipped', '=', 0).where('origin', '=', 'local').where('seq', '<=', last).execute();
     staged += entries.length;
   }

@@ -131,6 +131,13 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
    */
   async #push(): Promise<number> {
     const client = await this.replica.nodeId();
+    // A push reserves as many sequence numbers as it carries messages, right after the hub's head
+    // (store.ts). When the push's head is the replica's cursor plus the batch, the numbers between
+    // the cursor and that head are exactly this batch: nothing anyone else pushed, nothing this
+    // replica lacks. The cursor then moves with the acknowledgement (same transaction) instead of
+    // pulling the replica's own messages back. Any other push in between breaks the chain, and
+    // the pull that follows reads everything from the cursor as before.
+    let follows: number | undefined = await this.replica.cursor();
     let pushed = 0;
     let batch = await this.replica.outbox(this.#options.pushBatch);
     let acknowledging: Promise<void> = Promise.resolve();
@@ -149,11 +156,15 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         const next = this.replica.outbox(this.#options.pushBatch, batch[batch.length - 1]!.timestamp);
         // If the push fails, the read ahead is dropped (nothing was changed by it).
         next.catch(() => undefined);
-        await sending;
+        const result = await sending;
         // Only now: an interrupted push is pushed again, and the hub skips what it already has.
         await acknowledging;
         const sent = batch;
-        acknowledging = this.replica.acknowledge(sent.map((m) => m.timestamp));
+        follows = follows !== undefined && result.head === follows + sent.length ? result.head : undefined;
+        acknowledging = this.replica.acknowledge(
+          sent.map((m) => m.timestamp),
+          follows,
+        );
         // Observed here so a failure is not an unhandled rejection while the next read is
         // awaited; it is still thrown by the next `await acknowledging`.
         acknowledging.catch(() => undefined);

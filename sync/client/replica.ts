@@ -8,6 +8,10 @@
  *   pushed again (the hub ignores timestamps it already stores);
  * - `apply` stores the new cursor in the same transaction as the messages, so an interrupted pull
  *   resumes from the last committed page and never applies a page twice.
+ * - `acknowledge` with a cursor stores it in the same transaction as the acknowledgement: the
+ *   client passes one only when the push's sequence numbers directly follow the replica's cursor
+ *   (nothing between them that this replica has not applied, and everything in the push is its
+ *   own), so its own messages are not pulled back just to be found known.
  */
 import type { ChangeMessage } from '../protocol/messages.ts';
 import type { MerkleTrie } from '../protocol/merkle.ts';
@@ -28,8 +32,11 @@ export interface Replica {
    * batch while the previous one is still on its way, not yet acknowledged).
    */
   outbox(limit: number, after?: string): Promise<ChangeMessage[]>;
-  /** Marks messages as stored by the hub. */
-  acknowledge(timestamps: string[]): Promise<void>;
+  /**
+   * Marks messages as stored by the hub; with `cursor`, stores that pull cursor in the same
+   * transaction (the hub's sequence numbers up to it are this push and what was applied before).
+   */
+  acknowledge(timestamps: string[], cursor?: number): Promise<void>;
   /** Applies a page of hub messages and stores `cursor` in the same transaction. */
   apply(messages: ChangeMessage[], cursor: number): Promise<ApplyOutcome>;
   /** The hub cursor of the last applied page (0 before the first pull). */

@@ -235,13 +235,22 @@ export class HubStore {
         // and compiling a multi-row VALUES per 500 rows cost more than storing them. Same rows,
         // same sequence numbers (first + index), same skip of stored timestamps.
         const batch = JSON.stringify(messages.map((m) => [m.timestamp, m.dataset, m.row, m.column, m.value]));
-        const { rows: fresh } = await sql<{ timestamp: string }>`INSERT INTO messages
+        await sql`INSERT INTO messages
             (workspace_id, seq, timestamp, dataset, row_id, column_name, value, client_id, received_at)
           SELECT ${workspaceId}, ${first} + j.key, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${clientId}, ${now}
           FROM json_each(${batch}) j WHERE true
-          ON CONFLICT (workspace_id, timestamp) DO NOTHING
-          RETURNING timestamp`.execute(tx);
-        for (const row of fresh) inserted.push(row.timestamp);
+          ON CONFLICT (workspace_id, timestamp) DO NOTHING`.execute(tx);
+        // Which were new, without a RETURNING row object per message: this push alone holds the
+        // numbers first..head, so the stored ones are the rows there. When all were stored
+        // (changes() counts them; the transaction holds the only connection) that is the batch.
+        const { rows: counted } = await sql<{ n: number }>`SELECT changes() AS n`.execute(tx);
+        if (Number(counted[0]?.n ?? -1) === messages.length) {
+          for (const m of messages) inserted.push(m.timestamp);
+        } else {
+          const { rows: fresh } = await sql<{ timestamps: string | null }>`SELECT group_concat(timestamp, char(10)) AS timestamps
+            FROM messages WHERE workspace_id = ${workspaceId} AND seq BETWEEN ${first} AND ${head}`.execute(tx);
+          for (const timestamp of fresh[0]?.timestamps?.split('\n') ?? []) inserted.push(timestamp);
+        }
       }
       for (let start = 0; this.dialect !== 'sqlite' && start < messages.length; start += INSERT_CHUNK) {
         const rows = messages.slice(start, start + INSERT_CHUNK).map((m, i) => ({
@@ -301,6 +310,7 @@ export class HubStore {
     // so a pull that reaches the end may move the cursor to the head, past the gaps duplicates
     // leave, without skipping anything (then `cursor === head` means "up to date").
     const head = await this.head(workspaceId);
+    if (this.dialect === 'sqlite') return this.#pullSqlite(workspaceId, since, limit, maxBytes, head);
     const messages: StoredMessage[] = [];
     let bytes = 0;
     let after = since;
@@ -329,19 +339,36 @@ export class HubStore {
     return { messages, cursor: done ? Math.max(after, head) : after, done };
   }
 
-  /** Up to `limit` messages with `seq > after`, in sequence order. */
+  /**
+   * SQLite: a page in ONE statement. The byte budget is applied inside SQLite over the sizes of
+   * the messages (octet_length reads them from the record header, not the values), and only the
+   * messages that fit (a range of sequence numbers) are read, as one JSON text: one statement per page instead of
+   * one per 1000 messages, and never more values in memory than the page holds. Same page as the
+   * chunked read (PostgreSQL): the longest run after `since` within `limit` and the budget, at
+   * least one message; `done` when it is everything there is. Sizes count UTF-8 bytes (never
+   * fewer than the UTF-16 units the chunked read counts).
+   */
+  async #pullSqlite(workspaceId: string, since: number, limit: number, maxBytes: number, head: number): Promise<PullResult> {
+    const budget = Number.isFinite(maxBytes) ? maxBytes : Number.MAX_SAFE_INTEGER;
+    const { rows } = await sql<{ available: number; page: string | null }>`WITH
+        sizes AS (SELECT seq, octet_length(value) + octet_length(row_id) + octet_length(column_name) + octet_length(dataset) + 100 AS size
+                  FROM messages WHERE workspace_id = ${workspaceId} AND seq > ${since} ORDER BY seq LIMIT ${limit + 1}),
+        running AS (SELECT seq, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS total, row_number() OVER (ORDER BY seq) AS k FROM sizes),
+        last AS (SELECT max(seq) AS seq FROM running WHERE k <= ${limit} AND (k = 1 OR total <= ${budget}))
+      SELECT (SELECT count(*) FROM sizes) AS available,
+        (SELECT json_group_array(json_array(seq, timestamp, dataset, row_id, column_name, value, client_id)) FROM messages
+         WHERE workspace_id = ${workspaceId} AND seq > ${since} AND seq <= (SELECT seq FROM last)) AS page`.execute(this.db);
+    const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string][];
+    // Sorted here: the order must not depend on how SQLite feeds the aggregate.
+    tuples.sort((a, b) => a[0] - b[0]);
+    const messages = tuples.map(([seq, timestamp, dataset, row, column, value, client]) => ({ seq, timestamp, dataset, row, column, value, client }));
+    const after = messages.length > 0 ? messages[messages.length - 1]!.seq : since;
+    const done = messages.length === Number(rows[0]?.available ?? 0);
+    return { messages, cursor: done ? Math.max(after, head) : after, done };
+  }
+
+  /** Up to `limit` messages with `seq > after`, in sequence order (PostgreSQL; SQLite: #pullSqlite). */
   async #messagesAfter(workspaceId: string, after: number, limit: number): Promise<MessageRow[]> {
-    if (this.dialect === 'sqlite') {
-      // One JSON text per chunk instead of a row object per message: on a 10,000-message page the
-      // sqlite3 driver's row objects cost more than the read. Sorted again below: the order must
-      // not depend on how SQLite feeds the aggregate.
-      const { rows } = await sql<{ page: string }>`SELECT json_group_array(json_array(seq, timestamp, dataset, row_id, column_name, value, client_id)) AS page
-        FROM (SELECT seq, timestamp, dataset, row_id, column_name, value, client_id FROM messages
-              WHERE workspace_id = ${workspaceId} AND seq > ${after} ORDER BY seq LIMIT ${limit})`.execute(this.db);
-      const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string][];
-      tuples.sort((a, b) => a[0] - b[0]);
-      return tuples.map(([seq, timestamp, dataset, row_id, column_name, value, client_id]) => ({ seq, timestamp, dataset, row_id, column_name, value, client_id }));
-    }
     return this.db
       .selectFrom('messages')
       .select(['seq', 'timestamp', 'dataset', 'row_id', 'column_name', 'value', 'client_id'])

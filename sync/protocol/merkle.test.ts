@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatTimestamp } from './hlc.ts';
-import { build, diff, emptyTrie, fromNodes, insert, isMerkleTrie, keyOfMillis, millisOfKey, nodeDeltas, prune } from './merkle.ts';
+import { formatTimestamp, hashTimestamp } from './hlc.ts';
+import { build, diff, emptyTrie, fromNodes, insert, insertAll, isMerkleTrie, keyOfMillis, millisOfKey, nodeDeltas, prune, type MerkleTrie } from './merkle.ts';
 
 const T0 = Date.parse('2026-11-25T01:00:00.000Z');
 const ts = (offsetMs: number, counter = 0, node = '0123456789abcdef') => formatTimestamp({ millis: T0 + offsetMs, counter, node });
@@ -21,6 +21,32 @@ describe('merkle trie', () => {
     const b = build([...stamps].reverse());
     assert.deepEqual(a, b);
     assert.equal(diff(a, b), null);
+  });
+
+  it('a batch gives the trie of inserting its timestamps one path at a time (the definition)', () => {
+    // The definition: every timestamp XORs its hash into the root and every node on its path.
+    const naive = (stamps: string[], trie: MerkleTrie = emptyTrie()) => {
+      const result = JSON.parse(JSON.stringify(trie)) as MerkleTrie;
+      for (const stamp of stamps) {
+        const hash = hashTimestamp(stamp);
+        const key = keyOfMillis(Date.parse(stamp.slice(0, 24)));
+        result.hash = (result.hash ^ hash) | 0;
+        let node = result;
+        for (const digit of key as Iterable<'0' | '1' | '2'>) {
+          node = node[digit] ?? (node[digit] = emptyTrie());
+          node.hash = (node.hash ^ hash) | 0;
+        }
+      }
+      return result;
+    };
+    // Many timestamps per minute, over a few minutes and days.
+    const stamps = Array.from({ length: 3000 }, (_, i) => ts(Math.floor(i / 7) * 997 + (i % 3) * 3 * 24 * 60 * MIN, i % 5000));
+    const half = build(stamps.slice(0, 1000));
+    assert.deepEqual(build(stamps), naive(stamps));
+    assert.deepEqual(insertAll(half, stamps.slice(1000)), naive(stamps.slice(1000), half));
+    assert.deepEqual(fromNodes([...nodeDeltas(stamps)].map(([prefix, hash]) => ({ prefix, hash }))), naive(stamps));
+    // Every prefix of every key has a delta, even one whose hashes cancel out.
+    assert.equal(nodeDeltas(stamps).size, new Set(stamps.flatMap((s) => Array.from({ length: 17 }, (_, n) => keyOfMillis(Date.parse(s.slice(0, 24))).slice(0, n)))).size);
   });
 
   it('insert does not modify its input', () => {

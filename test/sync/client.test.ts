@@ -83,6 +83,33 @@ describe('sync client with a real hub', () => {
     await cb.stop();
   });
 
+  test('a push right after the cursor moves it (own messages not pulled back); a push in between keeps the pull', async () => {
+    // A workspace of its own, so no other test's client pushes in between.
+    const anna = await seedMember(hub.store, 'anna@example.org', 'follow', 'facilitator');
+    const ben = await seedMember(hub.store, 'ben@example.org', 'follow', 'engineer');
+    const a = await openReplica(folder, 'follow-a');
+    const b = await openReplica(folder, 'follow-b');
+    replicas.push(a, b);
+    const ca = new SyncClient(a, { url: hub.url, token: anna.token, workspace: anna.workspaceId }, { pushBatch: 3 });
+    const cb = new SyncClient(b, { url: hub.url, token: ben.token, workspace: ben.workspaceId });
+    clients.push(ca, cb);
+    await a.repo.createOrganization({ id: 'org-f1', name: 'Follows', sector: 'Paper', sharing: 'partners' });
+    // Four messages in batches of three: two pushes, each right after the cursor.
+    const first = await ca.syncOnce();
+    assert.deepEqual([first.pushed, first.pulled], [4, 0]);
+    assert.equal(await a.cursor(), await hub.store.head(anna.workspaceId));
+    // b pushes after a did: its push does not follow its cursor, so it pulls a's and its own.
+    await b.repo.createOrganization({ id: 'org-f2', name: 'In between', sector: 'Energy', sharing: 'public' });
+    const second = await cb.syncOnce();
+    assert.deepEqual([second.pushed, second.pulled], [4, 8]);
+    // a pulls b's messages from its cursor.
+    const third = await ca.syncOnce();
+    assert.deepEqual([third.pushed, third.pulled], [0, 4]);
+    assert.deepEqual(await a.repo.exportDocument(), await b.repo.exportDocument());
+    assert.equal(third.repaired, false);
+    assert.equal(await a.cursor(), await b.cursor());
+  });
+
   test('a hub that is down shows as offline; the next round catches up', async () => {
     const { a, ca } = await pair('offline');
     const down = new SyncClient(a, { url: 'http://127.0.0.1:9/trpc', token: tokens.anna, workspace });
