@@ -167,6 +167,15 @@ describe('matching in headless Chromium (browser host, demo portfolio)', { timeo
       assert.equal(binding, c === best.binding_constraint, `${c} is ${c === best.binding_constraint ? '' : 'not '}marked binding`);
     }
     assert.equal(await detail.getByTestId('weights-unknown').count(), 0, 'the weights shown reproduce the engine\'s raw score');
+    // The table fits its card, every row laid out as a table row (a rule of the field view's
+    // stylesheet once made the binding row a flex box and pushed the bars out of sight).
+    const layout = await detail.getByTestId('score-card').evaluate((card) => {
+      const table = card.querySelector('table')!;
+      const rows = [...table.querySelectorAll('tbody tr')].map((r) => getComputedStyle(r).display);
+      return { overflow: table.getBoundingClientRect().right - card.getBoundingClientRect().right, rows };
+    });
+    assert.ok(layout.overflow <= 0.5, `the score table fits its card (overflows by ${layout.overflow.toFixed(1)} px)`);
+    assert.deepEqual([...new Set(layout.rows)], ['table-row'], 'every component row is a table row');
     const tight = (best.detail as { tightest_constraint: { constraint: string; used: number } }).tightest_constraint;
     assert.ok((await text('tightest-constraint', detail)).toLowerCase().includes(tight.constraint), 'the tightest hard constraint is named');
     assert.ok((await text('match-route', detail)).startsWith(best.route), 'the route is shown');

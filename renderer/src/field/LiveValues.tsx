@@ -132,7 +132,7 @@ function Binding({ point, flows, onBind }: { point: Point; flows: Flow[]; onBind
   }, [point.flow_id, point.role]);
   const dirty = flowId !== (point.flow_id ?? '') || (!!flowId && role !== point.role);
   return (
-    <span className="binding">
+    <span className="point-binding">
       <select value={flowId} onChange={(e) => setFlowId(e.target.value)} aria-label={`Flow of ${point.name}`} data-testid="field-bind-flow">
         <option value="">not bound</option>
         {flows.map((f) => (
