@@ -5,25 +5,11 @@
  * merged records become sync problems instead of errors.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { Repository } from '../db/repository.ts';
-import { LocalReplica } from './replica.ts';
+import { describe, test } from 'node:test';
+import type { LocalReplica } from './replica.ts';
+import { tempReplicas } from './temp-replicas.ts';
 
-const folder = mkdtempSync(join(tmpdir(), 'turash-replica-'));
-const open: Repository[] = [];
-after(async () => {
-  for (const repo of open) await repo.close();
-  rmSync(folder, { recursive: true, force: true });
-});
-let n = 0;
-async function replica(): Promise<LocalReplica> {
-  const repo = await Repository.open(join(folder, `r${n++}.db`));
-  open.push(repo);
-  return new LocalReplica(repo);
-}
+const replica = tempReplicas('replica');
 
 const org = { id: 'org-1', name: 'Acme Paper', sector: 'Paper', sharing: 'partners' as const };
 const site = { id: 'site-1', organization_id: 'org-1', name: 'Mill', country: 'DE', lat: 51.23, lon: 6.78 };

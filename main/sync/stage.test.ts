@@ -5,28 +5,14 @@
  * (written before migration 5, odd field names, a counter that carries into the next millisecond).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { Repository } from '../db/repository.ts';
 import type { ChangeMessage } from '../../sync/protocol/messages.ts';
-import { LocalReplica } from './replica.ts';
+import type { LocalReplica } from './replica.ts';
+import { tempReplicas } from './temp-replicas.ts';
 import { messagesOfEntry } from './stage.ts';
 
-const folder = mkdtempSync(join(tmpdir(), 'turash-stage-'));
-const open: Repository[] = [];
-after(async () => {
-  for (const repo of open) await repo.close();
-  rmSync(folder, { recursive: true, force: true });
-});
-let n = 0;
-async function replica(): Promise<LocalReplica> {
-  const repo = await Repository.open(join(folder, `s${n++}.db`));
-  open.push(repo);
-  return new LocalReplica(repo);
-}
+const replica = tempReplicas('stage');
 
 const text = (m: ChangeMessage) => `${m.timestamp} ${m.dataset}/${m.row}/${m.column} = ${m.value}`;
 
