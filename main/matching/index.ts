@@ -182,12 +182,19 @@ const SUPPLY_TYPES_OF: readonly (readonly number[])[] = FLOW_TYPES.map((d) =>
   FLOW_TYPES.flatMap((s, i) => (COMPATIBLE_DEMAND_TYPES[s].includes(d) ? [i] : [])),
 );
 
-export function stripHeightDeg(supply: boolean, type: FlowType): number {
+function computeStripHeightDeg(supply: boolean, type: FlowType): number {
   const f = distanceRelaxFactor(DEFAULT_CONFIG);
   const t = FLOW_TYPES.indexOf(type);
   const partnerSupplyTypes = supply ? [t] : SUPPLY_TYPES_OF[t]!;
   const km = Math.max(...partnerSupplyTypes.map((i) => DEFAULT_CONFIG.type_default_km[FLOW_TYPES[i]!])) * f;
   return Math.max(0.01, km / KM_PER_DEG);
+}
+
+/** Strip height per direction and type, computed once (the table orders its flows by it too). */
+const STRIP_HEIGHTS = Float64Array.from([true, false].flatMap((supply) => FLOW_TYPES.map((type) => computeStripHeightDeg(supply, type))));
+
+export function stripHeightDeg(supply: boolean, type: FlowType): number {
+  return STRIP_HEIGHTS[(supply ? 0 : FLOW_TYPES.length) + FLOW_TYPES.indexOf(type)]!;
 }
 
 export class SpatialIndex {
