@@ -13,6 +13,7 @@ import { importFiles } from './portfolio/import-file.ts';
 import { startHost } from './host/server.ts';
 import { seedDemoPortfolioOnce } from './portfolio/demo-seed.ts';
 import { explainText, matchCommand, matchTable, type MatchOptions } from './cli/match-commands.ts';
+import { routeSplit } from './matching/router.ts';
 
 export class UsageError extends Error {}
 
@@ -192,8 +193,11 @@ async function matchCli(args: string[], io: Io): Promise<number> {
     }
     const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
     const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
-    const routes = result.matches.reduce((n, m) => n + (m.route === 'automated' ? 1 : 0), 0);
-    io.out(`${result.matches.length} matches (${routes} automated, ${result.matches.length - routes} facilitated); the best:\n`);
+    const split = routeSplit(result.matches);
+    io.out(`${result.matches.length} matches (${split.automated} automated, ${split.facilitated} facilitated)`);
+    // per type of the supply (domain.md 5.3: the global share is a figure, not a target)
+    io.out(`  automated by type: ${Object.entries(split.by_type).map(([type, t]) => `${type} ${t.automated}/${t.matches}`).join(', ') || '-'}`);
+    io.out('the best:\n');
     io.out(matchTable(result.matches, names));
     io.out(`\nturash explain <id> shows why; ids: ${[...result.matches].sort((a, b) => b.score - a.score).slice(0, 3).map((m) => m.id).join(', ')}`);
     return 0;

@@ -1,4 +1,5 @@
-/** Types of scripts/build-electron.mjs, for the TypeScript callers (main/app/shell-bundle.test.ts). */
+/** Types of scripts/build-electron.mjs, for the TypeScript callers (main/app/shell-bundle.test.ts, main/data/profiles.test.ts). */
+import type { Plugin } from 'esbuild';
 export declare const ROOT: string;
 export declare const MAIN_EXTERNALS: string[];
 export interface BuildElectronOptions {
@@ -12,3 +13,5 @@ export interface BuildElectronOptions {
 }
 export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string; matchWorker: string; packetWorker: string }>;
 export declare function electronBundlesExist(root?: string): boolean;
+/** The esbuild plugin that copies files read with `new URL('./file', import.meta.url)` to <outDir>/assets/ and points the URL there. */
+export declare function importMetaUrlAssets(root: string, outDir: string): Plugin;

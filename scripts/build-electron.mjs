@@ -61,11 +61,12 @@ const electronViaRequire = {
 
 /**
  * Files the sources read with `new URL('./file', import.meta.url)` (main/interchange/demo.ts reads
- * demo-portfolio.json that way) would be looked for next to the bundle: copy each such file to
- * out/app/assets/ and point the URL there. Directories (main/paths.ts RENDERER_DIR) are left alone:
- * main.ts passes explicit paths for those.
+ * demo-portfolio.json that way, main/data/profiles.ts the binary hotmaps/load-profiles.bin) would be
+ * looked for next to the bundle: copy each such file, byte for byte, to <outDir>/assets/ and point
+ * the URL there. Directories (main/paths.ts RENDERER_DIR) are left alone: main.ts passes explicit
+ * paths for those. Every bundle of out/app uses it, the workers too (they may load the same data).
  */
-function importMetaUrlAssets(root, outDir) {
+export function importMetaUrlAssets(root, outDir) {
   const pattern = /new URL\(\s*(['"])(\.{1,2}\/[^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g;
   return {
     name: 'import-meta-url-assets',
@@ -149,6 +150,7 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     external: MAIN_EXTERNALS,
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
+    plugins: [importMetaUrlAssets(root, outApp)],
   });
 
   // The packet worker renders partner packet PDFs off the main thread (main/packets/renderer.ts);
@@ -162,6 +164,7 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     external: MAIN_EXTERNALS,
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
+    plugins: [importMetaUrlAssets(root, outApp)],
     loader: { '.json': 'json' },
   });
 

@@ -11,6 +11,7 @@
  * listed in docs/interchange.md.
  */
 import { z } from 'zod';
+import { isProfileName } from './profile-names.ts';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const idSchema = z
@@ -100,6 +101,22 @@ const rangeSchema = (lo: number, hi: number) =>
       path: ['min'],
     });
 
+/**
+ * Recovery operations of the Waste Framework Directive (2008/98/EC) Annex II: R1 energy recovery,
+ * R2 solvent reclamation, R3 organic substances (composting, digestion), R4 metals, R5 other
+ * inorganic materials, R6 acids and bases, R7 pollution-abatement components, R8 catalysts, R9 oil
+ * re-refining, R10 land treatment, R11 use of wastes from R1-R10, R12 exchange for R1-R11, R13
+ * storage pending R1-R12. On a demand: the operations its permit allows; on a supply: those it suits.
+ */
+export const RECOVERY_OPERATIONS = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13'] as const;
+export type RecoveryOperation = (typeof RECOVERY_OPERATIONS)[number];
+/** Legal status of a material (Waste Framework Directive art. 5 by-product, art. 6 end-of-waste). */
+export const WASTE_STATUSES = ['waste', 'by_product', 'end_of_waste'] as const;
+export type WasteStatus = (typeof WASTE_STATUSES)[number];
+/** The fuel a demand burns today for the heat a match would replace (the CO2 counterfactual, domain.md 5.2). */
+export const CURRENT_FUELS = ['natural_gas', 'heating_oil', 'coal', 'lignite', 'lpg', 'biomass', 'electricity', 'district_heating'] as const;
+export type CurrentFuel = (typeof CURRENT_FUELS)[number];
+
 export const EWC_PATTERN = /^\d{6}\*?$/;
 const ewcSchema = z.string().regex(EWC_PATTERN, 'an EWC code is 6 digits, with a trailing * when hazardous');
 
@@ -115,6 +132,12 @@ export const qualitySchema = z.strictObject({
   accepts_hazardous: z.boolean().optional(),
   accepted_ewc: z.array(ewcSchema).max(500).optional(),
   category: optionalText(120),
+  recovery_operations: z
+    .array(z.enum(RECOVERY_OPERATIONS, { error: (iss) => `${JSON.stringify(iss.input)} is not a recovery operation: use R1 .. R13 (Waste Framework Directive, Annex II)` }))
+    .max(RECOVERY_OPERATIONS.length)
+    .refine((r) => new Set(r).size === r.length, 'an operation is listed twice')
+    .optional(),
+  waste_status: z.enum(WASTE_STATUSES, { error: (iss) => `${JSON.stringify(iss.input)} is not a waste status: use waste, by_product or end_of_waste` }).optional(),
 });
 
 export const DAY_SPEC_PATTERN =
@@ -130,6 +153,9 @@ export const weeklyIntervalSchema = z
 
 const isoDate = z.iso.date('a date is YYYY-MM-DD');
 
+/** The forms of a `temporal.profile` name, for error messages and docs. */
+export const PROFILE_NAME_FORMS = 'flat, measured, hotmaps:residential:<NUTS2 region> or hotmaps:industry:<process>:<country>';
+
 export const temporalSchema = z.strictObject({
   weekly: z.array(weeklyIntervalSchema).min(1, 'at least one interval (leave "weekly" out for all week)').max(168).optional(),
   months: z
@@ -140,6 +166,15 @@ export const temporalSchema = z.strictObject({
     .optional(),
   start: isoDate.optional(),
   end: isoDate.optional(),
+  /** The hourly shape over a year (domain.md 5.2): a name of main/domain/profile-names.ts. */
+  profile: z
+    .string()
+    .trim()
+    .refine(isProfileName, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a known profile: use ${PROFILE_NAME_FORMS}`,
+    })
+    .optional(),
 });
 
 export const economicsSchema = z.strictObject({
@@ -149,6 +184,7 @@ export const economicsSchema = z.strictObject({
   disposal_per: z.string().trim().min(1).max(20).optional(),
   price_asked_eur: z.number().min(0).optional(),
   price_asked_per: z.string().trim().min(1).max(20).optional(),
+  current_fuel: z.enum(CURRENT_FUELS, { error: (iss) => `${JSON.stringify(iss.input)} is not a known fuel: use ${CURRENT_FUELS.join(', ')}` }).optional(),
 });
 
 export const logisticsSchema = z.strictObject({

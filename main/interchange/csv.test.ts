@@ -188,3 +188,40 @@ test('a record key without a column fails the export loudly instead of being dro
   (doc.organizations[0] as Record<string, unknown>).extra = 'x';
   assert.throws(() => documentToCsv(doc), /no column for "extra"/);
 });
+
+test('temporal.profile, economics.current_fuel, recovery operations and waste status in CSV: round trip, and an unknown profile named with its line and column', () => {
+  const csv = documentToCsv(everyKeyDocument());
+  const header = csv.flows.split('\r\n')[0]!.split(',');
+  for (const name of ['temporal.profile', 'economics.current_fuel', 'quality.recovery_operations', 'quality.waste_status']) assert.ok(header.includes(name), name);
+  assert.ok(csv.flows.includes(',R2;R13,waste,'), 'recovery operations as a ; list');
+  assert.ok(csv.flows.includes(',hotmaps:industry:chemicals_and_petrochemicals:DE,'));
+  const text = [
+    'id,site_id,direction,type,name,quantity.amount,quantity.unit,temporal.profile,economics.current_fuel,quality.recovery_operations,quality.waste_status',
+    'f1,site-1,demand,heat,Network,60,GWh/yr,hotmaps:residential:DEA2,natural_gas,,',
+    'f2,site-1,demand,heat,Pool,500,kW,hotmaps:residential:XX99,,,',
+    'f3,site-1,supply,waste,Sludge,900,t/yr,,,R3; R10,by_product',
+  ].join('\r\n');
+  const base = documentToCsv(example());
+  const problems = problemsOf(parseExchangeCsv([...files({ organizations: base.organizations, sites: base.sites }), { name: 'flows.csv', text }]));
+  assert.deepEqual(problems, [
+    {
+      file: 'flows.csv',
+      line: 3,
+      record: 'f2',
+      column: 8,
+      field: 'temporal.profile',
+      reason: '"hotmaps:residential:XX99" is not a known profile: use flat, measured, hotmaps:residential:<NUTS2 region> or hotmaps:industry:<process>:<country>',
+    },
+  ]);
+  const fixed = text.replace('XX99', 'DEA1');
+  const result = parseExchangeCsv([...files({ organizations: base.organizations, sites: base.sites }), { name: 'flows.csv', text: fixed }]);
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.deepEqual(result.doc.flows.map((f) => [f.temporal?.profile, f.economics?.current_fuel, f.quality?.recovery_operations, f.quality?.waste_status]), [
+    ['hotmaps:residential:DEA2', 'natural_gas', undefined, undefined],
+    ['hotmaps:residential:DEA1', undefined, undefined, undefined],
+    [undefined, undefined, ['R3', 'R10'], 'by_product'],
+  ]);
+  const back = parseExchangeCsv(files(documentToCsv(result.doc)));
+  assert.ok(back.ok);
+  assert.deepEqual(back.doc, result.doc);
+});

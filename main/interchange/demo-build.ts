@@ -72,6 +72,79 @@ const SHIFT_WEEK = [
 ];
 const OFFICE_WEEK = [{ days: 'mon-fri', from: 6, to: 18 }];
 const truck = (km: number) => ({ max_distance_km: km, modes: ['truck' as const] });
+
+/**
+ * Heat profiles (domain.md 5.2), every one a synthetic choice and said so in the flow's description.
+ * `REGIONAL` stands for the residential (space heating and hot water) profile of the NUTS2 region
+ * the site lies in (`nutsRegionOf`), filled in once the site is placed.
+ */
+const REGIONAL = 'hotmaps:residential:<region of the site>';
+const FOOD_PROFILE = 'hotmaps:industry:food_and_tobacco:DE';
+const PAPER_PROFILE = 'hotmaps:industry:paper:DE';
+const PROFILE_NOTE: Record<string, string> = {
+  [REGIONAL]: 'Heat profile (synthetic choice): the Hotmaps residential space-heating and hot-water profile of its NUTS2 region.',
+  [FOOD_PROFILE]: 'Heat profile (synthetic choice): the Hotmaps process-heat profile of the German food and tobacco industry, within its shifts.',
+  [PAPER_PROFILE]: 'Heat profile (synthetic choice): the Hotmaps process-heat profile of the German paper industry.',
+  flat: 'Heat profile (synthetic choice): flat within its schedule.',
+};
+
+/**
+ * Rhine-Ruhr towns and their NUTS2 region (Regierungsbezirk; NUTS 2013, the Hotmaps profiles'):
+ * DEA1 Duesseldorf, DEA2 Koeln, DEA3 Muenster, DEA5 Arnsberg (DEA4 Detmold lies east of the demo's
+ * box). A site takes the region of the nearest town: an approximation, good away from the borders.
+ */
+const REGION_TOWNS: readonly [town: string, lat: number, lon: number, nuts2: string][] = [
+  ['Duisburg', 51.435, 6.762, 'DEA1'],
+  ['Essen', 51.456, 7.012, 'DEA1'],
+  ['Duesseldorf', 51.227, 6.774, 'DEA1'],
+  ['Krefeld', 51.339, 6.585, 'DEA1'],
+  ['Moenchengladbach', 51.185, 6.442, 'DEA1'],
+  ['Oberhausen', 51.47, 6.851, 'DEA1'],
+  ['Muelheim an der Ruhr', 51.427, 6.883, 'DEA1'],
+  ['Moers', 51.451, 6.627, 'DEA1'],
+  ['Wesel', 51.658, 6.618, 'DEA1'],
+  ['Neuss', 51.198, 6.691, 'DEA1'],
+  ['Dormagen', 51.094, 6.84, 'DEA1'],
+  ['Velbert', 51.34, 7.043, 'DEA1'],
+  ['Wuppertal', 51.256, 7.15, 'DEA1'],
+  ['Solingen', 51.171, 7.083, 'DEA1'],
+  ['Remscheid', 51.179, 7.19, 'DEA1'],
+  ['Koeln', 50.938, 6.96, 'DEA2'],
+  ['Leverkusen', 51.046, 7.006, 'DEA2'],
+  ['Bergisch Gladbach', 50.992, 7.128, 'DEA2'],
+  ['Gelsenkirchen', 51.517, 7.085, 'DEA3'],
+  ['Bottrop', 51.524, 6.929, 'DEA3'],
+  ['Gladbeck', 51.57, 6.985, 'DEA3'],
+  ['Dorsten', 51.66, 6.965, 'DEA3'],
+  ['Marl', 51.656, 7.09, 'DEA3'],
+  ['Recklinghausen', 51.614, 7.197, 'DEA3'],
+  ['Herne', 51.538, 7.226, 'DEA5'],
+  ['Bochum', 51.482, 7.216, 'DEA5'],
+  ['Witten', 51.443, 7.353, 'DEA5'],
+  ['Dortmund', 51.514, 7.466, 'DEA5'],
+  ['Luenen', 51.616, 7.528, 'DEA5'],
+  ['Unna', 51.535, 7.689, 'DEA5'],
+  ['Hamm', 51.68, 7.818, 'DEA5'],
+  ['Hagen', 51.367, 7.463, 'DEA5'],
+  ['Schwelm', 51.287, 7.293, 'DEA5'],
+  ['Iserlohn', 51.375, 7.696, 'DEA5'],
+  ['Luedenscheid', 51.22, 7.628, 'DEA5'],
+];
+
+/** The NUTS2 region of the nearest town of REGION_TOWNS (equirectangular distance: fine at this scale). */
+export function nutsRegionOf(lat: number, lon: number): string {
+  let best = REGION_TOWNS[0]!;
+  let bestD = Number.POSITIVE_INFINITY;
+  const k = Math.cos((lat * Math.PI) / 180);
+  for (const t of REGION_TOWNS) {
+    const d = (t[1] - lat) ** 2 + ((t[2] - lon) * k) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = t;
+    }
+  }
+  return best[3];
+}
 const pipe = (km: number) => ({ max_distance_km: km, modes: ['pipe' as const] });
 
 const districtHeating = (n: number, supplier: number, seasonal: boolean): SyntheticPlace => ({
@@ -89,8 +162,9 @@ const districtHeating = (n: number, supplier: number, seasonal: boolean): Synthe
       name: seasonal ? 'Network feed, heating season' : 'Network base load',
       quantity: { amount: r.between(60, 260, 10), unit: 'GWh/yr' },
       quality: { temperature_c: { min: 70, max: 95 } },
-      ...(seasonal ? { temporal: { months: [1, 2, 3, 4, 10, 11, 12] } } : {}),
-      economics: { price_eur: 45, price_per: 'MWh' },
+      temporal: { ...(seasonal ? { months: [1, 2, 3, 4, 10, 11, 12] } : {}), profile: REGIONAL },
+      // synthetic choice: the network's boilers burn gas (one still on coal)
+      economics: { price_eur: 45, price_per: 'MWh', current_fuel: n === 2 ? 'coal' : 'natural_gas' },
       logistics: pipe(15),
       ...(n === 5 ? { precision: 'rough' as const } : {}),
     },
@@ -112,8 +186,9 @@ const greenhouse = (n: number, supplier: number): SyntheticPlace => ({
       name: 'Greenhouse heating',
       quantity: { amount: r.between(2, 8, 0.5), unit: 'MW' },
       quality: { temperature_c: { min: 40, max: 60 } },
-      temporal: { months: HEATING_SEASON },
-      economics: { price_eur: 38, price_per: 'MWh' },
+      // synthetic choice: greenhouse heating follows the weather like space heating
+      temporal: { months: HEATING_SEASON, profile: REGIONAL },
+      economics: { price_eur: 38, price_per: 'MWh', current_fuel: 'natural_gas' },
       logistics: pipe(12),
     },
     {
@@ -145,8 +220,8 @@ const pool = (n: number, near: SyntheticPlace['near']): SyntheticPlace => ({
       name: 'Pool water and showers',
       quantity: { amount: r.between(300, 900, 50), unit: 'kW' },
       quality: { temperature_c: { min: 30, max: 60 } },
-      temporal: { weekly: [{ days: 'mon-sun', from: 6, to: 22 }] },
-      economics: { price_eur: 60, price_per: 'MWh' },
+      temporal: { weekly: [{ days: 'mon-sun', from: 6, to: 22 }], profile: 'flat' },
+      economics: { price_eur: 60, price_per: 'MWh', current_fuel: 'natural_gas' },
       logistics: pipe(8),
     },
   ],
@@ -178,8 +253,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'Pasteurisation and cleaning-in-place',
         quantity: { amount: r.between(12, 30, 1), unit: 'GWh/yr' },
         quality: { temperature_c: { min: 75, max: 95 } },
-        temporal: { weekly: SHIFT_WEEK },
-        economics: { price_eur: 52, price_per: 'MWh' },
+        temporal: { weekly: SHIFT_WEEK, profile: FOOD_PROFILE },
+        economics: { price_eur: 52, price_per: 'MWh', current_fuel: 'natural_gas' },
         logistics: pipe(10),
       },
       {
@@ -199,7 +274,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'Off-spec dairy products',
         quantity: { amount: r.between(600, 1200, 50), unit: 't/yr' },
-        quality: { ewc: '020501', hazardous: false, category: 'food waste' },
+        quality: { ewc: '020501', hazardous: false, category: 'food waste', recovery_operations: ['R3'], waste_status: 'waste' },
         economics: { disposal_cost_eur: 80, disposal_per: 't' },
         logistics: truck(80),
       },
@@ -220,8 +295,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'Proofing rooms and washing',
         quantity: { amount: r.between(1, 3, 0.25), unit: 'MW' },
         quality: { temperature_c: { min: 60, max: 85 } },
-        temporal: { weekly: [{ days: 'mon-sat', from: 0, to: 24 }] },
-        economics: { price_eur: 52, price_per: 'MWh' },
+        temporal: { weekly: [{ days: 'mon-sat', from: 0, to: 24 }], profile: FOOD_PROFILE },
+        economics: { price_eur: 52, price_per: 'MWh', current_fuel: 'natural_gas' },
         logistics: pipe(10),
       },
       {
@@ -230,7 +305,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'Unsold bread and dough scraps',
         quantity: { amount: r.between(1200, 2400, 100), unit: 't/yr' },
-        quality: { ewc: '020601', hazardous: false, moisture_pct: 35, category: 'food waste' },
+        quality: { ewc: '020601', hazardous: false, moisture_pct: 35, category: 'food waste', recovery_operations: ['R3'], waste_status: 'waste' },
         economics: { disposal_cost_eur: 85, disposal_per: 't' },
         logistics: truck(80),
       },
@@ -251,8 +326,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'Mashing and bottle washing',
         quantity: { amount: r.between(8, 20, 1), unit: 'GWh/yr' },
         quality: { temperature_c: { min: 80, max: 105 } },
-        temporal: { weekly: SHIFT_WEEK },
-        economics: { price_eur: 50, price_per: 'MWh' },
+        temporal: { weekly: SHIFT_WEEK, profile: FOOD_PROFILE },
+        economics: { price_eur: 50, price_per: 'MWh', current_fuel: 'natural_gas' },
         logistics: pipe(10),
       },
       {
@@ -261,7 +336,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'material',
         name: "Brewers' spent grain",
         quantity: { amount: r.between(6000, 12000, 500), unit: 't/yr' },
-        quality: { moisture_pct: 78, category: 'animal feed' },
+        quality: { moisture_pct: 78, category: 'animal feed', waste_status: 'by_product' },
         economics: { price_asked_eur: 20, price_asked_per: 't' },
         logistics: truck(60),
       },
@@ -285,6 +360,7 @@ const PLACES: SyntheticPlace[] = [
         name: 'Refrigeration condenser and wort cooling heat',
         quantity: { amount: 3, unit: 'MW' },
         quality: { temperature_c: { min: 45, max: 60 } },
+        temporal: { profile: FOOD_PROFILE },
         logistics: pipe(15),
       },
     ],
@@ -304,7 +380,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'Drying section steam',
         quantity: { amount: r.between(10, 16, 1), unit: 'MW' },
         quality: { temperature_c: { min: 160, max: 190 }, pressure_bar: { min: 6, max: 12 } },
-        economics: { price_eur: 58, price_per: 'MWh' },
+        temporal: { profile: PAPER_PROFILE },
+        economics: { price_eur: 58, price_per: 'MWh', current_fuel: 'natural_gas' },
         logistics: pipe(5),
       },
       {
@@ -314,7 +391,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'White-water and building heat',
         quantity: { amount: r.between(2, 5, 0.5), unit: 'MW' },
         quality: { temperature_c: { min: 60, max: 90 } },
-        economics: { price_eur: 48, price_per: 'MWh' },
+        temporal: { profile: PAPER_PROFILE },
+        economics: { price_eur: 48, price_per: 'MWh', current_fuel: 'natural_gas' },
         logistics: pipe(12),
       },
       {
@@ -333,7 +411,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'De-inking sludge',
         quantity: { amount: r.between(8000, 15000, 500), unit: 't/yr' },
-        quality: { ewc: '030305', hazardous: false, moisture_pct: 50, category: 'paper sludge' },
+        quality: { ewc: '030305', hazardous: false, moisture_pct: 50, category: 'paper sludge', recovery_operations: ['R1', 'R3', 'R5'], waste_status: 'waste' },
         economics: { disposal_cost_eur: 55, disposal_per: 't' },
         logistics: truck(100),
       },
@@ -354,6 +432,7 @@ const PLACES: SyntheticPlace[] = [
         name: 'Extraction steam',
         quantity: { amount: r.between(20, 30, 1), unit: 'MW' },
         quality: { temperature_c: { min: 200, max: 240 }, pressure_bar: { min: 10, max: 16 } },
+        temporal: { profile: 'flat' },
         economics: { price_asked_eur: 28, price_asked_per: 'MWh' },
         logistics: pipe(5),
       },
@@ -374,7 +453,7 @@ const PLACES: SyntheticPlace[] = [
         name: 'Server cooling return heat',
         quantity: { amount: r.between(2500, 5000, 250), unit: 'kW' },
         quality: { temperature_c: { min: 30, max: 40 } },
-        temporal: { weekly: YEAR_ROUND_DAYS },
+        temporal: { weekly: YEAR_ROUND_DAYS, profile: 'flat' },
         economics: { price_asked_eur: 10, price_asked_per: 'MWh' },
         logistics: pipe(8),
       },
@@ -450,8 +529,8 @@ const PLACES: SyntheticPlace[] = [
         name: 'Wash water heating',
         quantity: { amount: r.between(600, 1500, 100), unit: 'kW' },
         quality: { temperature_c: { min: 60, max: 80 } },
-        temporal: { weekly: SHIFT_WEEK },
-        economics: { price_eur: 55, price_per: 'MWh' },
+        temporal: { weekly: SHIFT_WEEK, profile: 'flat' },
+        economics: { price_eur: 55, price_per: 'MWh', current_fuel: 'heating_oil' },
         logistics: pipe(10),
       },
     ],
@@ -490,7 +569,12 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'Digester feedstock',
         quantity: { amount: r.between(15000, 30000, 1000), unit: 't/yr' },
-        quality: { accepted_ewc: ['020304', '020501', '020601', '200108', '200302'], accepts_hazardous: false, category: 'food waste' },
+        quality: {
+          accepted_ewc: ['020304', '020501', '020601', '200108', '200302'],
+          accepts_hazardous: false,
+          category: 'organics',
+          recovery_operations: ['R3'],
+        },
         economics: { price_eur: 0, price_per: 't' },
         logistics: truck(60),
       },
@@ -521,7 +605,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'material',
         name: 'Organic and fibre input',
         quantity: { amount: r.between(10000, 25000, 1000), unit: 't/yr' },
-        quality: { accepted_ewc: ['030305', '030311', '020304', '200201'], accepts_hazardous: false, category: 'compost input' },
+        quality: { accepted_ewc: ['030305', '030311', '020304', '200201'], accepts_hazardous: false, category: 'compost input', recovery_operations: ['R3'] },
         economics: { price_eur: 0, price_per: 't' },
         logistics: truck(100),
       },
@@ -561,7 +645,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'Spent toluene from press washing',
         quantity: { amount: r.between(80, 200, 10), unit: 't/yr' },
-        quality: { ewc: '140603*', hazardous: true, category: 'solvent' },
+        quality: { ewc: '140603*', hazardous: true, category: 'solvent', recovery_operations: ['R2'], waste_status: 'waste' },
         economics: { disposal_cost_eur: 450, disposal_per: 't' },
         logistics: truck(150),
       },
@@ -581,7 +665,7 @@ const PLACES: SyntheticPlace[] = [
         type: 'waste',
         name: 'Solvent for distillation',
         quantity: { amount: r.between(2000, 4000, 250), unit: 't/yr' },
-        quality: { accepted_ewc: ['140602*', '140603*', '070104*'], accepts_hazardous: true, category: 'solvent' },
+        quality: { accepted_ewc: ['140602*', '140603*', '070104*'], accepts_hazardous: true, category: 'solvent', recovery_operations: ['R2'] },
         economics: { price_eur: 40, price_per: 't' },
         logistics: truck(150),
       },
@@ -650,11 +734,15 @@ export function buildDemoPortfolio(hotmapsCsv: string): ExchangeDocument {
     placed.set(place.key, site);
     cities.set(site.id, city);
     for (const { key, precision, description, ...flow } of place.flows(rng)) {
+      const profile = flow.temporal?.profile;
+      if (profile === REGIONAL) flow.temporal = { ...flow.temporal, profile: `hotmaps:residential:${nutsRegionOf(site.lat, site.lon)}` };
       synthetic.flows.push({
         id: `demo-flow-${place.key}-${key}`,
         site_id: site.id,
         ...flow,
-        description: [description, 'Synthetic demo data: made up to show matching, not a real measurement.'].filter(Boolean).join(' '),
+        description: [description, 'Synthetic demo data: made up to show matching, not a real measurement.', profile === undefined ? undefined : PROFILE_NOTE[profile]]
+          .filter(Boolean)
+          .join(' '),
         precision: precision ?? 'estimated',
         provenance: { kind: 'import', source: DEMO_SOURCE, synthetic: true },
         status: 'active',

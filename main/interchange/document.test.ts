@@ -182,3 +182,53 @@ test('JSON export then import gives the same document (demo portfolio, every key
     assert.deepEqual(result.doc, doc);
   }
 });
+
+test('temporal.profile, economics.current_fuel, recovery operations and waste status: kept on a round trip, bad values named with their line', () => {
+  const doc = JSON.parse(BRIEF_EXAMPLE_FILLED);
+  const flow = doc.flows[0];
+  doc.flows = [
+    { ...flow, id: 'f-ok', temporal: { ...flow.temporal, profile: 'hotmaps:residential:DEA1' }, economics: { ...flow.economics, current_fuel: 'natural_gas' } },
+    { ...flow, id: 'f-profile', temporal: { profile: 'hotmaps:residential:XX99' } },
+    { ...flow, id: 'f-fuel', economics: { current_fuel: 'peat' } },
+    { ...flow, id: 'f-waste', type: 'waste', quality: { ewc: '030305', recovery_operations: ['R3', 'R14'], waste_status: 'product' } },
+  ];
+  const text = JSON.stringify(doc, null, 2);
+  const lines = text.split('\n');
+  const lineAfter = (id: string, needle: string): number => {
+    const start = lines.findIndex((l) => l.includes(`"id": "${id}"`));
+    return lines.findIndex((l, i) => i >= start && l.includes(needle)) + 1;
+  };
+  assert.deepEqual(problemsOf(parseExchangeJson(text, 'p.json')), [
+    {
+      file: 'p.json',
+      line: lineAfter('f-profile', 'XX99'),
+      record: 'f-profile',
+      field: 'temporal.profile',
+      reason: '"hotmaps:residential:XX99" is not a known profile: use flat, measured, hotmaps:residential:<NUTS2 region> or hotmaps:industry:<process>:<country>',
+    },
+    {
+      file: 'p.json',
+      line: lineAfter('f-fuel', 'peat'),
+      record: 'f-fuel',
+      field: 'economics.current_fuel',
+      reason: '"peat" is not a known fuel: use natural_gas, heating_oil, coal, lignite, lpg, biomass, electricity, district_heating',
+    },
+    {
+      file: 'p.json',
+      line: lineAfter('f-waste', '"R14"'),
+      record: 'f-waste',
+      field: 'quality.recovery_operations.1',
+      reason: '"R14" is not a recovery operation: use R1 .. R13 (Waste Framework Directive, Annex II)',
+    },
+    { file: 'p.json', line: lineAfter('f-waste', '"product"'), record: 'f-waste', field: 'quality.waste_status', reason: '"product" is not a waste status: use waste, by_product or end_of_waste' },
+  ]);
+  doc.flows = [doc.flows[0], { ...flow, id: 'f-industry', temporal: { profile: 'hotmaps:industry:iron_and_steel:DE' }, quality: { recovery_operations: ['R4'], waste_status: 'end_of_waste' } }];
+  const ok = parseExchangeJson(JSON.stringify(doc), 'ok.json');
+  assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.problems));
+  assert.equal(ok.doc.flows[0]!.temporal?.profile, 'hotmaps:residential:DEA1');
+  assert.equal(ok.doc.flows[0]!.economics?.current_fuel, 'natural_gas');
+  assert.deepEqual(ok.doc.flows[1]!.quality, { recovery_operations: ['R4'], waste_status: 'end_of_waste' });
+  const again = parseExchangeJson(documentToJson(ok.doc), 'again.json');
+  assert.ok(again.ok);
+  assert.deepEqual(again.doc, ok.doc);
+});

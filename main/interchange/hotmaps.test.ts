@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { HOTMAPS_ATTRIBUTION, isHotmapsCsv, parseHotmapsCsv } from './hotmaps.ts';
+import { HOTMAPS_ATTRIBUTION, industryProfile, isHotmapsCsv, parseHotmapsCsv } from './hotmaps.ts';
 import { companyKey, slugFor } from './hotmaps-mapping.ts';
 import { validateDocument } from './document.ts';
 
-const HOTMAPS_FILE = new URL('../../../shared/data/hotmaps-industrial-sites.csv', import.meta.url);
+const HOTMAPS_FILE = new URL('../data/hotmaps/hotmaps-industrial-sites.csv', import.meta.url);
 
 function hotmapsText(): string {
   // Deliberately a failure, not a skip: these numbers are the check that the mapping is right.
-  assert.ok(existsSync(HOTMAPS_FILE), `the Hotmaps file is missing: expected ${HOTMAPS_FILE.pathname} (../shared/data next to the repo)`);
+  assert.ok(existsSync(HOTMAPS_FILE), `the Hotmaps file is missing: expected ${HOTMAPS_FILE.pathname} (it ships in main/data/hotmaps)`);
   return readFileSync(HOTMAPS_FILE, 'utf8');
 }
 
@@ -69,6 +69,8 @@ test('spot check: SiteID 1, voestalpine Donawitz', () => {
     ],
   );
   assert.deepEqual(flows[0]!.provenance, { kind: 'import', source: 'Hotmaps Industrial Database (Fraunhofer ISI), CC BY 4.0, site 1' });
+  // Excess heat gets its subsector's industrial profile in its country (domain.md 5.2): steel in Austria.
+  assert.deepEqual(flows.map((f) => f.temporal), [{ profile: 'hotmaps:industry:iron_and_steel:AT' }, { profile: 'hotmaps:industry:iron_and_steel:AT' }]);
   // Linz (SiteID 2) has all three bands.
   assert.deepEqual(
     doc.flows.filter((f) => f.site_id === 'hm-site-2').map((f) => [f.id, f.quantity.amount, f.quality?.temperature_c]),
@@ -123,4 +125,18 @@ test('company names: one organization per company, stable readable ids', () => {
   assert.equal(slugFor(companyKey('HØYANGER Aluminiumsverk')), 'hoyanger-aluminiumsverk');
   assert.match(slugFor(companyKey('ΣΙΔΕΝΟΡ ΑΕ')), /^[0-9a-f]{8}$/);
   assert.notEqual(slugFor(companyKey('ΣΙΔΕΝΟΡ ΑΕ')), slugFor(companyKey('ΤΙΤΑΝ ΑΕ')));
+});
+
+test('excess heat profiles: subsector -> process, ISO -> Hotmaps country, flat where Hotmaps has none', () => {
+  assert.equal(industryProfile('Paper and printing', 'DE'), 'hotmaps:industry:paper:DE');
+  assert.equal(industryProfile('Refineries', 'GR'), 'hotmaps:industry:chemicals_and_petrochemicals:EL');
+  assert.equal(industryProfile('Glass', 'GB'), 'hotmaps:industry:non_metalic_minerals:UK');
+  assert.equal(industryProfile('Non-ferrous metals', 'NO'), 'hotmaps:industry:iron_and_steel:NO');
+  assert.equal(industryProfile('Other non-classified', 'FR'), 'hotmaps:industry:food_and_tobacco:FR');
+  assert.equal(industryProfile('Non-ferrous metals', 'IS'), 'flat', 'no Icelandic profile');
+  const { doc } = parseHotmapsCsv(hotmapsText());
+  const profiles = new Map<string, number>();
+  for (const f of doc.flows) profiles.set(f.temporal?.profile ?? '-', (profiles.get(f.temporal?.profile ?? '-') ?? 0) + 1);
+  assert.ok(!profiles.has('-'), 'every excess-heat flow states a profile');
+  assert.ok((profiles.get('hotmaps:industry:iron_and_steel:DE') ?? 0) > 10);
 });

@@ -8,6 +8,7 @@
  * fatal. Only a file that is not a readable Hotmaps CSV at all yields `problems`.
  */
 import { flowSchema, organizationSchema, siteSchema, type Flow, type Organization, type Site } from '../domain/entities.ts';
+import { hotmapsCountry, isProfileName, processOfSubsector } from '../domain/profile-names.ts';
 import { parseStrictNumber } from './csv-cells.ts';
 import { CsvSyntaxError, readCsvHeader, readCsvRows, type CsvRow } from './csv-read.ts';
 import { emptyDocument, type ExchangeDocument, type ImportProblem } from './format.ts';
@@ -201,7 +202,7 @@ export function parseHotmapsCsv(text: string): HotmapsImport {
     const orgId = draft?.org.id ?? uniqueOrgId(key, orgIds);
     const site = siteSchema.safeParse(buildSite(siteId, orgId, get, country, countryLabel, lat, lon, numbers));
     const siteFlows = HOTMAPS_BANDS.filter((b) => (numbers.get(b.column) ?? 0) > 0).map((b) =>
-      flowSchema.safeParse(buildFlow(siteId, b, numbers.get(b.column)!)),
+      flowSchema.safeParse(buildFlow(siteId, b, numbers.get(b.column)!, industryProfile(subsector, country))),
     );
     const newOrg = draft ? undefined : organizationSchema.safeParse(buildOrganization(orgId, companyName, subsector));
     const failures = [site, ...siteFlows, ...(newOrg ? [newOrg] : [])].filter((r) => !r.success);
@@ -304,7 +305,19 @@ function buildSite(
   };
 }
 
-function buildFlow(siteId: string, band: HotmapsBand, gwhPerYear: number): Flow {
+/**
+ * The hourly shape of a site's excess heat (domain.md 5.2): the Hotmaps industrial profile of its
+ * subsector's process in its country (`processOfSubsector`: iron and steel, non-ferrous ->
+ * iron_and_steel; refineries, chemicals -> chemicals_and_petrochemicals; cement, glass, other
+ * non-metallic minerals -> non_metalic_minerals; paper and printing -> paper; the rest ->
+ * food_and_tobacco); `flat` for a country without industrial profiles (Iceland).
+ */
+export function industryProfile(subsector: string, isoCountry: string): string {
+  const name = `hotmaps:industry:${processOfSubsector(subsector)}:${hotmapsCountry(isoCountry)}`;
+  return isProfileName(name) ? name : 'flat';
+}
+
+function buildFlow(siteId: string, band: HotmapsBand, gwhPerYear: number, profile: string): Flow {
   return {
     id: `hm-flow-${siteId}-${band.suffix}`,
     site_id: `hm-site-${siteId}`,
@@ -318,6 +331,7 @@ function buildFlow(siteId: string, band: HotmapsBand, gwhPerYear: number): Flow 
     precision: 'estimated',
     provenance: { kind: 'import', source: `${HOTMAPS_SOURCE}, site ${siteId}` },
     quality: { temperature_c: { min: band.min, max: band.max } },
+    temporal: { profile },
     status: 'active',
   };
 }

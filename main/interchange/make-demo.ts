@@ -1,6 +1,8 @@
 /**
  * Writes the demo portfolio: node --import tsx main/interchange/make-demo.ts <hotmaps.csv> <out.json>
- * The output ships as main/interchange/demo-portfolio.json (../shared/data is not shipped).
+ *   node --import tsx main/interchange/make-demo.ts main/data/hotmaps/hotmaps-industrial-sites.csv main/interchange/demo-portfolio.json
+ * The output ships as main/interchange/demo-portfolio.json, so the app loads the demo without
+ * parsing the whole Hotmaps file (main/interchange/demo.test.ts checks the two agree).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildDemoPortfolio, DEMO_REGION } from './demo-build.ts';

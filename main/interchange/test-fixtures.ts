@@ -88,6 +88,8 @@ export function everyKeyDocument(): ExchangeDocument {
           accepts_hazardous: true,
           accepted_ewc: ['070104*', '140603*'],
           category: 'solvent',
+          recovery_operations: ['R2', 'R13'],
+          waste_status: 'waste',
         },
         temporal: {
           weekly: [
@@ -97,8 +99,9 @@ export function everyKeyDocument(): ExchangeDocument {
           months: [1, 2, 12],
           start: '2024-01-01',
           end: '2026-12-31',
+          profile: 'hotmaps:industry:chemicals_and_petrochemicals:DE',
         },
-        economics: { price_eur: 50, price_per: 'MWh', disposal_cost_eur: 0, disposal_per: 't', price_asked_eur: 12.5, price_asked_per: 't' },
+        economics: { price_eur: 50, price_per: 'MWh', disposal_cost_eur: 0, disposal_per: 't', price_asked_eur: 12.5, price_asked_per: 't', current_fuel: 'lignite' },
         logistics: { max_distance_km: 150, modes: ['truck', 'rail', 'ship'] },
         status: 'paused',
       },

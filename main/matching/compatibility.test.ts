@@ -33,8 +33,12 @@ const cases: Record<ConstraintName, (s: MatchFlow, d: MatchFlow) => [MatchFlow, 
     { ...s, type: 'service', quality: { category: 'cleaning' } },
     { ...d, type: 'service', quality: { category: 'Security' } },
   ],
+  recovery_operations: (s, d) => [
+    { ...s, type: 'waste', quality: { ewc: '020304', recovery_operations: ['R3'] } },
+    { ...d, type: 'material', quality: { recovery_operations: ['R1', 'R5'] } },
+  ],
   same_organization: (s, d) => [s, { ...d, organization_id: s.organization_id }],
-  distance: (s, d) => [s, { ...d, ...far(15.5) }],
+  distance: (s, d) => [s, { ...d, ...far(20.5) }],
   temperature: (s, d) => [s, q(d, { temperature_c: { min: 106, max: 120 } })], // gap 16 K > 15 K
   pressure: (s, d) => [s, q(d, { pressure_bar: { min: 7.6, max: 8 } })], // (7.6 - 6) / 7.6 = 21 % > 20 %
   purity: (s, d) => [q(s, { purity_pct: 90 }), q(d, { purity_pct: 95.5 })],
@@ -75,7 +79,7 @@ test('distance limit = min(query, supply max, demand max, type default)', () => 
   const steam = checkPair({ ...s, type: 'steam' }, { ...d, ...far(5.5) }, config);
   assert.equal(steam.ok ? '' : steam.failed, 'distance', 'steam default 5 km (the supply carries the medium)');
   const ok = checkPair(s, d, config);
-  assert.ok(ok.ok && Math.abs(ok.facts.limit_km - 15) < 1e-12);
+  assert.ok(ok.ok && Math.abs(ok.facts.limit_km - 20) < 1e-12, "heat: the Hotmaps 20 km search radius");
 });
 
 test('temperature direction: heat takes a hotter supply, cooling a colder one, others need overlap', () => {
@@ -113,9 +117,42 @@ test('hazardous waste goes to a demand that accepts it; EWC lists compare the 6 
   assert.equal(missing.ok ? '' : missing.failed, 'ewc', 'no code stated: cannot be checked against the list');
 });
 
+test('materials: the category must fit as well as the EWC code (de-inking sludge is no feed)', () => {
+  const sludge = mkFlow({ id: 'sludge', direction: 'supply', type: 'waste', amount: 9000, quality: { ewc: '030305', category: 'paper sludge' } });
+  const feedMill = mkFlow({ id: 'feed', direction: 'demand', type: 'material', lat: near.lat, lon: near.lon, quality: { category: 'Animal feed' } });
+  const composter = mkFlow({ id: 'compost', direction: 'demand', type: 'material', lat: near.lat, lon: near.lon, quality: { category: 'compost input', accepted_ewc: ['030305'] } });
+  const r = checkPair(sludge, feedMill, config);
+  assert.equal(r.ok ? '' : r.failed, 'category', 'a feed mill never takes sludge');
+  assert.equal(checkPair(sludge, composter, config).ok, true, 'a composter takes sludges its permit lists');
+  // a waste stating only its EWC code takes the category of the code: 030305 is a sludge
+  assert.equal(checkPair(q(sludge, { category: undefined }), feedMill, config).ok, false);
+  // food-grade by-products go to feed; kitchen waste (20 01 08) does not
+  const bread = mkFlow({ id: 'bread', direction: 'supply', type: 'waste', amount: 900, quality: { ewc: '020601' } });
+  assert.equal(checkPair(bread, feedMill, config).ok, true);
+  const kitchen = checkPair(q(bread, { ewc: '200108' }), feedMill, config);
+  assert.equal(kitchen.ok ? '' : kitchen.failed, 'category');
+  // free text outside the vocabulary compares by equality, case-insensitive
+  const a = mkFlow({ id: 'a', direction: 'supply', type: 'material', quality: { category: 'Zeolite X' } });
+  const b = mkFlow({ id: 'b', direction: 'demand', type: 'material', lat: near.lat, lon: near.lon, quality: { category: 'zeolite x ' } });
+  assert.equal(checkPair(a, b, config).ok, true);
+  assert.equal(checkPair(a, q(b, { category: 'zeolite y' }), config).ok, false);
+  assert.equal(checkPair(a, q(b, { category: 'metals' }), config).ok, false, 'free text against a vocabulary category: not equal');
+  // a side without a category (or a code that gives one) is not compared
+  assert.equal(checkPair(q(a, { category: undefined }), q(b, { category: 'metals' }), config).ok, true);
+});
+
+test('recovery operations: both stated and disjoint is no candidate; one side stated is not compared', () => {
+  const s = mkFlow({ id: 's', direction: 'supply', type: 'waste', quality: { ewc: '020304', recovery_operations: ['R3', 'R1'] } });
+  const d = mkFlow({ id: 'd', direction: 'demand', type: 'waste', lat: near.lat, lon: near.lon, quality: { recovery_operations: ['R1'] } });
+  assert.equal(checkPair(s, d, config).ok, true);
+  const no = checkPair(s, q(d, { recovery_operations: ['R10'] }), config);
+  assert.equal(no.ok ? '' : no.failed, 'recovery_operations');
+  assert.equal(checkPair(q(s, { recovery_operations: undefined }), q(d, { recovery_operations: ['R10'] }), config).ok, true);
+});
+
 test('fallback: a pair within 1.5x passes relaxed and says what it needed', () => {
   const [s, d] = base();
-  const dist = checkPair(s, { ...d, ...far(20) }, config, { fallback: true });
+  const dist = checkPair(s, { ...d, ...far(27) }, config, { fallback: true });
   assert.ok(dist.ok);
   assert.deepEqual(dist.relaxed, ['distance']);
   assert.equal(dist.step, 1);
@@ -125,7 +162,7 @@ test('fallback: a pair within 1.5x passes relaxed and says what it needed', () =
   assert.equal(tol.step, 2);
   const both = checkPair(
     { ...s, week_mask: mon_fri_8_15, schedule_stated: true },
-    { ...q(d, { temperature_c: { min: 110, max: 120 } }), ...far(20) },
+    { ...q(d, { temperature_c: { min: 110, max: 120 } }), ...far(27) },
     config,
     { fallback: true },
   );
@@ -134,8 +171,8 @@ test('fallback: a pair within 1.5x passes relaxed and says what it needed', () =
   assert.equal(both.step, 3);
   const strict = checkPair({ ...s, week_mask: mon_fri_8_15, schedule_stated: true }, d, config);
   assert.equal(strict.ok ? '' : strict.failed, 'temporal', '35 h < 40 h as stated');
-  const beyond = checkPair(s, { ...d, ...far(23) }, config, { fallback: true });
-  assert.equal(beyond.ok ? '' : beyond.failed, 'distance', '23 km > 15 x 1.5');
+  const beyond = checkPair(s, { ...d, ...far(31) }, config, { fallback: true });
+  assert.equal(beyond.ok ? '' : beyond.failed, 'distance', '31 km > 20 x 1.5');
 });
 
 test('haversine with R = 6371.0088 km; a rejected pair still reports its distance', async () => {

@@ -3,7 +3,8 @@
  *
  * One evaluator serves everything: the indexed engine, the naive all-pairs reference and the
  * readable `checkPair`. It checks the constraints in the order of domain.md 2.1 (direction and type
- * with its EWC and category conditions, organization, distance, quality, temporal, status) and stops at the first that fails, so the
+ * with its EWC, material category and recovery-operation conditions, organization, distance, quality,
+ * temporal, status) and stops at the first that fails, so the
  * reported reason is always the first failing constraint in that order. With the fallback on, a
  * constraint that fails as stated but passes relaxed (distance x1.5, tolerances x1.5, temporal
  * minimum /2) does not stop the pair: it records the relaxation it needed and the fallback step
@@ -11,7 +12,8 @@
  */
 import type { FlowType } from '../domain/entities.ts';
 import { FLOW_TYPES } from '../domain/entities.ts';
-import { compileFlow, effectivePrecisionAt, FlowColumns, popcount32, TYPE_CODE } from './compiled.ts';
+import { demandAccepts, MATERIAL_CATEGORIES } from '../domain/materials.ts';
+import { CATEGORY_FREE, CATEGORY_NONE, compileFlow, effectivePrecisionAt, FlowColumns, popcount32, TYPE_CODE } from './compiled.ts';
 import type { MatchingConfig, Relaxation } from './config.ts';
 import { haversineRad } from './geo.ts';
 import type { MatchFlow } from './input.ts';
@@ -47,6 +49,7 @@ export const CONSTRAINTS = [
   'type',
   'ewc',
   'category',
+  'recovery_operations',
   'same_organization',
   'distance',
   'temperature',
@@ -70,6 +73,7 @@ const FAIL_CONTAMINATION = -code('contamination');
 const FAIL_HAZARDOUS = -code('hazardous');
 const FAIL_EWC = -code('ewc');
 const FAIL_CATEGORY = -code('category');
+const FAIL_RECOVERY = -code('recovery_operations');
 const FAIL_TEMPORAL = -code('temporal');
 const FAIL_STATUS = -code('status');
 
@@ -107,6 +111,8 @@ export interface Thresholds {
   tolTHeatSteam: number;
   tolP: number;
   tolPurity: number;
+  /** Category sub-score of a supply the demand accepts as an input of another category. */
+  acceptedCategoryScore: number;
   /** Measurements before this time count as estimated. */
   cutoffMs: number;
 }
@@ -136,6 +142,7 @@ export function thresholds(c: MatchingConfig): Thresholds {
     tolTHeatSteam: c.tolerances.temperature_k_heat_steam,
     tolP: c.tolerances.pressure_relative,
     tolPurity: c.tolerances.purity_points,
+    acceptedCategoryScore: c.materials.accepted_input_score,
     cutoffMs: c.now_ms - c.measurement_max_age_days * 86_400_000,
   };
 }
@@ -155,6 +162,8 @@ export interface PairFacts {
   /** Purity points below the demand's minimum (<= 0: none), and its sub-score (NaN when not stated). */
   purityShortfall: number;
   purityScore: number;
+  /** Material category sub-score: 1 same category, `acceptedCategoryScore` an accepted input; NaN when not both stated. */
+  categoryScore: number;
   overlapHours: number;
   overlapMonths: number;
   /**
@@ -181,6 +190,7 @@ export function newFacts(): PairFacts {
     pressureScore: Number.NaN,
     purityShortfall: Number.NaN,
     purityScore: Number.NaN,
+    categoryScore: Number.NaN,
     overlapHours: 0,
     overlapMonths: 0,
     delivered: 0.5,
@@ -205,7 +215,13 @@ const HEAT_OR_STEAM = new Uint8Array(FLOW_TYPES.length);
 HEAT_OR_STEAM[TYPE_CODE.heat] = 1;
 HEAT_OR_STEAM[TYPE_CODE.steam] = 1;
 const WASTE = TYPE_CODE.waste;
+const MATERIAL = TYPE_CODE.material;
 const SERVICE = TYPE_CODE.service;
+
+/** [demand category * K + supply category] -> the demand accepts it (domain/materials.ts demandAccepts). */
+const K = MATERIAL_CATEGORIES.length;
+const ACCEPTS = new Uint8Array(K * K);
+MATERIAL_CATEGORIES.forEach((dc, di) => MATERIAL_CATEGORIES.forEach((sc, si) => (ACCEPTS[di * K + si] = demandAccepts(dc, sc) ? 1 : 0)));
 
 function rangeGap(mode: number, sLo: number, sHi: number, dLo: number, dHi: number): number {
   if (mode === BELOW) return dLo > sHi ? dLo - sHi : 0;
@@ -238,14 +254,33 @@ export function evaluatePair(cols: FlowColumns, s: number, d: number, th: Thresh
   f.tempGap = Number.NaN;
   f.pressureGap = Number.NaN;
   f.purityShortfall = Number.NaN;
+  f.categoryScore = Number.NaN;
   // 1. direction and type
   if (cols.supply[s] === 0 || cols.supply[d] === 1) return FAIL_DIRECTION;
   const st = cols.typeCode[s]!;
   if (COMPATIBLE[st * FLOW_TYPES.length + cols.typeCode[d]!] === 0) return FAIL_TYPE;
-  // (2.1.1 continued) waste: EWC codes must match when the demand lists accepted codes; service: same category
-  if (st === WASTE) {
-    const accepted = cols.acceptedEwc[d]!;
-    if (accepted !== null && !accepted.has(cols.ewc[s]!)) return FAIL_EWC;
+  // (2.1.1 continued) waste: EWC codes must match when the demand lists accepted codes; material and
+  // waste: the material category must fit (5.3) and stated recovery operations must share one; service: same category
+  if (st === WASTE || st === MATERIAL) {
+    if (st === WASTE) {
+      const accepted = cols.acceptedEwc[d]!;
+      if (accepted !== null && !accepted.has(cols.ewc[s]!)) return FAIL_EWC;
+    }
+    const sc = cols.categoryCode[s]!;
+    const dc = cols.categoryCode[d]!;
+    if (sc !== CATEGORY_NONE && dc !== CATEGORY_NONE) {
+      if (sc >= 0 && dc >= 0) {
+        if (ACCEPTS[dc * K + sc] === 0) return FAIL_CATEGORY;
+        f.categoryScore = sc === dc ? 1 : th.acceptedCategoryScore;
+      } else {
+        // free text on either side: the same text (case-insensitive), as before the vocabulary
+        if (sc !== CATEGORY_FREE || dc !== CATEGORY_FREE || cols.category[s] !== cols.category[d]) return FAIL_CATEGORY;
+        f.categoryScore = 1;
+      }
+    }
+    const sr = cols.recovery[s]!;
+    const dr = cols.recovery[d]!;
+    if (sr !== 0 && dr !== 0 && (sr & dr) === 0) return FAIL_RECOVERY;
   } else if (st === SERVICE) {
     const sc = cols.category[s]!;
     const dc = cols.category[d]!;

@@ -7,6 +7,25 @@ import { FLOW_TYPES, type FlowType, type Precision } from '../domain/entities.ts
 import type { MatchFlow, Range } from './input.ts';
 import { pricePerBase } from './prices.ts';
 import { PRECISION_WEIGHT } from '../domain/units.ts';
+import type { HourlyShape } from './hourly/shapes.ts';
+import { flowCategory, MATERIAL_CATEGORIES, type MaterialCategory } from '../domain/materials.ts';
+import { RECOVERY_OPERATIONS } from '../domain/entities.ts';
+
+/** Material category codes (domain/materials.ts): the vocabulary's index, or one of these. */
+export const CATEGORY_NONE = -1;
+/** A stated category outside the vocabulary: compared by its text (`category`). */
+export const CATEGORY_FREE = -2;
+export const CATEGORY_CODE: Record<MaterialCategory, number> = Object.fromEntries(MATERIAL_CATEGORIES.map((c, i) => [c, i])) as Record<MaterialCategory, number>;
+
+/** R1..R13 as bits 0..12 (0: none stated). */
+export function recoveryMask(ops: readonly string[] | undefined): number {
+  let mask = 0;
+  for (const op of ops ?? []) {
+    const i = (RECOVERY_OPERATIONS as readonly string[]).indexOf(op);
+    if (i >= 0) mask |= 1 << i;
+  }
+  return mask;
+}
 
 export const TYPE_CODE: Record<FlowType, number> = Object.fromEntries(FLOW_TYPES.map((t, i) => [t, i])) as Record<FlowType, number>;
 
@@ -57,6 +76,10 @@ export interface CompiledFlow {
   acceptedEwc: ReadonlySet<string> | null;
   /** Lower-case, trimmed; '' when none. */
   category: string;
+  /** The material category (CATEGORY_CODE) of the stated text, else of the EWC code; CATEGORY_NONE / CATEGORY_FREE. */
+  categoryCode: number;
+  /** Recovery operations stated (recoveryMask). */
+  recovery: number;
   compost: boolean;
   w0: number;
   w1: number;
@@ -73,6 +96,14 @@ export interface CompiledFlow {
   disposalBase: number;
   disposalNote: PriceNote;
   maxKm: number;
+  /** Heat, steam, cooling: the hourly shape (5.2); null for other types. */
+  shape: HourlyShape | null;
+  /** Average power over the 8,760 hours of the year (annual energy / 8,760), MW; 0 for non-thermal types. */
+  avgMw: number;
+  /** ISO country code as stated. */
+  countryCode: string;
+  /** A demand's current fuel ('' when not stated). */
+  fuel: string;
 }
 
 export function popcount32(x: number): number {
@@ -91,7 +122,10 @@ const ewcDigits = (code: string | undefined) => (code === undefined ? '' : code.
 /** Hazardous: so stated, or an EWC code marked '*' (hazardous waste). */
 export const isHazardous = (f: MatchFlow): boolean => f.quality.hazardous === true || (f.quality.ewc?.endsWith('*') ?? false);
 
-export function compileFlow(f: MatchFlow, idx: number, org: number, country: number, order: number): CompiledFlow {
+/** Types priced by the hour (5.2): their canonical unit is kW. */
+export const HOURLY_TYPES: ReadonlySet<FlowType> = new Set<FlowType>(['heat', 'steam', 'cooling']);
+
+export function compileFlow(f: MatchFlow, idx: number, org: number, country: number, order: number, shape: HourlyShape | null = null): CompiledFlow {
   const words = [0, 0, 0, 0, 0, 0];
   let weekHours = 168;
   if (f.week_mask === undefined) {
@@ -123,6 +157,7 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
   const disposal = f.disposal_cost_eur === undefined ? Number.NaN : pricePerBase(f.type, f.disposal_cost_eur, f.disposal_per);
   const measured = f.measured_at === undefined ? Number.NaN : Date.parse(f.measured_at);
   const category = (q.category ?? '').trim().toLowerCase();
+  const cat = flowCategory(q);
   return {
     idx,
     id: f.id,
@@ -159,6 +194,8 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     ewc: ewcDigits(q.ewc),
     acceptedEwc: q.accepted_ewc && q.accepted_ewc.length > 0 ? new Set(q.accepted_ewc.map(ewcDigits)) : null,
     category,
+    categoryCode: cat.kind === 'known' ? CATEGORY_CODE[cat.category] : cat.kind === 'free' ? CATEGORY_FREE : CATEGORY_NONE,
+    recovery: recoveryMask(q.recovery_operations),
     compost: category.includes('compost'),
     w0: words[0]!,
     w1: words[1]!,
@@ -175,6 +212,11 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     disposalBase: disposal,
     disposalNote: f.disposal_cost_eur === undefined ? 'none' : Number.isNaN(disposal) ? 'unit' : '',
     maxKm: f.max_distance_km ?? Number.POSITIVE_INFINITY,
+    shape,
+    // canonical kW over the flow's available hours -> annual MWh -> average MW over the year
+    avgMw: HOURLY_TYPES.has(f.type) ? (f.amount * f.hours_per_year) / 1000 / 8760 : 0,
+    countryCode: f.country,
+    fuel: f.current_fuel ?? '',
   };
 }
 
@@ -227,6 +269,8 @@ export class FlowColumns {
   w4 = new Int32Array(0);
   w5 = new Int32Array(0);
   months = new Int32Array(0);
+  categoryCode = new Int32Array(0);
+  recovery = new Int32Array(0);
   weekHours = new Int32Array(0);
   monthCount = new Int32Array(0);
   ux = new Float64Array(0);
@@ -249,6 +293,11 @@ export class FlowColumns {
   pwAged = new Float64Array(0);
   priceBase = new Float64Array(0);
   disposalBase = new Float64Array(0);
+  avgMw = new Float64Array(0);
+  /** Heat, steam and cooling pairs only (5.2). */
+  shape: (HourlyShape | null)[] = [];
+  countryCode: string[] = [];
+  fuel: string[] = [];
   /** Rarely read (waste and service pairs only): plain arrays. */
   ewc: string[] = [];
   acceptedEwc: (ReadonlySet<string> | null)[] = [];
@@ -292,6 +341,8 @@ export class FlowColumns {
     this.w4[i] = f.w4;
     this.w5[i] = f.w5;
     this.months[i] = f.months;
+    this.categoryCode[i] = f.categoryCode;
+    this.recovery[i] = f.recovery;
     this.weekHours[i] = f.weekHours;
     this.monthCount[i] = f.monthCount;
     this.ux[i] = f.ux;
@@ -314,6 +365,10 @@ export class FlowColumns {
     this.pwAged[i] = f.pwAged;
     this.priceBase[i] = f.priceBase;
     this.disposalBase[i] = f.disposalBase;
+    this.avgMw[i] = f.avgMw;
+    this.shape[i] = f.shape;
+    this.countryCode[i] = f.countryCode;
+    this.fuel[i] = f.fuel;
     this.ewc[i] = f.ewc;
     this.acceptedEwc[i] = f.acceptedEwc;
     this.category[i] = f.category;

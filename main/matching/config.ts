@@ -7,9 +7,16 @@
  * and validates the result, so the engine only ever sees a complete, checked `MatchingConfig`.
  */
 import type { FlowType } from '../domain/entities.ts';
+import type { PipeClass } from './hourly/heat-exchange.ts';
 
 /** Written into every match, so a stored match says which rules produced it. */
-export const ENGINE_VERSION = 'turash-matching/1.0.0';
+export const ENGINE_VERSION = 'turash-matching/2.0.0';
+/** Matches stored by this version (or none recorded) were priced by the version-1 method: annual averages, one pipe, 2 %/km. */
+export const isVersion1 = (engineVersion: string | null | undefined): boolean => engineVersion === undefined || engineVersion === null || engineVersion.startsWith('turash-matching/1.');
+
+/** What a heat demand burns today (domain.md 5.2 "a flow may state its current fuel"). */
+export const FUELS = ['natural_gas', 'heating_oil', 'coal', 'lignite', 'lpg', 'biomass', 'electricity', 'district_heating'] as const;
+export type Fuel = (typeof FUELS)[number];
 
 export const SCORE_COMPONENTS = ['quality', 'temporal', 'quantity', 'trust', 'transport', 'regulatory'] as const;
 export type ScoreComponent = (typeof SCORE_COMPONENTS)[number];
@@ -96,8 +103,13 @@ export interface MatchingConfig {
   regulatory: { waste: number; hazardous: number; cross_border: number };
   /** 2.4 filters. */
   filters: { min_annual_value_eur: number; min_trust: number; require_positive_npv: boolean };
-  /** 2.4 router (thresholds: decision, see docs/matching.md). */
-  router: { max_risk: number; capex_threshold_eur: number };
+  /**
+   * 2.4 / 5.3 router (thresholds: decision, see docs/matching.md). `direct_connection_km`: a pipe or
+   * cable exchange up to this distance needs no new line (a connection across the fence).
+   */
+  router: { max_risk: number; capex_threshold_eur: number; direct_connection_km: number };
+  /** 5.3 materials: quality sub-score of a supply the demand's category accepts as an input of another category (decision). */
+  materials: { accepted_input_score: number };
   /** 2.3 implementation complexity and the Turash exchange-cost model. */
   complexity: {
     medium_capex_eur: number;
@@ -113,6 +125,37 @@ export interface MatchingConfig {
   };
   /** 2.4 fallback: cumulative relaxation steps, tried when a flow has fewer than top_n matches. */
   fallback: { enabled: boolean; steps: readonly FallbackStep[] };
+  /**
+   * 5.2: heat, steam and cooling by the hour (the Hotmaps excess-heat method). Replaces 2.3's flat
+   * 2 %/km loss, one-pipe capex and annual averages for these types.
+   */
+  heat: {
+    /** Hotmaps `parameters.py` pipe classes, ascending capacity (main/data/hotmaps/hotmaps-pipe-classes.csv). */
+    pipe_classes: readonly PipeClass[];
+    /** Hotmaps country parameters: average soil temperature and electricity price for pumps. Missing country: `fallback_country`'s, listed as an assumption. */
+    countries: Readonly<Record<string, { soil_c: number; electricity_eur_per_mwh: number }>>;
+    fallback_country: string;
+    /** Insulation conductivity, W/(m K) (Hotmaps). */
+    insulation_w_per_mk: number;
+    pump_efficiency: number;
+    /** Flow and return pipes: route m x EUR/m x this (Hotmaps lays two pipes). */
+    pipes: number;
+    /** Return pipe temperature, degC (5.2 default 45). */
+    return_temperature_c: number;
+    /** Flow pipe temperature when the demand states no minimum, degC (decision; listed as an assumption). */
+    default_flow_temperature_c: number;
+    /** Electric heat pump for a supply colder than the demand needs (5.2; COP = fraction x Carnot). */
+    heat_pump: { carnot_fraction: number; approach_k: number; cop_min: number; cop_max: number; capex_eur_per_mw: number };
+    /** Steam: a steam line costs this many times the two-pipe hot-water line of the same power (decision: >= 1 by 5.2); condensate return degC. */
+    steam: { pipe_cost_factor: number; condensate_return_c: number };
+    /** Cooling: chilled-water flow temperature when none is stated, return = flow + delta (6/12 degC, decision); avoided chiller EER for CO2. */
+    cooling: { flow_temperature_c: number; return_delta_k: number; chiller_eer: number };
+    /** Levelised cost of heat (Hotmaps): annuity of capex at rate over years, plus O&M share of capex, plus pumping and heat-pump electricity. */
+    lcoh: { rate: number; years: number; om_rate: number };
+    /** CO2 counterfactual: t CO2 per MWh of fuel (IPCC 2006 defaults) and the efficiency of what it replaces. */
+    fuels: Readonly<Record<Fuel, { t_per_mwh: number; efficiency: number }>>;
+    default_fuel: Fuel;
+  };
   /** 2.2: measured data older than this many days counts as estimated. */
   measurement_max_age_days: number;
   /** "Now" for the age of measurements (ms since epoch); the engine never reads the clock itself otherwise. */
@@ -127,7 +170,7 @@ const DEFAULTS: MatchingConfig = {
   max_per_partner: 2,
   earth_radius_km: 6371.0088,
   type_default_km: {
-    heat: 15, // 2 %/km loss reaches the 70 % efficiency floor at 15 km
+    heat: 20, // 5.2: the Hotmaps default search radius (v1: 15 km from the flat 2 %/km loss)
     steam: 5,
     cooling: 5,
     water: 20,
@@ -141,7 +184,9 @@ const DEFAULTS: MatchingConfig = {
     service: 50,
   },
   tolerances: { temperature_k: 10, temperature_k_heat_steam: 15, pressure_relative: 0.2, purity_points: 5 },
-  thermal: { loss_per_km: 0.02, exchanger_efficiency: 0.9, types: ['heat', 'steam', 'cooling'] },
+  // 5.2: losses are hourly, by pipe class (heat.*); the flat 2 %/km of 2.3 is gone (0 here, so the
+  // quantity score is the share of the demand the supply covers after the exchanger)
+  thermal: { loss_per_km: 0, exchanger_efficiency: 0.9, types: ['heat', 'steam', 'cooling'] },
   economics: {
     discount_rate: 0.08,
     horizon_years: 10,
@@ -209,7 +254,8 @@ const DEFAULTS: MatchingConfig = {
   },
   regulatory: { waste: 0.3, hazardous: 0.7, cross_border: 0.1 },
   filters: { min_annual_value_eur: 1_000, min_trust: 0, require_positive_npv: true },
-  router: { max_risk: 0.5, capex_threshold_eur: 500_000 },
+  router: { max_risk: 0.5, capex_threshold_eur: 500_000, direct_connection_km: 0.1 },
+  materials: { accepted_input_score: 0.8 },
   complexity: {
     medium_capex_eur: 100_000,
     high_capex_eur: 1_000_000,
@@ -228,6 +274,69 @@ const DEFAULTS: MatchingConfig = {
       { relax: 'tolerances', factor: 1.5 },
       { relax: 'temporal', factor: 0.5 },
     ],
+  },
+  heat: {
+    // Hotmaps excess_heat CM parameters.py: MW, EUR/m, hydraulic and outer diameter mm, insulation mm, m/s, Pa/m
+    pipe_classes: (
+      [
+        [0.2, 195, 37.2, 37.2, 60, 0.9, 600],
+        [0.3, 206, 43.1, 43.1, 60, 0.9, 500],
+        [0.6, 220, 54.5, 54.5, 60, 1, 420],
+        [1.2, 240, 70.3, 70.3, 80, 1.2, 450],
+        [1.9, 261, 82.5, 82.5, 80, 1.3, 420],
+        [3.6, 288, 107.1, 107.1, 100, 1.6, 500],
+        [6.1, 323, 132.5, 132.5, 125, 1.8, 480],
+        [9.8, 357, 160.3, 160.3, 165, 2, 470],
+        [20, 426, 210.1, 210.1, 175, 2.4, 500],
+        [45, 564, 312.7, 312.7, 200, 2.6, 360],
+        [75, 701, 393.8, 393.8, 200, 2.7, 345],
+        [125, 839, 495.4, 495.4, 200, 2.9, 250],
+        [190, 976, 595.8, 595.8, 200, 3, 230],
+      ] as const
+    ).map(([mw, eur, dh, od, ins, v, dp]) => ({
+      capacity_mw: mw,
+      cost_eur_per_m: eur,
+      hydraulic_diameter_mm: dh,
+      outer_diameter_mm: od,
+      insulation_mm: ins,
+      flow_velocity_m_s: v,
+      pressure_drop_pa_m: dp,
+    })),
+    // Hotmaps parameters.py: soil degC, electricity ct/kWh (x 10 = EUR/MWh); EL Greece, UK United Kingdom
+    countries: Object.fromEntries(
+      (
+        [
+          ['AT', 6.3, 15.9], ['BE', 9.5, 24], ['BG', 10.5, 10.8], ['CY', 18.4, 18.1], ['CZ', 7.5, 17.8], ['DE', 8.5, 22.5],
+          ['DK', 7.5, 18.9], ['EE', 5.1, 11.9], ['EL', 15.4, 17.4], ['ES', 13.3, 26.5], ['FI', 1.7, 9.4], ['FR', 10.7, 15.6],
+          ['HR', 10.9, 13.2], ['HU', 9.7, 11.7], ['IE', 9.3, 20.7], ['IT', 13.4, 22], ['LT', 6.2, 12.1], ['LU', 8.6, 14.9],
+          ['LV', 5.6, 19], ['MT', 19.2, 19.9], ['NL', 9.2, 15], ['PL', 7.8, 14.7], ['PT', 15.1, 20.1], ['RO', 8.8, 10.3],
+          ['SE', 2.1, 15.4], ['SI', 8.9, 14.1], ['SK', 6.8, 20], ['UK', 8.4, 17.5],
+        ] as const
+      ).map(([c, soil, ct]) => [c, { soil_c: soil, electricity_eur_per_mwh: ct * 10 }]),
+    ),
+    fallback_country: 'DE',
+    insulation_w_per_mk: 0.05,
+    pump_efficiency: 0.8,
+    pipes: 2,
+    return_temperature_c: 45,
+    default_flow_temperature_c: 70, // decision: a typical district-heating flow temperature
+    heat_pump: { carnot_fraction: 0.5, approach_k: 10, cop_min: 1.5, cop_max: 7, capex_eur_per_mw: 600_000 },
+    steam: { pipe_cost_factor: 1.5, condensate_return_c: 90 }, // decision: pressure-rated line plus condensate return
+    cooling: { flow_temperature_c: 6, return_delta_k: 6, chiller_eer: 3 }, // decision
+    lcoh: { rate: 0.03, years: 30, om_rate: 0.01 }, // Hotmaps
+    // IPCC 2006 Guidelines vol. 2 table 2.2 (t CO2/TJ / 277.8): gas 56.1, oil 74.1, coal 94.6, lignite 101, LPG 63.1;
+    // biomass biogenic 0; electricity the grid factor of co2.grid_t_per_mwh; district heating 0.2 (decision)
+    fuels: {
+      natural_gas: { t_per_mwh: 0.202, efficiency: 0.9 },
+      heating_oil: { t_per_mwh: 0.267, efficiency: 0.9 },
+      coal: { t_per_mwh: 0.341, efficiency: 0.85 },
+      lignite: { t_per_mwh: 0.364, efficiency: 0.85 },
+      lpg: { t_per_mwh: 0.227, efficiency: 0.9 },
+      biomass: { t_per_mwh: 0, efficiency: 0.85 },
+      electricity: { t_per_mwh: 0.3, efficiency: 1 },
+      district_heating: { t_per_mwh: 0.2, efficiency: 1 },
+    },
+    default_fuel: 'natural_gas',
   },
   measurement_max_age_days: 365,
   now_ms: 0, // 0: resolveConfig fills in the time of the call

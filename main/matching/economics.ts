@@ -14,51 +14,8 @@ import type { ComplexityLevel, MatchingConfig, RiskLevel } from './config.ts';
 import { annuityFactor, irr, payback } from './finance.ts';
 import { BASE_UNIT, RATE_TO_BASE } from './prices.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
-
-/** Hotmaps pipe cost per metre at peak power P (MW): the first step at or above P; above the table, the top price. */
-export function pipeCostPerMetre(peakMw: number, c: MatchingConfig): number {
-  const table = c.hotmaps.pipe_eur_per_m;
-  for (let i = 0; i < table.length; i++) if (peakMw <= table[i]![0]) return table[i]![1];
-  return c.hotmaps.pipe_eur_per_m_above;
-}
-
-export interface HeatCapex {
-  peak_mw: number;
-  pipe_m: number;
-  pipe_eur_per_m: number;
-  pipe_eur: number;
-  source_hx_eur: number;
-  sink_hx_eur: number;
-  pump_eur: number;
-  total_eur: number;
-}
-
-/**
- * Hotmaps heat capex, sized by the DELIVERED peak power (the worked check of 2.3 reproduces only
- * so: 37,500 = 15,000 x 2.5 MW, not x 3 MW of supply).
- */
-export function heatCapex(deliveredKw: number, distanceKm: number, c: MatchingConfig): HeatCapex {
-  const h = c.hotmaps;
-  const mw = deliveredKw / 1000;
-  const pipeM = distanceKm * 1000 * h.route_factor;
-  const perM = pipeCostPerMetre(mw, c);
-  const pipe = pipeM * perM;
-  const source = h.source_hx_eur_per_mw * mw;
-  const sink = (mw < 1 ? h.sink_hx_eur_per_mw_below_1mw : h.sink_hx_eur_per_mw) * mw;
-  const pump = (mw < 1 ? h.pump_eur_per_mw_below_1mw : h.pump_eur_per_mw) * mw;
-  return { peak_mw: mw, pipe_m: pipeM, pipe_eur_per_m: perM, pipe_eur: pipe, source_hx_eur: source, sink_hx_eur: sink, pump_eur: pump, total_eur: pipe + source + sink + pump };
-}
-
-/** Hotmaps heat capex total (the same sum as heatCapex, without building the breakdown). */
-export function heatCapexTotal(deliveredKw: number, distanceKm: number, c: MatchingConfig): number {
-  const h = c.hotmaps;
-  const mw = deliveredKw / 1000;
-  const pipe = distanceKm * 1000 * h.route_factor * pipeCostPerMetre(mw, c);
-  const source = h.source_hx_eur_per_mw * mw;
-  const sink = (mw < 1 ? h.sink_hx_eur_per_mw_below_1mw : h.sink_hx_eur_per_mw) * mw;
-  const pump = (mw < 1 ? h.pump_eur_per_mw_below_1mw : h.pump_eur_per_mw) * mw;
-  return pipe + source + sink + pump;
-}
+import { HOURLY_TYPES } from './compiled.ts';
+import { newThermalNumbers, thermalCapex, thermalContext, thermalExchange, type ThermalContext, type ThermalNumbers } from './thermal.ts';
 
 /** A config's economics, precomputed once per run; per-type figures in arrays indexed by type code (NaN: none). */
 export interface EconContext {
@@ -71,6 +28,9 @@ export interface EconContext {
   defaultDisposal: Float64Array;
   capexPerKm: Float64Array;
   capexFixed: Float64Array;
+  /** 1 for the types priced by the hour (5.2: heat, steam, cooling). */
+  hourly: Uint8Array;
+  tc: ThermalContext;
 }
 
 const byType = (f: (t: FlowType) => number | undefined) => Float64Array.from(FLOW_TYPES, (t) => f(t) ?? Number.NaN);
@@ -86,6 +46,8 @@ export function econContext(c: MatchingConfig): EconContext {
     defaultDisposal: byType((t) => c.default_disposal_eur[t]),
     capexPerKm: byType((t) => c.capex_eur_per_km[t] ?? 0),
     capexFixed: byType((t) => c.capex_fixed_eur[t] ?? 0),
+    hourly: Uint8Array.from(FLOW_TYPES, (t) => (HOURLY_TYPES.has(t) ? 1 : 0)),
+    tc: thermalContext(c),
   };
 }
 
@@ -105,17 +67,41 @@ export interface EconNumbers {
   disposalSource: PriceSource;
   value: number;
   capex: number;
-  truckOpex: number;
+  /** Running costs besides maintenance: truck transport (solids), pumping and heat-pump electricity (thermal). */
+  runningOpex: number;
   opex: number;
   cashFlow: number;
   npv: number;
+  /** True when priced by the hour (heat, steam, cooling: `thermal` holds the exchange). */
+  isThermal: boolean;
+  thermal: ThermalNumbers;
 }
 
 export function newEconNumbers(): EconNumbers {
-  return { delivered: 0, hours: 0, annualQty: 0, price: 0, priceSource: 'none', disposal: 0, disposalSource: 'none', value: 0, capex: 0, truckOpex: 0, opex: 0, cashFlow: 0, npv: 0 };
+  return {
+    delivered: 0,
+    hours: 0,
+    annualQty: 0,
+    price: 0,
+    priceSource: 'none',
+    disposal: 0,
+    disposalSource: 'none',
+    value: 0,
+    capex: 0,
+    runningOpex: 0,
+    opex: 0,
+    cashFlow: 0,
+    npv: 0,
+    isThermal: false,
+    thermal: newThermalNumbers(),
+  };
 }
 
-/** 2.2/2.3: supply after exchanger and transport loss (thermal types), capped by the demand. */
+/**
+ * 2.2: the quantity the score compares with the demand: the supply after the exchanger (thermal
+ * types; version 2 keeps `loss_per_km` at 0, the hourly losses are in the economics), capped by
+ * the demand.
+ */
 export function deliveredAmount(supplyTypeCode: number, supply: number, demand: number, distanceKm: number, ec: EconContext): number {
   let available = supply;
   if (ec.thermal[supplyTypeCode] === 1) {
@@ -131,26 +117,45 @@ export function sharedHours(s: CompiledFlow, d: CompiledFlow, overlapHours: numb
   return (overlapHours * c.economics.weeks_per_year * overlapMonths) / 12;
 }
 
-const HEAT = FLOW_TYPES.indexOf('heat');
-
-export function capexOf(supplyTypeCode: number, delivered: number, distanceKm: number, ec: EconContext): number {
-  if (supplyTypeCode === HEAT) return heatCapexTotal(delivered, distanceKm, ec.c);
+export function capexOf(supplyTypeCode: number, distanceKm: number, ec: EconContext): number {
   return ec.capexPerKm[supplyTypeCode]! * distanceKm + ec.capexFixed[supplyTypeCode]!;
 }
 
 /** The numbers the filters and the ranking use, for the flows at positions `s` and `d` of `cols`; written into `out`. */
 export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, ec: EconContext, out: EconNumbers): EconNumbers {
+  const st = cols.typeCode[s]!;
+  if (ec.hourly[st] === 1 && cols.shape[s] != null && cols.shape[d] != null) return hourlyEconomics(cols, s, d, f, ec, out);
   const c = ec.c;
   const distanceKm = f.distanceKm;
   const overlapHours = f.overlapHours;
   const overlapMonths = f.overlapMonths;
-  const st = cols.typeCode[s]!;
   const delivered = deliveredAmount(st, cols.amount[s]!, cols.amount[d]!, distanceKm, ec);
   // sharedHours, on columns
   const hours = cols.stated[s] === 0 && cols.stated[d] === 0 ? c.economics.default_hours_per_year : (overlapHours * c.economics.weeks_per_year * overlapMonths) / 12;
   const rate = ec.rateToBase[st]!;
   // Rates (kW, m3/h) run for the shared hours; yearly quantities (t/yr) can be stored, so they do not (decision).
   const annualQty = Number.isNaN(rate) ? delivered : delivered * hours * rate;
+  const capex = capexOf(st, distanceKm, ec);
+  const truckOpex = ec.truck[st] === 1 ? c.truck.eur_per_tkm * annualQty * distanceKm * c.truck.road_factor : 0;
+  out.isThermal = false;
+  out.delivered = delivered;
+  out.hours = hours;
+  return priced(cols, s, d, annualQty, capex, truckOpex, ec, out);
+}
+
+/** 5.2: heat, steam and cooling by the hour (thermal.ts). */
+function hourlyEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, ec: EconContext, out: EconNumbers): EconNumbers {
+  const t = thermalExchange(cols, s, d, f.distanceKm, ec.c, ec.tc, out.thermal);
+  out.isThermal = true;
+  out.hours = t.hoursDelivering;
+  // average power while heat flows, so that delivered x hours = the delivered energy, as for other rates
+  out.delivered = t.hoursDelivering > 0 ? (t.deliveredMwh * 1000) / t.hoursDelivering : 0;
+  return priced(cols, s, d, t.deliveredMwh, thermalCapex(t), t.pumpingEurPerYear + t.heatPumpEur_perYear, ec, out);
+}
+
+/** Value, opex, cash flow and NPV from the delivered quantity per year (base unit), the capex and the running costs besides maintenance. */
+function priced(cols: FlowColumns, s: number, d: number, annualQty: number, capex: number, runningOpex: number, ec: EconContext, out: EconNumbers): EconNumbers {
+  const st = cols.typeCode[s]!;
   let price = cols.priceBase[d]!;
   let priceSource: PriceSource = 'flow';
   if (Number.isNaN(price)) {
@@ -166,12 +171,8 @@ export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFa
     disposalSource = Number.isNaN(dflt) ? 'none' : 'default';
   }
   const value = annualQty * (price + disposal);
-  const capex = capexOf(st, delivered, distanceKm, ec);
-  const truckOpex = ec.truck[st] === 1 ? c.truck.eur_per_tkm * annualQty * distanceKm * c.truck.road_factor : 0;
-  const opex = c.economics.maintenance_rate * capex + truckOpex;
+  const opex = ec.c.economics.maintenance_rate * capex + runningOpex;
   const cashFlow = value - opex;
-  out.delivered = delivered;
-  out.hours = hours;
   out.annualQty = annualQty;
   out.price = price;
   out.priceSource = priceSource;
@@ -179,20 +180,23 @@ export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFa
   out.disposalSource = disposalSource;
   out.value = value;
   out.capex = capex;
-  out.truckOpex = truckOpex;
+  out.runningOpex = runningOpex;
   out.opex = opex;
   out.cashFlow = cashFlow;
   out.npv = -capex + cashFlow * ec.annuity;
   return out;
 }
 
-/** 2.3 CO2 avoided per year, by the medium (the supply's type). */
-export function co2PerYear(s: CompiledFlow, d: CompiledFlow, annualQty: number, c: MatchingConfig): number {
+/**
+ * CO2 avoided per year, by the medium (the supply's type). Heat, steam and cooling (5.2): the
+ * counterfactual of thermal.ts (the demand's fuel no longer burnt, minus the exchange's own
+ * electricity); the rest as 2.3.
+ */
+export function co2PerYear(s: CompiledFlow, d: CompiledFlow, n: EconNumbers, c: MatchingConfig): number {
+  if (n.isThermal) return n.thermal.co2AvoidedFuelT - n.thermal.co2ElectricityT;
   const k = c.co2;
+  const annualQty = n.annualQty;
   switch (s.type) {
-    case 'heat':
-    case 'steam':
-      return (annualQty * k.grid_t_per_mwh) / k.boiler_efficiency;
     case 'electricity':
       return annualQty * k.grid_t_per_mwh;
     case 'water':
@@ -202,7 +206,7 @@ export function co2PerYear(s: CompiledFlow, d: CompiledFlow, annualQty: number, 
     case 'material':
       return annualQty * (s.compost || d.compost ? k.compost_t_per_t : k.diverted_t_per_t);
     default:
-      return 0; // cooling, compressed air, co2, logistics, service: no factor in the sources
+      return 0; // compressed air, co2, logistics, service: no factor in the sources
   }
 }
 
@@ -240,8 +244,10 @@ export interface EconomicsView {
   hours_per_year: number;
   price: { eur_per_unit: number; unit: string; source: PriceSource };
   avoided_disposal: { eur_per_unit: number; unit: string; source: PriceSource };
-  capex_breakdown: HeatCapex | { per_km_eur: number; distance_km: number; fixed_eur: number; total_eur: number };
+  capex_breakdown: HeatCapexView | { per_km_eur: number; distance_km: number; fixed_eur: number; total_eur: number };
   truck_opex_eur_per_year: number;
+  /** Heat, steam and cooling (5.2): the exchange by the hour; null for other types. */
+  heat: HeatView | null;
   sensitivity: { annual_value: SensitivityPoint[]; capex: SensitivityPoint[] };
   complexity: {
     level: ComplexityLevel;
@@ -252,6 +258,99 @@ export interface EconomicsView {
     risk_mitigation_eur: number;
     compliance_eur: number;
     npv_after_exchange_costs_eur: number;
+  };
+}
+
+/** The Hotmaps capex of a thermal exchange: two pipes of the class, exchangers, pump, heat pump (5.2). */
+export interface HeatCapexView {
+  /** The capacity the exchange is sized on (largest 24-hour average before losses), MW. */
+  peak_mw: number;
+  pipe_class_mw: number;
+  /** Route length (one pipe); the trench holds `pipes` pipes. */
+  pipe_m: number;
+  pipes: number;
+  pipe_eur_per_m: number;
+  pipe_eur: number;
+  source_hx_eur: number;
+  sink_hx_eur: number;
+  pump_eur: number;
+  heat_pump_eur: number;
+  total_eur: number;
+}
+
+/** What a planner checks of a heat exchange (5.2). */
+export interface HeatView {
+  kind: 'heat' | 'steam' | 'cooling';
+  supply_profile: string;
+  demand_profile: string;
+  capacity_mw: number;
+  pipe_class_mw: number;
+  route_m: number;
+  /** Heat loss of both pipes per metre of route, W/m, and over the year. */
+  loss_w_per_m: number;
+  loss_mwh_per_year: number;
+  flow_temperature_c: number;
+  return_temperature_c: number;
+  soil_temperature_c: number;
+  /** The supply after the exchanger, the demand, and what arrives, MWh per year. */
+  available_mwh_per_year: number;
+  demand_mwh_per_year: number;
+  delivered_mwh_per_year: number;
+  peak_delivered_mw: number;
+  hours_delivering: number;
+  pumping_mwh_per_year: number;
+  pumping_eur_per_year: number;
+  electricity_eur_per_mwh: number;
+  heat_pump: { cop: number; capex_eur: number; electricity_mwh_per_year: number; electricity_eur_per_year: number } | null;
+  /** Levelised cost of heat (Hotmaps: 3 %, 30 years, 1 % O&M, plus electricity), ct/kWh. */
+  lcoh_ct_per_kwh: number | null;
+  fuel: string;
+  co2_avoided_fuel_t_per_year: number;
+  co2_electricity_t_per_year: number;
+}
+
+function heatView(s: CompiledFlow, d: CompiledFlow, t: ThermalNumbers, c: MatchingConfig): HeatView {
+  return {
+    kind: t.kind,
+    supply_profile: s.shape?.profile ?? 'flat',
+    demand_profile: d.shape?.profile ?? 'flat',
+    capacity_mw: t.capacityMw,
+    pipe_class_mw: c.heat.pipe_classes[t.pipeClass]!.capacity_mw,
+    route_m: t.routeM,
+    loss_w_per_m: t.lossWPerM,
+    loss_mwh_per_year: t.lossMwh,
+    flow_temperature_c: t.flowTempC,
+    return_temperature_c: t.returnTempC,
+    soil_temperature_c: t.soilTempC,
+    available_mwh_per_year: t.availableMwh,
+    demand_mwh_per_year: t.demandMwh,
+    delivered_mwh_per_year: t.deliveredMwh,
+    peak_delivered_mw: t.peakDeliveredMw,
+    hours_delivering: t.hoursDelivering,
+    pumping_mwh_per_year: t.pumpingMwh,
+    pumping_eur_per_year: t.pumpingEurPerYear,
+    electricity_eur_per_mwh: t.electricityEurPerMwh,
+    heat_pump: Number.isNaN(t.cop) ? null : { cop: t.cop, capex_eur: t.heatPumpEur, electricity_mwh_per_year: t.heatPumpMwh, electricity_eur_per_year: t.heatPumpEur_perYear },
+    lcoh_ct_per_kwh: Number.isFinite(t.lcohEurPerMwh) ? t.lcohEurPerMwh / 10 : null,
+    fuel: t.fuel,
+    co2_avoided_fuel_t_per_year: t.co2AvoidedFuelT,
+    co2_electricity_t_per_year: t.co2ElectricityT,
+  };
+}
+
+function heatCapexView(t: ThermalNumbers, c: MatchingConfig): HeatCapexView {
+  return {
+    peak_mw: t.capacityMw,
+    pipe_class_mw: c.heat.pipe_classes[t.pipeClass]!.capacity_mw,
+    pipe_m: t.routeM,
+    pipes: c.heat.pipes,
+    pipe_eur_per_m: t.pipeEurPerM,
+    pipe_eur: t.pipeEur,
+    source_hx_eur: t.sourceHxEur,
+    sink_hx_eur: t.sinkHxEur,
+    pump_eur: t.pumpCapexEur,
+    heat_pump_eur: t.heatPumpEur,
+    total_eur: thermalCapex(t),
   };
 }
 
@@ -268,7 +367,7 @@ export function sensitivity(n: EconNumbers, ec: EconContext): { annual_value: Se
   for (const k of SENSITIVITY_STEPS) {
     annual_value.push({ change: k, npv_eur: -n.capex + (n.value * (1 + k) - n.opex) * ec.annuity });
     const cx = n.capex * (1 + k);
-    capex.push({ change: k, npv_eur: -cx + (n.value - (m * cx + n.truckOpex)) * ec.annuity });
+    capex.push({ change: k, npv_eur: -cx + (n.value - (m * cx + n.runningOpex)) * ec.annuity });
   }
   return { annual_value, capex };
 }
@@ -291,22 +390,22 @@ export function economicsView(s: CompiledFlow, d: CompiledFlow, distanceKm: numb
     npv_eur: n.npv,
     irr: irr(n.capex, n.cashFlow, years),
     payback_years: payback(n.capex, n.cashFlow),
-    co2_t_per_year: co2PerYear(s, d, n.annualQty, c),
+    co2_t_per_year: co2PerYear(s, d, n, c),
     delivered: { amount: n.delivered, unit: CANONICAL_UNIT[d.type] },
     delivered_per_year: { amount: n.annualQty, unit: `${base}/yr` },
     hours_per_year: n.hours,
     price: { eur_per_unit: n.price, unit: base, source: n.priceSource },
     avoided_disposal: { eur_per_unit: n.disposal, unit: base, source: n.disposalSource },
-    capex_breakdown:
-      s.type === 'heat'
-        ? heatCapex(n.delivered, distanceKm, c)
-        : {
+    capex_breakdown: n.isThermal
+      ? heatCapexView(n.thermal, c)
+      : {
             per_km_eur: c.capex_eur_per_km[s.type] ?? 0,
             distance_km: distanceKm,
             fixed_eur: c.capex_fixed_eur[s.type] ?? 0,
             total_eur: n.capex,
           },
-    truck_opex_eur_per_year: n.truckOpex,
+    truck_opex_eur_per_year: n.isThermal ? 0 : n.runningOpex,
+    heat: n.isThermal ? heatView(s, d, n.thermal, c) : null,
     sensitivity: sensitivity(n, ec),
     complexity: {
       level,
@@ -332,10 +431,30 @@ export function economicsAssumptions(s: CompiledFlow, d: CompiledFlow, n: EconNu
   if (n.disposalSource === 'default') {
     out.push(`avoided disposal ${n.disposal} EUR/${base} assumed (type default): ${s.id} ${s.disposalNote === 'unit' ? `states its disposal cost in a unit that does not fit (${s.src.disposal_per})` : 'states no disposal cost'}`);
   }
-  if (!s.stated && !d.stated && RATE_TO_BASE[s.type] !== undefined) {
+  if (n.isThermal) {
+    out.push(...thermalAssumptions(s, d, n.thermal, c));
+  } else if (!s.stated && !d.stated && RATE_TO_BASE[s.type] !== undefined) {
     out.push(`${c.economics.default_hours_per_year} operating hours per year assumed (neither flow states a schedule)`);
   }
-  if (s.type === 'heat') out.push(`pipe route ${c.hotmaps.route_factor} x the straight distance; capex sized by the delivered peak power (Hotmaps)`);
   if (c.truck.types.includes(s.type)) out.push(`trucked: road distance ${c.truck.road_factor} x the straight distance at ${c.truck.eur_per_tkm} EUR per t*km`);
   return out;
 }
+
+/** The assumptions of a thermal exchange, in a planner's words. */
+function thermalAssumptions(s: CompiledFlow, d: CompiledFlow, t: ThermalNumbers, c: MatchingConfig): string[] {
+  const h = c.heat;
+  const out = [
+    `hourly: ${s.id} follows the ${s.shape?.profile ?? 'flat'} profile, ${d.id} the ${d.shape?.profile ?? 'flat'} profile (8,760 hours; a quantity in kW is the average over the flow's available hours)`,
+    `${h.pipes} pipes (flow and return) along a route ${c.hotmaps.route_factor} x the straight distance, sized on the largest 24-hour average before losses (Hotmaps)`,
+    `pipe losses at ${fmt(t.flowTempC)} degC flow, ${fmt(t.returnTempC)} degC return, soil ${fmt(t.soilTempC)} degC (${t.paramCountry}); pumps at ${fmt(t.electricityEurPerMwh)} EUR/MWh`,
+  ];
+  if (t.countryAssumed) out.push(`no Hotmaps soil temperature or electricity price for ${s.countryCode}: ${t.paramCountry}'s used`);
+  if (t.flowTempAssumed) out.push(`${d.id} states no temperature: ${fmt(t.flowTempC)} degC flow assumed`);
+  if (!Number.isNaN(t.cop)) out.push(`heat pump: ${s.id} is colder than ${d.id} needs; COP ${fmt(t.cop)} (${h.heat_pump.carnot_fraction} x Carnot, ${h.heat_pump.approach_k} K approach), ${fmt(h.heat_pump.capex_eur_per_mw)} EUR/MW, electricity ${c.default_price_eur.electricity ?? 0} EUR/MWh`);
+  if (t.kind === 'steam') out.push(`steam line ${h.steam.pipe_cost_factor} x the hot-water pipe cost of the same power, condensate return ${h.steam.condensate_return_c} degC`);
+  if (t.kind === 'cooling') out.push(`avoided chiller electricity at EER ${h.cooling.chiller_eer}`);
+  else out.push(`CO2: ${t.fuelAssumed ? `${d.id} states no current fuel: ${t.fuel.replace('_', ' ')} assumed` : `${d.id} burns ${t.fuel.replace('_', ' ')} today`} (${h.fuels[t.fuel].t_per_mwh} t/MWh at ${h.fuels[t.fuel].efficiency} efficiency), minus pump and heat-pump electricity at ${c.co2.grid_t_per_mwh} t/MWh`);
+  return out;
+}
+
+const fmt = (x: number) => (Math.round(x * 10) / 10).toLocaleString('en-GB');

@@ -24,8 +24,8 @@ function portfolio(seed: number, n: number): MatchFlow[] {
   let k = 0;
   const add = (p: Partial<MatchFlow> & Pick<MatchFlow, 'direction' | 'type'>) =>
     flows.push(mkFlow({ id: `e-${seed}-${k++}`, organization_id: `eo-${k}`, amount: 20_000, ...p }));
-  // straddling the heat limit (15 km) and its relaxed limit (22.5 km), 1 mm either side
-  for (const km of [15 - 1e-6, 15 + 1e-6, 22.5 - 1e-6, 22.5 + 1e-6, 100 - 1e-6, 100 + 1e-6]) {
+  // straddling the heat limit (20 km) and its relaxed limit (30 km), 1 mm either side
+  for (const km of [20 - 1e-6, 20 + 1e-6, 30 - 1e-6, 30 + 1e-6, 100 - 1e-6, 100 + 1e-6]) {
     const type = km > 50 ? 'material' : 'heat';
     const at = { lat: 50 + rnd(), lon: 5 + rnd() };
     const to = destination(at.lat, at.lon, km, rnd() * 360);
@@ -68,10 +68,10 @@ test('edge cases are matched as the limits say: 1 mm inside yes, 1 mm outside no
   const flows = portfolio(9, 0);
   const ids = new Set(matchAll({ flows }, config).matches.map((m) => `${m.supply_flow_id}>${m.demand_flow_id}`));
   const has = (s: number, d: number) => ids.has(`e-9-${s}>e-9-${d}`);
-  assert.ok(has(0, 1), 'heat just inside 15 km');
-  assert.ok(has(2, 3), 'heat just outside 15 km: relaxed');
-  assert.ok(has(4, 5), 'heat just inside 22.5 km: relaxed');
-  assert.ok(!has(6, 7), 'heat just outside 22.5 km: never');
+  assert.ok(has(0, 1), 'heat just inside 20 km');
+  assert.ok(has(2, 3), 'heat just outside 20 km: relaxed');
+  assert.ok(has(4, 5), 'heat just inside 30 km: relaxed');
+  assert.ok(!has(6, 7), 'heat just outside 30 km: never');
   assert.ok(has(8, 9) && has(10, 11), 'material around 100 km (relaxed beyond)');
   const fiji = matchAll({ flows }, config).matches.filter((m) => m.supply_flow_id === 'e-9-12');
   assert.ok(fiji.some((m) => m.demand_flow_id === 'e-9-17'), 'material across the antimeridian (179.99 -> -179.99 + 0.01 lat)');
@@ -189,7 +189,7 @@ test('fallback: relaxed matches fill a short list, after the stated ones, labell
   const flows = [
     mkFlow({ id: 'd', direction: 'demand', type: 'heat', amount: 500, price_eur: 60, price_per: 'MWh' }),
     mkFlow({ id: 'near', organization_id: 'a', direction: 'supply', type: 'heat', amount: 5000, ...destination(51, 7, 1, 0) }),
-    mkFlow({ id: 'far', organization_id: 'b', direction: 'supply', type: 'heat', amount: 5000, ...destination(51, 7, 18, 0) }),
+    mkFlow({ id: 'far', organization_id: 'b', direction: 'supply', type: 'heat', amount: 5000, ...destination(51, 7, 25, 0) }),
     mkFlow({ id: 'cool', organization_id: 'c', direction: 'supply', type: 'heat', amount: 5000, ...destination(51, 7, 1, 90), quality: { temperature_c: { min: 40, max: 50 } } }),
   ];
   flows[0] = { ...flows[0]!, quality: { temperature_c: { min: 70, max: 80 } } };
@@ -207,11 +207,11 @@ test('fallback: relaxed matches fill a short list, after the stated ones, labell
   assert.deepEqual(full.map((m) => m.supply_flow_id), ['near']);
 });
 
-test('router: automated by default; facilitated with every reason that applies; the split is reported', () => {
-  const at = destination(51, 7, 2, 0);
+test('router by archetype: across-the-fence water and permitted truck off-take automated; pipes, permits, hazards facilitated; split per type', () => {
+  const fence = destination(51, 7, 0.08, 0); // 80 m: no new pipe
   const flows = [
     mkFlow({ id: 'w-s', organization_id: 'a', direction: 'supply', type: 'water', amount: 20 }),
-    mkFlow({ id: 'w-d', organization_id: 'b', direction: 'demand', type: 'water', amount: 20, ...at }),
+    mkFlow({ id: 'w-d', organization_id: 'b', direction: 'demand', type: 'water', amount: 20, ...fence }),
     mkFlow({ id: 'h-s', organization_id: 'c', direction: 'supply', type: 'waste', amount: 500, quality: { ewc: '160601*' }, lat: 52, lon: 7 }),
     mkFlow({ id: 'h-d', organization_id: 'd', direction: 'demand', type: 'waste', amount: 500, quality: { accepts_hazardous: true }, ...destination(52, 7, 5, 0), country: 'NL', precision: 'rough' }),
   ];
@@ -221,10 +221,23 @@ test('router: automated by default; facilitated with every reason that applies; 
   assert.deepEqual(water.route_reasons, []);
   const haz = r.matches.find((m) => m.supply_flow_id === 'h-s')!;
   assert.equal(haz.route, 'facilitated');
-  assert.deepEqual(haz.route_reasons, ['hazardous', 'risk', 'rough_data', 'cross_border']);
+  assert.deepEqual(haz.route_reasons, ['hazardous', 'risk', 'rough_data', 'cross_border', 'permit']);
   assert.ok(Math.abs(haz.scores.regulatory - 0.8) < 1e-12);
-  assert.deepEqual(r.stats.routes, { automated: 1, facilitated: 1, automated_share: 0.5, reasons: { hazardous: 1, high_complexity: 0, risk: 1, rough_data: 1, cross_border: 1, capex: 0 } });
+  const zero = { hazardous: 0, risk: 0, rough_data: 0, cross_border: 0, capex: 0, new_pipe: 0, new_cable: 0, permit: 0, quality_relaxed: 0 };
+  assert.deepEqual(r.stats.routes, {
+    matches: 2,
+    automated: 1,
+    facilitated: 1,
+    automated_share: 0.5,
+    reasons: { ...zero, hazardous: 1, risk: 1, rough_data: 1, cross_border: 1, permit: 1 },
+    by_type: {
+      waste: { matches: 1, automated: 0, facilitated: 1, automated_share: 0, reasons: { ...zero, hazardous: 1, risk: 1, rough_data: 1, cross_border: 1, permit: 1 } },
+      water: { matches: 1, automated: 1, facilitated: 0, automated_share: 1, reasons: zero },
+    },
+  });
   assert.deepEqual(routeSplit([]).automated_share, 0);
+
+  // heat over 3 km: a new pipe and a large investment
   const [heat] = matchAll(
     {
       flows: [
@@ -234,7 +247,68 @@ test('router: automated by default; facilitated with every reason that applies; 
     },
     config,
   ).matches;
-  assert.deepEqual(heat!.route_reasons, ['high_complexity', 'capex'], '1.55 M EUR capex');
+  assert.deepEqual(heat!.route_reasons, ['capex', 'new_pipe']);
+
+  // trucked waste 60 km away: distance alone no longer sends it to a facilitator; the permit decides
+  const far = destination(51, 7, 60, 90);
+  const waste = (demand: MatchFlow['quality'], supply: MatchFlow['quality'] = {}) =>
+    matchAll(
+      {
+        flows: [
+          mkFlow({ id: 'ws', direction: 'supply', type: 'waste', amount: 2000, disposal_cost_eur: 90, disposal_per: 't', quality: { ewc: '020304', ...supply } }),
+          mkFlow({ id: 'wd', direction: 'demand', type: 'material', amount: 2000, price_eur: 10, price_per: 't', ...far, quality: demand }),
+        ],
+      },
+      config,
+    ).matches[0]!;
+  assert.deepEqual(waste({}).route_reasons, ['permit'], 'no recovery operation stated by the demand');
+  assert.deepEqual(waste({ recovery_operations: ['R3'] }, { recovery_operations: ['R3'] }).route_reasons, []);
+  assert.deepEqual(waste({ recovery_operations: ['R3'], accepted_ewc: ['020304'] }).route_reasons, [], 'the permit lists the code');
+  assert.deepEqual(waste({ recovery_operations: ['R3'] }).route_reasons, ['permit'], 'a permit that does not say it covers this waste');
+  assert.deepEqual(waste({}, { waste_status: 'by_product' }).route_reasons, [], 'a by-product is not waste: no waste permit');
+  const offtake = waste({ recovery_operations: ['R3'] }, { recovery_operations: ['R3'] });
+  assert.equal(offtake.route, 'automated');
+  assert.equal(offtake.economics.complexity?.level, 'high', 'complexity (an economics figure) may be high at 60 km');
+
+  // electricity over a kilometre needs a cable; relaxed quality goes to a person
+  const [cable] = matchAll(
+    {
+      flows: [
+        mkFlow({ id: 'es', direction: 'supply', type: 'electricity', amount: 500 }),
+        mkFlow({ id: 'ed', direction: 'demand', type: 'electricity', amount: 400, price_eur: 150, price_per: 'MWh', ...destination(51, 7, 1, 0) }),
+      ],
+    },
+    config,
+  ).matches;
+  assert.ok(cable!.route_reasons.includes('new_cable'));
+  const [relaxed] = matchAll(
+    {
+      flows: [
+        mkFlow({ id: 'rs', direction: 'supply', type: 'water', amount: 20, quality: { temperature_c: { min: 31, max: 35 } } }),
+        mkFlow({ id: 'rd', direction: 'demand', type: 'water', amount: 20, ...fence, quality: { temperature_c: { min: 10, max: 20 } } }),
+      ],
+    },
+    config,
+  ).matches;
+  assert.deepEqual(relaxed!.relaxed, ['tolerances']);
+  assert.deepEqual(relaxed!.route_reasons, ['quality_relaxed']);
+});
+
+test('materials: the category sub-score joins the quality mean (1 same category, 0.8 an accepted input)', () => {
+  const at = destination(51, 7, 5, 0);
+  const run = (supplyCategory: string) =>
+    matchAll(
+      {
+        flows: [
+          mkFlow({ id: 'ms', direction: 'supply', type: 'material', amount: 1000, quality: { category: supplyCategory } }),
+          mkFlow({ id: 'md', direction: 'demand', type: 'material', amount: 1000, price_eur: 30, price_per: 't', ...at, quality: { category: 'compost' } }),
+        ],
+      },
+      config,
+    ).matches[0]!;
+  assert.deepEqual(run('compost').quality_detail, { category: 1 });
+  assert.deepEqual(run('garden waste').quality_detail, { category: 0.8 });
+  assert.equal(run('garden waste').scores.quality, 0.8);
 });
 
 test('precision: measured data older than 365 days counts as estimated (trust and an assumption)', () => {

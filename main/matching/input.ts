@@ -3,9 +3,11 @@
  * builds it from a stored flow record, its site and its organization. Everything the engine needs
  * is here, so it never touches the database.
  */
-import type { Flow, FlowType, Precision } from '../domain/entities.ts';
+import type { Flow, FlowType, Precision, RecoveryOperation, WasteStatus } from '../domain/entities.ts';
 import { DEFAULT_PRECISION, DEFAULT_TRUST } from '../domain/entities.ts';
 import { monthMask, weeklyMask } from '../domain/temporal.ts';
+import { hotmapsCountry } from '../domain/profile-names.ts';
+import { residentialMeanName, type ProfileSource } from './hourly/shapes.ts';
 
 export interface Range {
   min?: number | undefined;
@@ -25,6 +27,10 @@ export interface MatchQuality {
   accepts_hazardous?: boolean | undefined;
   accepted_ewc?: readonly string[] | undefined;
   category?: string | undefined;
+  /** Demand: the recovery operations (R1..R13) it is permitted to carry out; supply: those it suits. */
+  recovery_operations?: readonly RecoveryOperation[] | undefined;
+  /** Legal status of a material or waste supply (absent: waste for a waste flow, not waste for a material). */
+  waste_status?: WasteStatus | undefined;
 }
 
 export interface MatchFlow {
@@ -63,10 +69,21 @@ export interface MatchFlow {
   disposal_per?: string | undefined;
   max_distance_km?: number | undefined;
   status: 'active' | 'paused' | 'archived';
+  /**
+   * Heat, steam, cooling: the hourly profile (domain.md 5.2): `flat`, `measured`, a Hotmaps name,
+   * or `hotmaps:residential-mean:<country>` (the default of a district-heating demand). Absent: flat.
+   */
+  profile?: string | undefined;
+  /** `measured`: mean power by hour of the week from the flow's meter aggregates (168 values). */
+  measured_week?: readonly number[] | undefined;
+  /** A heat demand: what it burns today (config FUELS); absent: natural gas. */
+  current_fuel?: string | undefined;
 }
 
 export interface MatchInput {
   flows: readonly MatchFlow[];
+  /** The 8,760-hour profile values by name (main/data loads the bundled Hotmaps profiles); absent: only flat shapes. */
+  profiles?: ProfileSource | undefined;
 }
 
 /** A stored flow: the entity plus its canonical quantity and hours (db/records.ts FlowRecord). */
@@ -79,8 +96,9 @@ export type FlowLike = Flow & { canonical: { amount: number; unit: string }; hou
  */
 export function toMatchFlow(
   flow: FlowLike,
-  site: { lat: number; lon: number; country: string; organization_id: string },
+  site: { lat: number; lon: number; country: string; organization_id: string; kind?: string | undefined },
   organization?: { trust?: number | undefined },
+  measuredWeek?: readonly number[],
 ): MatchFlow {
   const q = flow.quality ?? {};
   const t = flow.temporal;
@@ -112,6 +130,8 @@ export function toMatchFlow(
       accepts_hazardous: q.accepts_hazardous,
       accepted_ewc: q.accepted_ewc,
       category: q.category,
+      recovery_operations: q.recovery_operations,
+      waste_status: q.waste_status,
     },
     week_mask: t?.weekly === undefined ? undefined : weeklyMask(t.weekly),
     month_mask: t?.months === undefined ? undefined : monthMask(t.months),
@@ -122,7 +142,21 @@ export function toMatchFlow(
     disposal_per: e.disposal_per,
     max_distance_km: flow.logistics?.max_distance_km,
     status: flow.status ?? 'active',
+    profile: profileOf(flow, site),
+    measured_week: measuredWeek,
+    current_fuel: (e as { current_fuel?: string }).current_fuel,
   };
+}
+
+/**
+ * 5.2 defaults: a stated profile wins; a heat demand of a network area (district heating) gets the
+ * residential profile of its country (the mean of its regions); everything else is flat.
+ */
+function profileOf(flow: FlowLike, site: { country: string; kind?: string | undefined }): string | undefined {
+  const stated = (flow.temporal as { profile?: string } | undefined)?.profile;
+  if (stated !== undefined) return stated;
+  if (flow.type === 'heat' && flow.direction === 'demand' && site.kind === 'network_area') return residentialMeanName(hotmapsCountry(site.country));
+  return undefined;
 }
 
 /** Throws naming the flow and field when a MatchFlow cannot be matched (bad coordinates, masks...). */
@@ -138,4 +172,7 @@ export function checkMatchFlow(f: MatchFlow): void {
   if (f.month_mask !== undefined && f.month_mask.length !== 12) fail(`month_mask has ${f.month_mask.length} flags, not 12`);
   if (f.max_distance_km !== undefined && !(f.max_distance_km > 0)) fail(`max_distance_km ${f.max_distance_km} is not above 0`);
   if (f.direction !== 'supply' && f.direction !== 'demand') fail(`direction ${String(f.direction)} is not supply or demand`);
+  if (f.measured_week !== undefined && (f.measured_week.length !== 168 || f.measured_week.some((v) => !(v >= 0) || !Number.isFinite(v)))) {
+    fail('measured_week must have 168 finite values >= 0');
+  }
 }

@@ -7,8 +7,8 @@ import type { FlowType } from '../domain/entities.ts';
 import { effectivePrecisionAt, type CompiledFlow, type FlowColumns } from './compiled.ts';
 import { evaluatePair, newFacts, relaxationNames, type Thresholds } from './compatibility.ts';
 import { ENGINE_VERSION, type Relaxation, type ScoreComponent } from './config.ts';
-import { economicsAssumptions, economicsView, newEconNumbers, pairEconomics, type EconContext, type EconomicsView } from './economics.ts';
-import { routeOf, type Route, type RouteReason } from './router.ts';
+import { deliveredAmount, economicsAssumptions, economicsView, newEconNumbers, pairEconomics, type EconContext, type EconomicsView } from './economics.ts';
+import { routeFactsOf, routeOf, type Route, type RouteReason } from './router.ts';
 import { bindingComponent, computeScores, newScores, tightestConstraint, type ScoreScale, type TightConstraint } from './scores.ts';
 
 export interface EngineMatch {
@@ -25,7 +25,7 @@ export interface EngineMatch {
   score_raw: number;
   scores: { quality: number; temporal: number; quantity: number; trust: number; transport: number; regulatory: number };
   /** Quality sub-scores for the attributes both sides state. */
-  quality_detail: { temperature?: number; pressure?: number; purity?: number };
+  quality_detail: { temperature?: number; pressure?: number; purity?: number; category?: number };
   distance_km: number;
   /** The effective distance limit as stated (before any relaxation). */
   limit_km: number;
@@ -54,23 +54,13 @@ export function buildMatch(cols: FlowColumns, s: CompiledFlow, d: CompiledFlow, 
   const r = evaluatePair(cols, s.idx, d.idx, th, f);
   if (r < 0) throw new Error(`internal: ${s.id} -> ${d.id} is not a candidate`);
   const e = pairEconomics(cols, s.idx, d.idx, f, ec, newEconNumbers());
-  f.delivered = e.delivered;
+  f.delivered = deliveredAmount(cols.typeCode[s.idx]!, cols.amount[s.idx]!, cols.amount[d.idx]!, f.distanceKm, ec);
   const sc = computeScores(cols, s.idx, d.idx, f, th, scale, newScores());
   const c = th.config;
   const economics = economicsView(s, d, f.distanceKm, sc.regulatory, e, ec);
   const ps = effectivePrecisionAt(s, th.cutoffMs);
   const pd = effectivePrecisionAt(d, th.cutoffMs);
-  const { route, reasons } = routeOf(
-    {
-      hazardous: s.hazardous,
-      complexity: economics.complexity.level,
-      risk: sc.regulatory,
-      roughData: ps === 'rough' || pd === 'rough',
-      crossBorder: s.country !== d.country,
-      capexEur: e.capex,
-    },
-    c,
-  );
+  const { route, reasons } = routeOf(routeFactsOf(s, d, f, sc.regulatory, e.capex, ps === 'rough' || pd === 'rough'), c);
   const assumptions = economicsAssumptions(s, d, e, c);
   if (s.precision === 'measured' && ps !== 'measured') assumptions.push(`${s.id}: measurement older than ${c.measurement_max_age_days} days, counted as estimated`);
   if (d.precision === 'measured' && pd !== 'measured') assumptions.push(`${d.id}: measurement older than ${c.measurement_max_age_days} days, counted as estimated`);
@@ -78,6 +68,7 @@ export function buildMatch(cols: FlowColumns, s: CompiledFlow, d: CompiledFlow, 
   if (!Number.isNaN(f.tempScore)) quality_detail.temperature = f.tempScore;
   if (!Number.isNaN(f.pressureScore)) quality_detail.pressure = f.pressureScore;
   if (!Number.isNaN(f.purityScore)) quality_detail.purity = f.purityScore;
+  if (!Number.isNaN(f.categoryScore)) quality_detail.category = f.categoryScore;
   return {
     id: matchId(s.id, d.id),
     supply_flow_id: s.id,

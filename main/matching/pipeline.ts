@@ -114,7 +114,8 @@ export function considerPair(cols: FlowColumns, s: number, d: number, ctx: RunCo
   if (step < minStep) return -1;
   n.candidates++;
   pairEconomics(cols, s, d, facts, ctx.ec, econ);
-  facts.delivered = econ.delivered;
+  // the score's quantity (economics' delivered is hourly for heat: the score compares the flows' rates)
+  facts.delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ctx.ec);
   computeScores(cols, s, d, facts, ctx.th, ctx.scale, scores);
   const dropped = failedFilter(econ, scores, ctx.c);
   if (dropped !== null) {

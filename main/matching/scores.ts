@@ -69,6 +69,10 @@ export function computeScores(cols: FlowColumns, s: number, d: number, f: PairFa
     sum += f.purityScore;
     n++;
   }
+  if (!Number.isNaN(f.categoryScore)) {
+    sum += f.categoryScore;
+    n++;
+  }
   const quality = n === 0 ? 1 : sum / n;
   // temporal: overlapping weekly hours / the demand's, times overlapping months / the demand's
   const dWeek = cols.weekHours[d]!;

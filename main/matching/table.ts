@@ -3,7 +3,9 @@
  * interned to small integers, ids to table positions. Positions are never reused, so a removed
  * flow leaves an inactive slot behind (it fails the status constraint like a paused one).
  */
-import { compileFlow, FlowColumns, isHazardous, TYPE_CODE, type CompiledFlow } from './compiled.ts';
+import { compileFlow, FlowColumns, HOURLY_TYPES, isHazardous, TYPE_CODE, type CompiledFlow } from './compiled.ts';
+import { ShapeCache } from './hourly/shapes.ts';
+import { NO_PROFILES, withCountryMeans } from './hourly/source.ts';
 import { stripHeightDeg } from './index.ts';
 import { checkMatchFlow, type MatchFlow, type MatchInput } from './input.ts';
 
@@ -14,8 +16,11 @@ export class FlowTable {
   readonly byId = new Map<string, number>();
   private readonly orgs = new Map<string, number>();
   private readonly countries = new Map<string, number>();
+  /** Hourly shapes of the heat, steam and cooling flows, shared between flows made of the same profile and schedule. */
+  readonly shapes: ShapeCache;
 
   constructor(input: MatchInput) {
+    this.shapes = new ShapeCache(withCountryMeans(input.profiles ?? NO_PROFILES));
     const seen = new Set<string>();
     for (const f of input.flows) {
       checkMatchFlow(f);
@@ -57,7 +62,8 @@ export class FlowTable {
   upsert(f: MatchFlow): CompiledFlow {
     checkMatchFlow(f);
     const idx = this.byId.get(f.id) ?? this.flows.length;
-    const compiled = compileFlow(f, idx, this.intern(this.orgs, f.organization_id), this.intern(this.countries, f.country), idx);
+    const shape = HOURLY_TYPES.has(f.type) ? this.shapes.shapeOf(f, f.id) : null;
+    const compiled = compileFlow(f, idx, this.intern(this.orgs, f.organization_id), this.intern(this.countries, f.country), idx, shape);
     this.flows[idx] = compiled;
     this.cols.write(idx, compiled);
     this.byId.set(f.id, idx);

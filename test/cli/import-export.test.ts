@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const HOTMAPS = join(ROOT, '..', 'shared', 'data', 'hotmaps-industrial-sites.csv');
+const HOTMAPS = join(ROOT, 'main', 'data', 'hotmaps', 'hotmaps-industrial-sites.csv');
 const folder = mkdtempSync(join(tmpdir(), 'turash-cli-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -19,7 +19,7 @@ function turash(...args: string[]) {
 
 describe('turash import / export', () => {
   test('the Hotmaps database imports the sites with coordinates and reports the skipped ones', () => {
-    assert.ok(existsSync(HOTMAPS), `the shared Hotmaps file is missing at ${HOTMAPS}`);
+    assert.ok(existsSync(HOTMAPS), `the Hotmaps file is missing at ${HOTMAPS} (it ships in main/data/hotmaps)`);
     const db = join(folder, 'hotmaps.db');
     const run = turash('import', HOTMAPS, '--db', db, '--json');
     assert.equal(run.status, 0, run.stderr);

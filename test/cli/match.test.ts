@@ -29,6 +29,13 @@ describe('turash match / explain', () => {
     const { matches, stats } = run.json();
     assert.ok(matches.length > 10, `${matches.length} matches on the demo`);
     assert.equal(stats.matches, matches.length);
+    // the router's split, over all and per type of the supply (domain.md 5.3)
+    const byType = stats.routes.by_type as Record<string, { matches: number; automated: number }>;
+    assert.equal(Object.values(byType).reduce((n, t) => n + t.matches, 0), matches.length);
+    assert.equal(Object.values(byType).reduce((n, t) => n + t.automated, 0), stats.routes.automated);
+    for (const [type, t] of Object.entries(byType)) {
+      assert.equal(t.automated, matches.filter((m: { type: string; route: string }) => m.type === type && m.route === 'automated').length, type);
+    }
     for (const m of matches) {
       for (const key of ['id', 'supply_flow_id', 'demand_flow_id', 'score', 'scores', 'distance_km', 'route', 'relaxed', 'economics']) assert.ok(key in m, `${key} in a match`);
       assert.deepEqual(Object.keys(m.scores).sort(), ['quality', 'quantity', 'regulatory', 'temporal', 'transport', 'trust']);

@@ -1,0 +1,1070 @@
+/**
+ * The regional plan (domain.md 5.1; docs/plan.md): allocate every flow's capacity among its
+ * candidates, at every hour for hourly flows and over the year for the rest, maximising the chosen
+ * objective with a mixed-integer model (x = allocation share, y = connection built) solved by HiGHS.
+ *
+ * Held candidates are subtracted from the capacities first. The rest is split into connected
+ * components (candidates sharing a flow); each is solved on its own with row generation for the
+ * hours, compared with the one-to-one greedy pick, and made maximal.
+ */
+import { emptyRows, highsRuntime, MipSession, resetHighsRuntime, rowCount, type MipOutcome, type RowBlock } from './highs.ts';
+import { HourlyStore } from './hourly.ts';
+import {
+  HOURS,
+  OverAllocationError,
+  PLAN_OBJECTIVES,
+  type HeldMatch,
+  type HourlyUse,
+  type PlanCandidate,
+  type PlanFlow,
+  type PlanOptions,
+  type PlanResult,
+  type PlanStatus,
+} from './model.ts';
+
+/** Relative slack of a capacity check (floating-point noise, not a real excess). */
+const REL = 1e-9;
+/** An hour whose load exceeds its capacity by more than this (relative) becomes a row. */
+const ROW_VIOLATION = 1e-7;
+/** A scale-down bigger than this (relative) is a real repair, reported in the status. */
+const REAL_REPAIR = 1e-6;
+/** Shares at or below this are not built. */
+const MIN_SHARE = 1e-9;
+/** Initial peak-hour rows per flow, and rows added per violated flow and round. */
+const PEAK_ROWS = 24;
+const ROWS_PER_VIOLATION = 3;
+
+const allowance = (cap: number): number => REL * cap + 1e-12;
+
+interface Options {
+  objective: PlanOptions['objective'];
+  timeLimitSec: number;
+  relGap: number;
+  decompose: boolean;
+  maxRounds: number;
+  cacheBytes: number;
+}
+
+function resolveOptions(opts: PlanOptions): Options {
+  if (!PLAN_OBJECTIVES.includes(opts.objective)) throw new RangeError(`unknown plan objective ${String(opts.objective)}`);
+  const timeLimitSec = opts.timeLimitSec ?? 20;
+  const relGap = opts.relGap ?? 1e-4;
+  const maxRounds = opts.maxRounds ?? 12;
+  const cacheMB = opts.hourlyCacheMB ?? 256;
+  if (!(timeLimitSec > 0)) throw new RangeError('timeLimitSec must be > 0');
+  if (!(relGap >= 0 && relGap < 1)) throw new RangeError('relGap must be in [0, 1)');
+  if (!(Number.isInteger(maxRounds) && maxRounds >= 1)) throw new RangeError('maxRounds must be an integer >= 1');
+  if (!(cacheMB >= 0)) throw new RangeError('hourlyCacheMB must be >= 0');
+  return { objective: opts.objective, timeLimitSec, relGap, decompose: opts.decompose ?? true, maxRounds, cacheBytes: cacheMB * 1024 * 1024 };
+}
+
+/** The validated network: flows, residual capacities after the held candidates, the plannable candidates. */
+interface Net {
+  cands: readonly PlanCandidate[];
+  /** Per candidate: supply flow index, demand flow index (2 i, 2 i + 1). */
+  side: Int32Array;
+  fixed: Float64Array;
+  unit: Float64Array;
+  /** Residual capacity per flow (hourly: a copy when held candidates use it). */
+  cap: (Float64Array | number)[];
+  capSum: Float64Array;
+  /** Flows with a held member: not free for the one-to-one greedy. */
+  heldFlow: Uint8Array;
+  held: Map<number, number>;
+  heldValue: number;
+}
+
+const isHourly = (cap: Float64Array | number): cap is Float64Array => typeof cap !== 'number';
+
+function scalarUse(c: PlanCandidate, s: number): number {
+  return (s === 0 ? c.supplyUse : c.demandUse) ?? NaN;
+}
+function drawOf(use: HourlyUse, s: number): Float64Array {
+  return s === 0 ? use.supplyDraw : use.demandTake;
+}
+function fixedOf(use: HourlyUse, s: number): Float64Array | null {
+  return s === 0 ? use.supplyFixed : null;
+}
+
+function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o: Options): Net {
+  const index = new Map<string, number>();
+  const cap: (Float64Array | number)[] = [];
+  const capSum = new Float64Array(flows.length);
+  flows.forEach((f, i) => {
+    if (typeof f.id !== 'string' || index.has(f.id)) throw new TypeError(`flow id ${String(f.id)} missing or duplicated`);
+    index.set(f.id, i);
+    const c = f.capacity;
+    if (typeof c === 'number') {
+      if (!(c >= 0) || c === Infinity) throw new RangeError(`flow ${f.id}: capacity ${c} (must be finite and >= 0)`);
+      capSum[i] = c;
+    } else {
+      if (!(c instanceof Float64Array) || c.length !== HOURS) throw new TypeError(`flow ${f.id}: an hourly capacity is a Float64Array of ${HOURS}`);
+      let sum = 0;
+      for (let h = 0; h < HOURS; h++) {
+        const v = c[h]!;
+        if (!(v >= 0) || v === Infinity) throw new RangeError(`flow ${f.id}: capacity[${h}] = ${v} (must be finite and >= 0)`);
+        sum += v;
+      }
+      capSum[i] = sum;
+    }
+    cap.push(c);
+  });
+
+  const n = cands.length;
+  const side = new Int32Array(2 * n);
+  const fixed = new Float64Array(n);
+  const unit = new Float64Array(n);
+  const ids = new Set<string>();
+  const held = new Map<number, number>();
+  cands.forEach((c, i) => {
+    if (typeof c.id !== 'string' || ids.has(c.id)) throw new TypeError(`candidate id ${String(c.id)} missing or duplicated`);
+    ids.add(c.id);
+    const s = index.get(c.supply);
+    const d = index.get(c.demand);
+    if (s === undefined) throw new RangeError(`candidate ${c.id}: unknown supply flow ${c.supply}`);
+    if (d === undefined) throw new RangeError(`candidate ${c.id}: unknown demand flow ${c.demand}`);
+    if (s === d) throw new RangeError(`candidate ${c.id}: supply and demand are the same flow ${c.supply}`);
+    side[2 * i] = s;
+    side[2 * i + 1] = d;
+    const coef = c.coef?.[o.objective];
+    if (!coef || !Number.isFinite(coef.fixed) || !Number.isFinite(coef.unit)) throw new RangeError(`candidate ${c.id}: ${o.objective} coefficients missing or not finite`);
+    fixed[i] = coef.fixed;
+    unit[i] = coef.unit;
+    for (let k = 0; k < 2; k++) {
+      const f = side[2 * i + k]!;
+      if (isHourly(cap[f]!)) {
+        if (typeof c.hourly !== 'function') throw new TypeError(`candidate ${c.id}: flow ${flows[f]!.id} is hourly, so the candidate needs hourly()`);
+      } else {
+        const u = scalarUse(c, k);
+        if (!(u >= 0) || u === Infinity) {
+          throw new RangeError(`candidate ${c.id}: flow ${flows[f]!.id} has a yearly capacity, so the candidate needs a finite ${k === 0 ? 'supplyUse' : 'demandUse'} >= 0`);
+        }
+      }
+    }
+    if (c.held !== undefined) {
+      if (!(c.held > 0 && c.held <= 1)) throw new RangeError(`candidate ${c.id}: held share ${c.held} (must be in (0, 1])`);
+      held.set(i, c.held);
+    }
+  });
+
+  // Held candidates: subtract their use, refuse an over-allocation naming the flows.
+  const heldFlow = new Uint8Array(flows.length);
+  const heldOn = new Map<number, { i: number; s: number }[]>();
+  let heldValue = 0;
+  for (const [i, x] of held) {
+    const c = cands[i]!;
+    heldValue += fixed[i]! + unit[i]! * x;
+    let use: HourlyUse | null = null;
+    for (let s = 0; s < 2; s++) {
+      const f = side[2 * i + s]!;
+      heldFlow[f] = 1;
+      let list = heldOn.get(f);
+      if (!list) heldOn.set(f, (list = []));
+      list.push({ i, s });
+      const c0 = cap[f]!;
+      if (isHourly(c0)) {
+        use ??= checkedHourly(c);
+        const draw = drawOf(use, s);
+        const fx = fixedOf(use, s);
+        const r = c0 === flows[f]!.capacity ? Float64Array.from(c0) : c0;
+        for (let h = 0; h < HOURS; h++) r[h] = r[h]! - (x * draw[h]! + (fx ? fx[h]! : 0));
+        cap[f] = r;
+      } else {
+        cap[f] = c0 - x * scalarUse(c, s);
+      }
+    }
+  }
+  for (const [f, list] of heldOn) {
+    const total = flows[f]!.capacity;
+    const r = cap[f]!;
+    let worst = -1;
+    let worstExcess = 0;
+    if (isHourly(r)) {
+      const t = total as Float64Array;
+      for (let h = 0; h < HOURS; h++) {
+        const excess = -r[h]!;
+        if (excess > allowance(t[h]!) && excess > worstExcess) {
+          worstExcess = excess;
+          worst = h;
+        }
+      }
+    } else if (-r > allowance(total as number)) {
+      worst = 0;
+      worstExcess = -r;
+    }
+    if (worst >= 0) {
+      const capacity = isHourly(r) ? (total as Float64Array)[worst]! : (total as number);
+      const matches: HeldMatch[] = list.map(({ i }) => ({ id: cands[i]!.id, supply: cands[i]!.supply, demand: cands[i]!.demand, held: cands[i]!.held! }));
+      throw new OverAllocationError(flows[f]!.id, list[0]!.s === 0 ? 'supply' : 'demand', isHourly(r) ? worst : null, capacity + worstExcess, capacity, matches);
+    }
+    // Within the allowance: clamp the noise.
+    if (isHourly(r)) {
+      let sum = 0;
+      for (let h = 0; h < HOURS; h++) sum += r[h] = Math.max(0, r[h]!);
+      capSum[f] = sum;
+    } else {
+      cap[f] = Math.max(0, r);
+      capSum[f] = cap[f] as number;
+    }
+  }
+  return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue };
+}
+
+function checkedHourly(c: PlanCandidate): HourlyUse {
+  const store = new HourlyStore([c], 0);
+  return store.get(0);
+}
+
+/** Candidates that can add value: not held, unit > 0 and positive at x = 1. */
+function plannable(net: Net): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < net.cands.length; i++) {
+    if (net.held.has(i)) continue;
+    if (net.unit[i]! > 0 && net.fixed[i]! + net.unit[i]! > 0) out.push(i);
+  }
+  return out;
+}
+
+/** Connected components of the candidate graph (union-find over flows). */
+function components(net: Net, idx: readonly number[], flowCount: number): number[][] {
+  const parent = new Int32Array(flowCount);
+  for (let f = 0; f < flowCount; f++) parent[f] = f;
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!;
+      a = parent[a]!;
+    }
+    return a;
+  };
+  for (const i of idx) {
+    const a = find(net.side[2 * i]!);
+    const b = find(net.side[2 * i + 1]!);
+    if (a !== b) parent[a] = b;
+  }
+  const groups = new Map<number, number[]>();
+  for (const i of idx) {
+    const r = find(net.side[2 * i]!);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = []));
+    g.push(i);
+  }
+  return [...groups.values()];
+}
+
+interface Outcome {
+  /** Share per member (global candidate index). */
+  x: Map<number, number>;
+  value: number;
+  bound: number;
+  greedyValue: number;
+  status: PlanStatus | 'trivial';
+  rounds: number;
+  rowsAdded: number;
+  maxAdded: number;
+  notes: string[];
+}
+
+export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly PlanCandidate[], opts: PlanOptions): Promise<PlanResult> {
+  const t0 = performance.now();
+  const o = resolveOptions(opts);
+  const deadline = t0 + o.timeLimitSec * 1000;
+  const net = prepare(flows, candidates, o);
+  const idx = plannable(net);
+  const comps = o.decompose ? components(net, idx, flows.length) : idx.length > 0 ? [idx] : [];
+  comps.sort((a, b) => a.length - b.length || a[0]! - b[0]!);
+
+  const shares = new Map<number, number>(net.held);
+  let value = net.heldValue;
+  let bound = net.heldValue;
+  let greedy = net.heldValue;
+  const tally: PlanResult['component_status'] = { trivial: 0, optimal: 0, time_limit: 0, greedy_fallback: 0, repaired: 0 };
+  let rounds = 0;
+  let rowsAdded = 0;
+  let maxAdded = 0;
+  const notes: string[] = [];
+  let remainingSize = comps.reduce((s, c) => s + (c.length > 1 ? c.length : 0), 0);
+  let lastYield = performance.now();
+
+  for (const comp of comps) {
+    let out: Outcome;
+    if (comp.length === 1) {
+      out = solveTrivial(net, comp[0]!);
+    } else {
+      const remaining = Math.max(0, (deadline - performance.now()) / 1000);
+      const budget = Math.max(Math.min(0.05, remaining), (remaining * comp.length) / Math.max(1, remainingSize));
+      remainingSize -= comp.length;
+      out = await new ComponentSolver(net, comp, o).solve(budget);
+    }
+    for (const [i, x] of out.x) shares.set(i, x);
+    value += out.value;
+    bound += out.bound;
+    greedy += out.greedyValue;
+    tally[out.status]++;
+    rounds = Math.max(rounds, out.rounds);
+    rowsAdded += out.rowsAdded;
+    maxAdded += out.maxAdded;
+    for (const note of out.notes) if (notes.length < 50) notes.push(note);
+    if (performance.now() - lastYield > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+
+  const members: { id: string; share: number }[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const x = shares.get(i);
+    if (x !== undefined && x > 0) members.push({ id: candidates[i]!.id, share: x });
+  }
+  const status: PlanStatus = tally.repaired > 0 ? 'repaired' : tally.greedy_fallback > 0 ? 'greedy_fallback' : tally.time_limit > 0 ? 'time_limit' : 'optimal';
+  return {
+    members,
+    objective_value: value,
+    bound,
+    gap: Math.max(0, bound - value) / Math.max(1, Math.abs(bound)),
+    status,
+    components: comps.length,
+    largest_component: comps.reduce((m, c) => Math.max(m, c.length), 0),
+    solve_ms: performance.now() - t0,
+    greedy_value: greedy,
+    component_status: tally,
+    rounds,
+    rows_added: rowsAdded,
+    maximality_added: maxAdded,
+    notes,
+  };
+}
+
+/** A candidate alone in its component: the largest share its flows allow, no solver. */
+function solveTrivial(net: Net, i: number): Outcome {
+  const c = net.cands[i]!;
+  let u = 1;
+  let use: HourlyUse | null = null;
+  for (let s = 0; s < 2 && u > 0; s++) {
+    const cap = net.cap[net.side[2 * i + s]!]!;
+    if (isHourly(cap)) {
+      use ??= checkedHourly(c);
+      u = Math.min(u, standaloneShare(cap, drawOf(use, s), fixedOf(use, s)).share);
+    } else {
+      const q = scalarUse(c, s);
+      if (q > 0) u = Math.min(u, cap / q);
+    }
+  }
+  const v = net.fixed[i]! + net.unit[i]! * u;
+  const x = new Map<number, number>();
+  let value = 0;
+  if (u > MIN_SHARE && v > 0) {
+    x.set(i, u);
+    value = v;
+  }
+  const free = !net.heldFlow[net.side[2 * i]!] && !net.heldFlow[net.side[2 * i + 1]!];
+  return { x, value, bound: value, greedyValue: free ? value : 0, status: 'trivial', rounds: 0, rowsAdded: 0, maxAdded: 0, notes: [] };
+}
+
+/** The largest share a candidate can take from an hourly capacity on its own, and its tightest hour. */
+function standaloneShare(cap: Float64Array, draw: Float64Array, fixed: Float64Array | null): { share: number; tight: number; ratio: number } {
+  let share = 1;
+  let tight = -1;
+  let ratio = 0;
+  for (let h = 0; h < HOURS; h++) {
+    const d = draw[h]!;
+    const f = fixed ? fixed[h]! : 0;
+    if (d <= 0 && f <= 0) continue;
+    const c = cap[h]!;
+    const room = c - f;
+    if (room < -allowance(c)) return { share: 0, tight: h, ratio: Infinity };
+    if (d > 0 && room < share * d) share = Math.max(0, room / d);
+    const r = c > 0 ? (d + f) / c : Infinity;
+    if (r > ratio) {
+      ratio = r;
+      tight = h;
+    }
+  }
+  return { share, tight, ratio };
+}
+
+/** One connected component: row generation around a HiGHS session. */
+class ComponentSolver {
+  private readonly K: number;
+  /** Local flow index per candidate side (2 k + s). */
+  private readonly lf: Int32Array;
+  /** Global flow index per local flow. */
+  private readonly flowG: number[] = [];
+  private readonly fixed: Float64Array;
+  private readonly unit: Float64Array;
+  private readonly u: Float64Array;
+  private readonly live: Uint8Array;
+  /** Per side (2 k + s): scalar use, annual sums, tightest hour with its draw and fixed draw. */
+  private readonly use: Float64Array;
+  private readonly sumDraw: Float64Array;
+  private readonly sumFixed: Float64Array;
+  private readonly tight: Int32Array;
+  private readonly tightRatio: Float64Array;
+  private readonly tightDraw: Float64Array;
+  private readonly tightFixed: Float64Array;
+  /** Live sides per local flow (2 k + s). */
+  private readonly onFlow: number[][] = [];
+  private readonly store: HourlyStore;
+  private readonly notes: string[] = [];
+  /** Column of each live candidate's x (its y is L columns further), -1 if not live. */
+  private readonly col: Int32Array;
+  private L = 0;
+  private readonly rows: RowBlock = emptyRows();
+  private readonly rowKeys = new Set<number>();
+  private rowsAdded = 0;
+  private scale = 1;
+
+  constructor(
+    private readonly net: Net,
+    private readonly g: readonly number[],
+    private readonly o: Options,
+  ) {
+    const K = (this.K = g.length);
+    this.lf = new Int32Array(2 * K);
+    const local = new Map<number, number>();
+    for (let k = 0; k < K; k++) {
+      for (let s = 0; s < 2; s++) {
+        const f = net.side[2 * g[k]! + s]!;
+        let l = local.get(f);
+        if (l === undefined) {
+          l = this.flowG.length;
+          local.set(f, l);
+          this.flowG.push(f);
+        }
+        this.lf[2 * k + s] = l;
+      }
+    }
+    this.fixed = new Float64Array(K);
+    this.unit = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      this.fixed[k] = net.fixed[g[k]!]!;
+      this.unit[k] = net.unit[g[k]!]!;
+    }
+    this.u = new Float64Array(K);
+    this.live = new Uint8Array(K);
+    this.use = new Float64Array(2 * K);
+    this.sumDraw = new Float64Array(2 * K);
+    this.sumFixed = new Float64Array(2 * K);
+    this.tight = new Int32Array(2 * K).fill(-1);
+    this.tightRatio = new Float64Array(2 * K);
+    this.tightDraw = new Float64Array(2 * K);
+    this.tightFixed = new Float64Array(2 * K);
+    this.col = new Int32Array(K).fill(-1);
+    this.store = new HourlyStore(net.cands, o.cacheBytes);
+  }
+
+  private capOf(l: number): Float64Array | number {
+    return this.net.cap[this.flowG[l]!]!;
+  }
+  private valueAt(k: number, x: number): number {
+    return this.fixed[k]! + this.unit[k]! * x;
+  }
+  private hourlyOf(k: number): HourlyUse {
+    return this.store.get(this.g[k]!);
+  }
+
+  async solve(budgetSec: number): Promise<Outcome> {
+    const end = performance.now() + budgetSec * 1000;
+    this.summarise();
+    const greedyX = this.greedy();
+    const greedyValue = this.valueOf(greedyX);
+    let trivialBound = 0;
+    for (let k = 0; k < this.K; k++) if (this.live[k]) trivialBound += Math.max(0, this.valueAt(k, this.u[k]!));
+
+    let x: Float64Array = greedyX;
+    let status: PlanStatus = 'optimal';
+    let bound = trivialBound;
+    let rounds = 0;
+    if (this.L > 0) {
+      this.initialRows();
+      try {
+        const r = await this.rowGeneration(greedyX, end);
+        x = r.x;
+        status = r.status;
+        bound = Math.min(bound, r.bound);
+        rounds = r.rounds;
+      } catch (error) {
+        this.notes.push(`component of ${this.K} candidates: the solver failed twice (${(error as Error).message}); greedy pick used`);
+        x = greedyX;
+        status = 'greedy_fallback';
+      }
+    }
+    let value = this.valueOf(x);
+    if (value < greedyValue - 1e-9 * Math.max(1, Math.abs(greedyValue))) {
+      if (status !== 'greedy_fallback') {
+        this.notes.push(`component of ${this.K} candidates: solver plan ${value.toPrecision(8)} below the greedy pick ${greedyValue.toPrecision(8)} (${status}); greedy pick used`);
+      }
+      x = greedyX;
+      status = 'greedy_fallback';
+    }
+    const added = this.maximal(x);
+    value = this.valueOf(x);
+    if (value > bound) {
+      // Only floating-point noise can put a feasible plan above a proven bound.
+      if (value - bound > 1e-6 * Math.max(1, Math.abs(value))) {
+        this.notes.push(`component of ${this.K} candidates: plan ${value} above the solver bound ${bound}; bound raised`);
+      }
+      bound = value;
+    }
+    const shares = new Map<number, number>();
+    for (let k = 0; k < this.K; k++) if (x[k]! > 0) shares.set(this.g[k]!, x[k]!);
+    this.store.clear();
+    return { x: shares, value, bound, greedyValue, status, rounds, rowsAdded: this.rowsAdded, maxAdded: added, notes: this.notes };
+  }
+
+  /** Objective of shares x (a candidate with x > 0 is built). */
+  private valueOf(x: Float64Array): number {
+    let v = 0;
+    for (let k = 0; k < this.K; k++) if (x[k]! > 0) v += this.valueAt(k, x[k]!);
+    return v;
+  }
+
+  /** Pass over the candidates: stand-alone shares, annual sums, tightest hours; which can be planned. */
+  private summarise(): void {
+    for (let k = 0; k < this.K; k++) {
+      const c = this.net.cands[this.g[k]!]!;
+      let u = 1;
+      let h: HourlyUse | null = null;
+      for (let s = 0; s < 2; s++) {
+        const j = 2 * k + s;
+        const cap = this.capOf(this.lf[j]!);
+        if (isHourly(cap)) {
+          h ??= this.hourlyOf(k);
+          const draw = drawOf(h, s);
+          const fx = fixedOf(h, s);
+          const st = standaloneShare(cap, draw, fx);
+          u = Math.min(u, st.share);
+          let sd = 0;
+          let sf = 0;
+          for (let t = 0; t < HOURS; t++) sd += draw[t]!;
+          if (fx) for (let t = 0; t < HOURS; t++) sf += fx[t]!;
+          this.sumDraw[j] = sd;
+          this.sumFixed[j] = sf;
+          this.tight[j] = st.tight;
+          this.tightRatio[j] = st.ratio;
+          if (st.tight >= 0) {
+            this.tightDraw[j] = draw[st.tight]!;
+            this.tightFixed[j] = fx ? fx[st.tight]! : 0;
+          }
+        } else {
+          const q = scalarUse(c, s);
+          this.use[j] = q;
+          if (q > 0) u = Math.min(u, cap / q);
+        }
+      }
+      u = Math.max(0, Math.min(1, u));
+      this.u[k] = u;
+      if (u > MIN_SHARE && this.valueAt(k, u) > 0) {
+        this.live[k] = 1;
+        this.col[k] = this.L++;
+      }
+    }
+    for (let l = 0; l < this.flowG.length; l++) this.onFlow.push([]);
+    for (let k = 0; k < this.K; k++) if (this.live[k]) for (let s = 0; s < 2; s++) this.onFlow[this.lf[2 * k + s]!]!.push(2 * k + s);
+  }
+
+  /** The one-to-one greedy pick: by objective at x = 1, both flows free, at the stand-alone share. */
+  private greedy(): Float64Array {
+    const order: number[] = [];
+    for (let k = 0; k < this.K; k++) if (this.live[k]) order.push(k);
+    order.sort((a, b) => this.valueAt(b, 1) - this.valueAt(a, 1) || this.g[a]! - this.g[b]!);
+    const used = new Uint8Array(this.flowG.length);
+    for (let l = 0; l < this.flowG.length; l++) used[l] = this.net.heldFlow[this.flowG[l]!]!;
+    const x = new Float64Array(this.K);
+    for (const k of order) {
+      const a = this.lf[2 * k]!;
+      const b = this.lf[2 * k + 1]!;
+      if (used[a] || used[b]) continue;
+      x[k] = this.u[k]!;
+      used[a] = used[b] = 1;
+    }
+    return x;
+  }
+
+  private rowKey(l: number, hour: number): number {
+    return l * (HOURS + 1) + hour;
+  }
+
+  /** Link rows x <= u y; per shared flow the annual (or yearly) row and the peak-hour rows. */
+  private initialRows(): void {
+    const L = this.L;
+    // The objective scaled by a power of two to a largest coefficient near 1.
+    let big = 0;
+    for (let k = 0; k < this.K; k++) if (this.live[k]) big = Math.max(big, Math.abs(this.fixed[k]!), Math.abs(this.unit[k]!));
+    this.scale = big > 0 ? 2 ** -Math.round(Math.log2(big)) : 1;
+    for (let k = 0; k < this.K; k++) {
+      const c = this.col[k]!;
+      if (c < 0) continue;
+      this.pushRow([c, L + c], [1, -this.u[k]!], 0);
+    }
+    const pending = new Map<number, number[]>();
+    for (let l = 0; l < this.flowG.length; l++) {
+      const sides = this.onFlow[l]!;
+      if (sides.length < 2) continue;
+      const cap = this.capOf(l);
+      if (!isHourly(cap)) {
+        let most = 0;
+        for (const j of sides) most += this.use[j]! * this.u[j >> 1]!;
+        if (most <= cap + allowance(cap)) continue;
+        this.pushFlowRow(l, HOURS, sides.map((j) => this.use[j]!), null, cap);
+        continue;
+      }
+      const rhs = this.net.capSum[this.flowG[l]!]!;
+      let most = 0;
+      for (const j of sides) most += this.sumDraw[j]! * this.u[j >> 1]! + this.sumFixed[j]!;
+      if (most > rhs + allowance(rhs)) {
+        this.pushFlowRow(l, HOURS, sides.map((j) => this.sumDraw[j]!), sides.map((j) => this.sumFixed[j]!), rhs);
+      }
+      const byRatio = sides.filter((j) => this.tight[j]! >= 0).sort((a, b) => this.tightRatio[b]! - this.tightRatio[a]!);
+      const hours: number[] = [];
+      for (const j of byRatio) {
+        const h = this.tight[j]!;
+        if (!hours.includes(h)) hours.push(h);
+        if (hours.length >= PEAK_ROWS) break;
+      }
+      if (hours.length > 0) pending.set(l, hours);
+    }
+    this.addHourRows(pending);
+  }
+
+  /** Adds `coefficient * x (+ fixed * y) <= rhs` for one flow, scaled to a right-hand side of 1. */
+  private pushFlowRow(l: number, hour: number, draw: readonly number[], fixed: readonly number[] | null, rhs: number): void {
+    const sides = this.onFlow[l]!;
+    const index: number[] = [];
+    const value: number[] = [];
+    sides.forEach((j, n) => {
+      const c = this.col[j >> 1]!;
+      const d = draw[n]!;
+      const f = fixed ? fixed[n]! : 0;
+      if (d > 0) {
+        index.push(c);
+        value.push(d / rhs);
+      }
+      if (f > 0) {
+        index.push(this.L + c);
+        value.push(f / rhs);
+      }
+    });
+    this.rowKeys.add(this.rowKey(l, hour));
+    if (index.length > 0) this.pushRow(index, value, 1);
+  }
+
+  private pushRow(index: readonly number[], value: readonly number[], upper: number): void {
+    for (let n = 0; n < index.length; n++) {
+      this.rows.index.push(index[n]!);
+      this.rows.value.push(value[n]!);
+    }
+    this.rows.upper.push(upper);
+    this.rows.starts.push(this.rows.index.length);
+  }
+
+  /** Rows for the given hours of the given flows (values read once per candidate); returns how many. */
+  private addHourRows(pending: Map<number, number[]>): number {
+    if (pending.size === 0) return 0;
+    const draws = new Map<number, number[][]>();
+    const fixeds = new Map<number, number[][]>();
+    for (const [l, hours] of pending) {
+      const n = this.onFlow[l]!.length;
+      draws.set(l, hours.map(() => new Array<number>(n).fill(0)));
+      fixeds.set(l, hours.map(() => new Array<number>(n).fill(0)));
+    }
+    // Which sides of which candidates are needed.
+    const need = new Map<number, number[]>();
+    for (const l of pending.keys()) {
+      this.onFlow[l]!.forEach((j) => {
+        const k = j >> 1;
+        let list = need.get(k);
+        if (!list) need.set(k, (list = []));
+        list.push(j);
+      });
+    }
+    const position = new Map<number, number>();
+    for (const l of pending.keys()) this.onFlow[l]!.forEach((j, n) => position.set(j, n));
+    for (const [k, js] of need) {
+      const h = this.hourlyOf(k);
+      for (const j of js) {
+        const s = j & 1;
+        const l = this.lf[j]!;
+        const draw = drawOf(h, s);
+        const fx = fixedOf(h, s);
+        const n = position.get(j)!;
+        pending.get(l)!.forEach((hour, r) => {
+          draws.get(l)![r]![n] = draw[hour]!;
+          fixeds.get(l)![r]![n] = fx ? fx[hour]! : 0;
+        });
+      }
+    }
+    let added = 0;
+    for (const [l, hours] of pending) {
+      const cap = this.capOf(l) as Float64Array;
+      const sides = this.onFlow[l]!;
+      hours.forEach((hour, r) => {
+        const d = draws.get(l)![r]!;
+        const f = fixeds.get(l)![r]!;
+        const rhs = cap[hour]!;
+        let most = 0;
+        sides.forEach((j, n) => (most += d[n]! * this.u[j >> 1]! + f[n]!));
+        if (most <= rhs + allowance(rhs) || rhs <= 0) {
+          this.rowKeys.add(this.rowKey(l, hour));
+          return;
+        }
+        this.pushFlowRow(l, hour, d, f, rhs);
+        added++;
+      });
+    }
+    return added;
+  }
+
+  private mipInput(): { cost: Float64Array; lower: Float64Array; upper: Float64Array; integer: Uint8Array } {
+    const L = this.L;
+    const cost = new Float64Array(2 * L);
+    const lower = new Float64Array(2 * L);
+    const upper = new Float64Array(2 * L);
+    const integer = new Uint8Array(2 * L);
+    for (let k = 0; k < this.K; k++) {
+      const c = this.col[k]!;
+      if (c < 0) continue;
+      cost[c] = this.unit[k]! * this.scale;
+      cost[L + c] = this.fixed[k]! * this.scale;
+      upper[c] = this.u[k]!;
+      upper[L + c] = 1;
+      integer[L + c] = 1;
+    }
+    return { cost, lower, upper, integer };
+  }
+
+  /** The column vector of shares x (y = 1 where x > 0). */
+  private columns(x: Float64Array): Float64Array {
+    const v = new Float64Array(2 * this.L);
+    for (let k = 0; k < this.K; k++) {
+      const c = this.col[k]!;
+      if (c < 0 || !(x[k]! > 0)) continue;
+      v[c] = Math.min(x[k]!, this.u[k]!);
+      v[this.L + c] = 1;
+    }
+    return v;
+  }
+
+  /** Shares from a solver vector: y rounded, x within [0, u y], tiny shares not built. */
+  private shares(v: Float64Array): Float64Array {
+    const x = new Float64Array(this.K);
+    for (let k = 0; k < this.K; k++) {
+      const c = this.col[k]!;
+      if (c < 0 || !(v[this.L + c]! > 0.5)) continue;
+      const share = Math.min(this.u[k]!, Math.max(0, v[c]!));
+      if (share > MIN_SHARE) x[k] = share;
+    }
+    return x;
+  }
+
+  private async rowGeneration(greedyX: Float64Array, end: number): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number }> {
+    const input = this.mipInput();
+    let session: MipSession | null = null;
+    let failures = 0;
+    let start = this.columns(greedyX);
+    let bound = Infinity;
+    let best: Float64Array = greedyX;
+    let round = 0;
+    let limited = false;
+    const open = async (): Promise<MipSession> => {
+      const highs = await highsRuntime();
+      return MipSession.create(highs, { numCols: 2 * this.L, ...input, rows: this.rows });
+    };
+    try {
+      for (;;) {
+        round++;
+        const remaining = (end - performance.now()) / 1000;
+        const last = round >= this.o.maxRounds;
+        let out: MipOutcome;
+        try {
+          session ??= await open();
+          out = session.run(Math.max(0.01, last ? remaining : remaining * 0.6), this.o.relGap, start);
+        } catch (error) {
+          session?.dispose();
+          session = null;
+          resetHighsRuntime();
+          if (++failures >= 2) throw error;
+          this.notes.push(`component of ${this.K} candidates: solver error (${(error as Error).message}); retried on a fresh instance`);
+          round--;
+          continue;
+        }
+        if (out.dualBound < Infinity) bound = Math.min(bound, out.dualBound / this.scale);
+        if (out.status === 'limit') limited = true;
+        if (!out.x) {
+          // No incumbent in the time (the greedy start was refused): the greedy pick stands.
+          return { x: greedyX, status: 'time_limit', bound, rounds: round };
+        }
+        const x = this.shares(out.x);
+        const violated = this.violations(x);
+        if (violated.length === 0) return this.finish(x, limited, bound, round);
+        // Infeasible at some hours: the repaired plan is a feasible start for the next round.
+        const fixedUp = Float64Array.from(x);
+        this.repair(fixedUp);
+        if (this.valueOf(fixedUp) > this.valueOf(best)) best = fixedUp;
+        if (last || performance.now() >= end) {
+          this.notes.push(
+            `component of ${this.K} candidates: still over capacity at ${violated.length} flow(s) after ${round} round(s); shares scaled down`,
+          );
+          return { x: best, status: best === greedyX ? 'greedy_fallback' : 'repaired', bound, rounds: round };
+        }
+        const pending = new Map<number, number[]>();
+        for (const v of violated) pending.set(v.flow, v.hours);
+        const before = rowCount(this.rows);
+        this.addHourRows(pending);
+        const block: RowBlock = { starts: [0], index: [], value: [], upper: [] };
+        // The rows just pushed, as their own block for the live session.
+        const first = this.rows.starts[before]!;
+        for (let r = before; r < rowCount(this.rows); r++) {
+          block.upper.push(this.rows.upper[r]!);
+          block.starts.push(this.rows.starts[r + 1]! - first);
+        }
+        for (let n = first; n < this.rows.index.length; n++) {
+          block.index.push(this.rows.index[n]!);
+          block.value.push(this.rows.value[n]!);
+        }
+        this.rowsAdded += block.upper.length;
+        if (block.upper.length === 0) return this.finish(x, limited, bound, round);
+        try {
+          session?.addRows(block);
+        } catch {
+          session?.dispose();
+          session = null;
+          resetHighsRuntime();
+        }
+        start = this.columns(best);
+      }
+    } finally {
+      session?.dispose();
+    }
+  }
+
+  /** A plan feasible up to the solver's tolerance: clean the noise off (a real cut is reported). */
+  private finish(x: Float64Array, limited: boolean, bound: number, rounds: number): { x: Float64Array; status: PlanStatus; bound: number; rounds: number } {
+    const cut = this.repair(x);
+    if (cut > REAL_REPAIR) {
+      this.notes.push(`component of ${this.K} candidates: shares scaled down by up to ${(cut * 100).toPrecision(3)} % to fit every hour`);
+      return { x, status: 'repaired', bound, rounds };
+    }
+    return { x, status: limited ? 'time_limit' : 'optimal', bound, rounds };
+  }
+
+  /** Flows over capacity at some hour (beyond the solver's tolerance), with their worst hours not yet rows. */
+  private violations(x: Float64Array): { flow: number; hours: number[] }[] {
+    const loads = this.loads(x, 2);
+    const out: { flow: number; hours: number[] }[] = [];
+    for (const [l, load] of loads) {
+      const cap = this.capOf(l);
+      if (!isHourly(cap)) continue;
+      const worst: { h: number; e: number }[] = [];
+      for (let h = 0; h < HOURS; h++) {
+        const c = cap[h]!;
+        const excess = (load as Float64Array)[h]! - c;
+        if (excess <= ROW_VIOLATION * c + 1e-12) continue;
+        if (this.rowKeys.has(this.rowKey(l, h))) continue;
+        const e = c > 0 ? excess / c : Infinity;
+        if (worst.length < ROWS_PER_VIOLATION) {
+          worst.push({ h, e });
+          worst.sort((a, b) => b.e - a.e);
+        } else if (e > worst[worst.length - 1]!.e) {
+          worst[worst.length - 1] = { h, e };
+          worst.sort((a, b) => b.e - a.e);
+        }
+      }
+      if (worst.length > 0) out.push({ flow: l, hours: worst.map((w) => w.h) });
+    }
+    return out;
+  }
+
+  /**
+   * Loads of the flows carrying at least `minMembers` members of x: hourly flows an array (x-share
+   * draw plus fixed draw), yearly flows a number.
+   */
+  private loads(x: Float64Array, minMembers: number): Map<number, Float64Array | number> {
+    const count = new Int32Array(this.flowG.length);
+    for (let k = 0; k < this.K; k++) if (x[k]! > 0) for (let s = 0; s < 2; s++) count[this.lf[2 * k + s]!]!++;
+    const loads = new Map<number, Float64Array | number>();
+    for (let k = 0; k < this.K; k++) {
+      const xk = x[k]!;
+      if (!(xk > 0)) continue;
+      let h: HourlyUse | null = null;
+      for (let s = 0; s < 2; s++) {
+        const l = this.lf[2 * k + s]!;
+        if (count[l]! < minMembers) continue;
+        const cap = this.capOf(l);
+        if (isHourly(cap)) {
+          h ??= this.hourlyOf(k);
+          let load = loads.get(l) as Float64Array | undefined;
+          if (!load) loads.set(l, (load = new Float64Array(HOURS)));
+          addUse(load, xk, drawOf(h, s), fixedOf(h, s));
+        } else {
+          loads.set(l, ((loads.get(l) as number | undefined) ?? 0) + xk * this.use[2 * k + s]!);
+        }
+      }
+    }
+    return loads;
+  }
+
+  /**
+   * Scales shares down until no flow is over capacity at any hour (one pass: scaling a flow's
+   * members only lowers the other flows' loads), then drops members no longer worth building.
+   * Returns the largest relative cut.
+   */
+  private repair(x: Float64Array): number {
+    let cut = 0;
+    const members = new Map<number, number[]>();
+    for (let k = 0; k < this.K; k++) {
+      if (!(x[k]! > 0)) continue;
+      for (let s = 0; s < 2; s++) {
+        const l = this.lf[2 * k + s]!;
+        let list = members.get(l);
+        if (!list) members.set(l, (list = []));
+        list.push(2 * k + s);
+      }
+    }
+    for (const [l, sides] of members) {
+      if (sides.length < 2) continue;
+      const cap = this.capOf(l);
+      for (;;) {
+        const alive = sides.filter((j) => x[j >> 1]! > 0);
+        if (alive.length === 0) break;
+        let alpha = 1;
+        let dropNeeded = false;
+        if (isHourly(cap)) {
+          const share = new Float64Array(HOURS);
+          const fixed = new Float64Array(HOURS);
+          for (const j of alive) {
+            const h = this.hourlyOf(j >> 1);
+            const s = j & 1;
+            addUse(share, x[j >> 1]!, drawOf(h, s), null);
+            const fx = fixedOf(h, s);
+            if (fx) addUse(fixed, 1, fx, null);
+          }
+          for (let h = 0; h < HOURS; h++) {
+            const c = cap[h]!;
+            if (share[h]! + fixed[h]! <= c + allowance(c) * 1e-3) continue;
+            if (fixed[h]! > c) {
+              dropNeeded = true;
+              break;
+            }
+            alpha = Math.min(alpha, (c - fixed[h]!) / share[h]!);
+          }
+        } else {
+          let load = 0;
+          for (const j of alive) load += x[j >> 1]! * this.use[j]!;
+          if (load > cap + allowance(cap) * 1e-3) alpha = cap / load;
+        }
+        if (dropNeeded) {
+          // Fixed draws alone exceed the capacity: drop the least valuable member and retry.
+          let worst = alive[0]!;
+          for (const j of alive) if (this.valueAt(j >> 1, x[j >> 1]!) < this.valueAt(worst >> 1, x[worst >> 1]!)) worst = j;
+          x[worst >> 1] = 0;
+          cut = 1;
+          continue;
+        }
+        if (alpha < 1) {
+          alpha *= 1 - 1e-12;
+          cut = Math.max(cut, 1 - alpha);
+          for (const j of alive) x[j >> 1] = x[j >> 1]! * alpha;
+        }
+        break;
+      }
+    }
+    for (let k = 0; k < this.K; k++) if (x[k]! > 0 && (x[k]! <= MIN_SHARE || this.valueAt(k, x[k]!) <= 0)) x[k] = 0;
+    return cut;
+  }
+
+  /**
+   * The plan is maximal (domain.md 5.1): members are raised to the largest share their flows allow,
+   * then every other candidate with spare capacity on both flows joins at its largest share when
+   * that is worth building (by objective at x = 1). Capacity only shrinks, so one pass is a fixed point.
+   */
+  private maximal(x: Float64Array): number {
+    const loads = this.loads(x, 1);
+    const loadOf = (l: number): Float64Array | number => {
+      let load = loads.get(l);
+      if (load === undefined) loads.set(l, (load = isHourly(this.capOf(l)) ? new Float64Array(HOURS) : 0));
+      return load;
+    };
+    let added = 0;
+    const order: number[] = [];
+    for (let k = 0; k < this.K; k++) if (this.live[k]) order.push(k);
+    order.sort((a, b) => Number(x[b]! > 0) - Number(x[a]! > 0) || this.valueAt(b, 1) - this.valueAt(a, 1) || this.g[a]! - this.g[b]!);
+    for (const k of order) {
+      const member = x[k]! > 0;
+      if (member && x[k]! >= this.u[k]!) continue;
+      if (!member && !this.mayFit(k, loadOf)) continue;
+      const share = this.largestShare(k, x[k]!, loadOf);
+      if (!(share > x[k]! + MIN_SHARE) || !(this.valueAt(k, share) > 0)) continue;
+      // Take it: add the extra use to both flows' loads.
+      const h = this.needsHourly(k) ? this.hourlyOf(k) : null;
+      for (let s = 0; s < 2; s++) {
+        const l = this.lf[2 * k + s]!;
+        const load = loadOf(l);
+        if (isHourly(load)) addUse(load, share - x[k]!, drawOf(h!, s), member ? null : fixedOf(h!, s));
+        else loads.set(l, load + (share - x[k]!) * this.use[2 * k + s]!);
+      }
+      x[k] = share;
+      added++;
+    }
+    return added;
+  }
+
+  private needsHourly(k: number): boolean {
+    return isHourly(this.capOf(this.lf[2 * k]!)) || isHourly(this.capOf(this.lf[2 * k + 1]!));
+  }
+
+  /** A cheap necessary test for a non-member: room at its tightest hours and on yearly flows. */
+  private mayFit(k: number, loadOf: (l: number) => Float64Array | number): boolean {
+    let share = this.u[k]!;
+    for (let s = 0; s < 2; s++) {
+      const j = 2 * k + s;
+      const l = this.lf[j]!;
+      const cap = this.capOf(l);
+      const load = loadOf(l);
+      if (isHourly(cap)) {
+        const t = this.tight[j]!;
+        if (t < 0) continue;
+        const room = cap[t]! - (load as Float64Array)[t]! - this.tightFixed[j]!;
+        if (room < -allowance(cap[t]!)) return false;
+        if (this.tightDraw[j]! > 0) share = Math.min(share, room / this.tightDraw[j]!);
+      } else if (this.use[j]! > 0) {
+        share = Math.min(share, (cap - (load as number)) / this.use[j]!);
+      }
+    }
+    return share > MIN_SHARE && this.valueAt(k, share) > 0;
+  }
+
+  /** The largest share of candidate k (now at share `now`, 0 = not built) that its flows' spare capacity allows. */
+  private largestShare(k: number, now: number, loadOf: (l: number) => Float64Array | number): number {
+    let share = this.u[k]!;
+    const h = this.needsHourly(k) ? this.hourlyOf(k) : null;
+    for (let s = 0; s < 2 && share > 0; s++) {
+      const j = 2 * k + s;
+      const l = this.lf[j]!;
+      const cap = this.capOf(l);
+      const load = loadOf(l);
+      if (isHourly(cap)) {
+        const draw = drawOf(h!, s);
+        const fx = fixedOf(h!, s);
+        const L = load as Float64Array;
+        for (let t = 0; t < HOURS; t++) {
+          const d = draw[t]!;
+          const f = fx ? fx[t]! : 0;
+          if (d <= 0 && f <= 0) continue;
+          // Spare at t with this candidate's own use taken out.
+          const room = cap[t]! - L[t]! + (now > 0 ? now * d + f : 0) - f;
+          if (room < -allowance(cap[t]!)) return 0;
+          if (d > 0 && room < share * d) share = Math.max(0, room / d);
+        }
+      } else if (this.use[j]! > 0) {
+        share = Math.min(share, (cap - (load as number) + now * this.use[j]!) / this.use[j]!);
+      }
+    }
+    return Math.max(0, share * (1 - 1e-12));
+  }
+}
+
+function addUse(load: Float64Array, x: number, draw: Float64Array, fixed: Float64Array | null): void {
+  if (x !== 0) for (let h = 0; h < HOURS; h++) load[h] = load[h]! + x * draw[h]!;
+  if (fixed) for (let h = 0; h < HOURS; h++) load[h] = load[h]! + fixed[h]!;
+}
+
