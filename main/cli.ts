@@ -40,6 +40,10 @@ Usage:
   turash match [--flow <id>] [--top N] [--max-km K]
                                       run the matching engine over the database and store the
                                       result (--flow: re-match one flow incrementally)
+  turash plan [--objective npv|co2|energy]
+                                      match, then allocate every supply and demand among its
+                                      alternatives (mixed-integer, HiGHS): no flow promised more
+                                      than it has; prints the plan and its totals
   turash explain <match-id>           why a match scores as it does, and its economics
   turash packet <match-id> --out <file.pdf> [--partner supply|demand|both]
                                       the partner packets of a match (one PDF per partner:
@@ -204,6 +208,25 @@ async function matchCli(args: string[], io: Io): Promise<number> {
   });
 }
 
+async function planCli(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { objective: { type: 'string' } } as const);
+  if (values.help) return (io.out(HELP), 0);
+  const { PLAN_OBJECTIVES, planCommand, planText } = await import('./cli/plan-command.ts');
+  const objective = (values.objective ?? 'npv') as (typeof PLAN_OBJECTIVES)[number];
+  if (!PLAN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective is npv, co2 or energy (got "${values.objective}")`);
+  return withCore(values.db, async (core) => {
+    const result = await planCommand(core, objective);
+    if (values.json) {
+      io.out(JSON.stringify(result));
+      return 0;
+    }
+    const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
+    const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
+    io.out(planText(result, names));
+    return 0;
+  });
+}
+
 async function explainCli(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {});
   if (values.help) return (io.out(HELP), 0);
@@ -237,6 +260,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   export: exportCommand,
   match: matchCli,
   explain: explainCli,
+  plan: planCli,
   bench: benchCli,
   serve: serveCommand,
   packet: async (args, io) => (await import('./cli/packet-command.ts')).packetCli(args, io),

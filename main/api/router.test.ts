@@ -86,6 +86,23 @@ describe('appRouter', () => {
     assert.ok(missing instanceof TRPCError && missing.code === 'NOT_FOUND');
   });
 
+  test('the vocabulary lists the heat profiles, fuels, recovery operations and material categories; a bad profile is named', async () => {
+    const v = await api.meta.vocabulary();
+    assert.deepEqual(v.profiles.general, ['flat', 'measured']);
+    assert.ok(v.profiles.residential.includes('hotmaps:residential:DEA1'));
+    assert.ok(v.profiles.industry.some((g) => g.process === 'paper' && g.names.includes('hotmaps:industry:paper:DE')));
+    assert.ok(v.currentFuels.includes('natural_gas') && v.recoveryOperations.length === 13 && v.wasteStatuses.includes('end_of_waste'));
+    assert.ok(v.materialCategories.some((c) => c.id === 'sludge'));
+    const flow = (await api.flows.list({ type: 'heat', direction: 'demand', limit: 1 })).items[0]!;
+    const error = await api.flows.update({ id: flow.id, patch: { temporal: { profile: 'hotmaps:residential:XX99' } } }).catch((e: unknown) => e);
+    assert.ok(error instanceof TRPCError && error.code === 'BAD_REQUEST', String(error));
+    assert.match(error.message, /temporal\.profile/);
+    assert.match(error.message, /"hotmaps:residential:XX99" is not a known profile/);
+    const saved = await api.flows.update({ id: flow.id, patch: { temporal: { ...flow.temporal, profile: 'hotmaps:residential:DEA2' }, economics: { ...flow.economics, current_fuel: 'lpg' } } });
+    assert.equal(saved.temporal?.profile, 'hotmaps:residential:DEA2');
+    assert.equal(saved.economics?.current_fuel, 'lpg');
+  });
+
   test('after a matching run, editing a flow re-matches it at once (incrementally)', async () => {
     const { jobId } = await api.matching.run({});
     let last;

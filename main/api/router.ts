@@ -5,7 +5,20 @@
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { FLOW_DIRECTIONS, FLOW_STATUSES, FLOW_TYPES, PRECISIONS, organizationSchema, siteSchema } from '../domain/entities.ts';
+import {
+  CURRENT_FUELS,
+  FLOW_DIRECTIONS,
+  FLOW_STATUSES,
+  FLOW_TYPES,
+  PRECISIONS,
+  PROFILE_NAME_FORMS,
+  RECOVERY_OPERATIONS,
+  WASTE_STATUSES,
+  organizationSchema,
+  siteSchema,
+} from '../domain/entities.ts';
+import { CATEGORY_LABEL, MATERIAL_CATEGORIES } from '../domain/materials.ts';
+import { INDUSTRY_PROFILES, RESIDENTIAL_REGIONS } from '../domain/profile-names.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { graphSuggestions } from '../portfolio/analytics.ts';
@@ -165,6 +178,17 @@ export const appRouter = router({
       precisions: PRECISIONS,
       statuses: FLOW_STATUSES,
       canonicalUnits: CANONICAL_UNIT,
+      /** `temporal.profile` names (domain/profile-names.ts), grouped for a select. */
+      profiles: {
+        general: ['flat', 'measured'],
+        residential: RESIDENTIAL_REGIONS.map((r) => `hotmaps:residential:${r}`),
+        industry: Object.entries(INDUSTRY_PROFILES).map(([process, countries]) => ({ process, names: countries.map((c) => `hotmaps:industry:${process}:${c}`) })),
+        forms: PROFILE_NAME_FORMS,
+      },
+      currentFuels: CURRENT_FUELS,
+      recoveryOperations: RECOVERY_OPERATIONS,
+      wasteStatuses: WASTE_STATUSES,
+      materialCategories: MATERIAL_CATEGORIES.map((id) => ({ id, label: CATEGORY_LABEL[id] })),
     })),
   }),
 });

@@ -74,6 +74,10 @@ export interface MatchRecord {
   economics: Record<string, unknown>;
   detail: Record<string, unknown>;
   engine_version: string;
+  /** 'v1': priced by the version-1 method (annual averages, one pipe, 2 %/km), stored before version 2; shown as such. */
+  priced_by: 'v1' | 'v2';
+  /** The regional plan's allocation of this match (null: an alternative outside the plan). */
+  plan: { share: number; allocation: Record<string, unknown> } | null;
   status: MatchStatus;
   status_reason: string | null;
   reserved_until: string | null;
@@ -96,6 +100,8 @@ export interface MatchFilter {
   flow_id?: string;
   site_id?: string;
   order?: 'score' | 'npv' | 'distance';
+  /** true: plan members only; false: alternatives outside the plan only. */
+  in_plan?: boolean;
 }
 
 export type MatchEventRecord = Selectable<MatchEventsTable>;
@@ -117,6 +123,9 @@ function sideColumns(p: 's' | 'd') {
 const SIDES = [...sideColumns('s'), ...sideColumns('d')];
 
 type JoinedRow = Selectable<MatchesTable> & Record<string, unknown>;
+
+/** Matches stored by engine version 1 (annual averages, one pipe, 2 %/km): readable, marked as priced by the earlier method. */
+const isVersion1 = (engineVersion: string) => engineVersion === '' || engineVersion.startsWith('turash-matching/1.');
 
 function side(row: JoinedRow, p: 's' | 'd'): MatchSide {
   return {
@@ -147,6 +156,8 @@ function fromRow(row: JoinedRow): MatchRecord {
     economics: JSON.parse(row.economics),
     detail: JSON.parse(row.detail),
     engine_version: row.engine_version,
+    priced_by: isVersion1(row.engine_version) ? 'v1' : 'v2',
+    plan: row.plan_share === null || row.plan_share === undefined ? null : { share: row.plan_share, allocation: JSON.parse(row.plan_allocation ?? '{}') },
     status: row.status as MatchStatus,
     status_reason: row.status_reason,
     reserved_until: row.reserved_until,
@@ -253,6 +264,7 @@ export class MatchStore {
     if (filter.max_km !== undefined) q = q.where('m.distance_km', '<=', filter.max_km);
     if (filter.flow_id) q = q.where((eb) => eb.or([eb('m.supply_flow_id', '=', filter.flow_id!), eb('m.demand_flow_id', '=', filter.flow_id!)]));
     if (filter.site_id) q = q.where((eb) => eb.or([eb('ss.id', '=', filter.site_id!), eb('ds.id', '=', filter.site_id!)]));
+    if (filter.in_plan !== undefined) q = q.where('m.plan_share', filter.in_plan ? 'is not' : 'is', null);
     const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const order =
       filter.order === 'npv' ? sql`json_extract(m.economics, '$.npv_eur') DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;

@@ -8,6 +8,7 @@
  */
 import { MEASUREMENT_AGGREGATES_MIGRATION } from './measurement-schema.ts';
 import { SYNC_MIGRATION } from './sync-schema.ts';
+import { PLAN_MIGRATION } from './plan-store.ts';
 import { WORKFLOW_MIGRATION } from './workflow-schema.ts';
 
 export interface Migration {
@@ -179,5 +180,10 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'sync: HLC and actor on the change log, field clocks, shared messages, problems, state',
     statements: SYNC_MIGRATION,
+  },
+  {
+    version: 6,
+    name: 'regional plan: the allocation of every plan member, the plan of the last run',
+    statements: PLAN_MIGRATION,
   },
 ];

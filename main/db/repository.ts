@@ -8,6 +8,7 @@ import { LoggedWriter } from './change-log.ts';
 import { openDatabase, type Db } from './database.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
+import { PlanStore } from './plan-store.ts';
 import { MatchStore } from './matches.ts';
 import { MeasurementStore } from './measurements.ts';
 import { WorkflowStore } from './workflow.ts';
@@ -118,7 +119,7 @@ export function ftsQuery(text: string): string | undefined {
 /** What the matching engine needs of one flow: the flow and where (and whose) it is. */
 export interface FlowInContext {
   flow: FlowRecord;
-  site: { lat: number; lon: number; country: string; organization_id: string };
+  site: { lat: number; lon: number; country: string; organization_id: string; kind?: string | undefined };
   organization: { trust?: number };
 }
 
@@ -126,6 +127,7 @@ export class Repository {
   readonly #db: Db;
   readonly path: string;
   readonly matches: MatchStore;
+  readonly plan: PlanStore;
   /** Notes, packets sent, reservation reminders, meter bindings, alerts (the facilitator's workflow). */
   readonly workflow: WorkflowStore;
   /** Devices and meter points (field connectivity). */
@@ -137,6 +139,7 @@ export class Repository {
     this.#db = db;
     this.path = path;
     this.matches = new MatchStore(db);
+    this.plan = new PlanStore(db);
     this.workflow = new WorkflowStore(db);
     this.field = new FieldStore(db, (work) => this.write(work));
     this.measurements = new MeasurementStore(db);
@@ -278,12 +281,12 @@ export class Repository {
       .innerJoin('sites as s', 's.id', 'flows.site_id')
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .selectAll('flows')
-      .select(['s.lat as site_lat', 's.lon as site_lon', 's.country as site_country', 's.organization_id as site_org', 'o.trust as org_trust']);
+      .select(['s.lat as site_lat', 's.lon as site_lon', 's.country as site_country', 's.organization_id as site_org', 's.kind as site_kind', 'o.trust as org_trust']);
     if (flowId) q = q.where('flows.id', '=', flowId);
     const rows = await q.orderBy('flows.id').execute();
-    return rows.map(({ site_lat, site_lon, site_country, site_org, org_trust, ...flow }) => ({
+    return rows.map(({ site_lat, site_lon, site_country, site_org, site_kind, org_trust, ...flow }) => ({
       flow: flowFromRow(flow),
-      site: { lat: site_lat, lon: site_lon, country: site_country, organization_id: site_org },
+      site: { lat: site_lat, lon: site_lon, country: site_country, organization_id: site_org, kind: site_kind ?? undefined },
       organization: org_trust === null ? {} : { trust: org_trust },
     }));
   }

@@ -123,6 +123,10 @@ export interface MatchesTable {
   engine_version: string;
   /** JSON: route_reasons, quality_detail, limit_km, tightest_constraint, rank, score_raw, org ids. */
   detail: Json;
+  /** Migration 6: the share of the match's stand-alone quantity the regional plan allocates (null: not in the plan). */
+  plan_share: number | null;
+  /** Migration 6: JSON of the member's economics at that share (matching/plan-input.ts AllocatedEconomics). */
+  plan_allocation: Json | null;
   type: string;
   status: string;
   status_reason: string | null;
@@ -210,6 +214,15 @@ export interface SettingsTable {
   value: Json;
 }
 
+/** Migration 6: the regional plan of the last run (one row). */
+export interface PlanRunsTable {
+  id: number;
+  objective: string;
+  /** JSON: objective value, bound, gap, status, totals, solver figures (plan-store.ts PlanSummary). */
+  summary: Json;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   sites: SitesTable;
@@ -226,4 +239,5 @@ export interface Database {
   sync_messages: SyncMessagesTable;
   sync_problems: SyncProblemsTable;
   sync_state: SyncStateTable;
+  plan_runs: PlanRunsTable;
 }

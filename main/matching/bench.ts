@@ -21,6 +21,7 @@ import { rankAllNaive } from './naive.ts';
 import { materialise, type EngineResult, type Ranked } from './pipeline.ts';
 import { routeSplit, type RouteSplit } from './router.ts';
 import { EUROPEAN_INDUSTRIAL_AREAS, syntheticPortfolio, type Anchor } from './synthetic.ts';
+import type { ProfileSource } from './hourly/shapes.ts';
 
 export interface BenchOptions {
   flows: number;
@@ -33,6 +34,8 @@ export interface BenchOptions {
   /** Indexed matching runs; the median is reported (default 1). */
   repeat?: number;
   config?: MatchingConfig;
+  /** Hourly heat profiles for the portfolio's heat flows (synthetic.ts heatProfiles); absent: flat heat. */
+  profiles?: ProfileSource;
 }
 
 export interface BenchResult {
@@ -100,14 +103,15 @@ export function benchMatch(opts: BenchOptions): BenchResult {
   const config = opts.config ?? resolveConfig({ now: Date.UTC(2025, 0, 1) });
   const runNaive = opts.naive ?? true;
   // warm-up
-  const warm = syntheticPortfolio({ flows: 2_000, seed: opts.seed + 1, anchors: opts.anchors });
-  const warmMatcher = new Matcher({ flows: warm });
+  const heatProfiles = opts.profiles !== undefined;
+  const warm = syntheticPortfolio({ flows: 2_000, seed: opts.seed + 1, anchors: opts.anchors, heatProfiles });
+  const warmMatcher = new Matcher({ flows: warm, profiles: opts.profiles });
   warmMatcher.matchAll(config);
   if (runNaive) rankAllNaive(warmMatcher.table, config);
 
-  const flows = syntheticPortfolio({ flows: opts.flows, seed: opts.seed, anchors: opts.anchors });
+  const flows = syntheticPortfolio({ flows: opts.flows, seed: opts.seed, anchors: opts.anchors, heatProfiles });
   const t0 = performance.now();
-  const matcher = new Matcher({ flows });
+  const matcher = new Matcher({ flows, profiles: opts.profiles });
   const t1 = performance.now();
   // Every run gives the same result (deterministic); the last one is kept for the comparison and
   // the records, earlier ones hand their memory back as the app's long-lived Matcher would.

@@ -11,8 +11,6 @@ import type { PipeClass } from './hourly/heat-exchange.ts';
 
 /** Written into every match, so a stored match says which rules produced it. */
 export const ENGINE_VERSION = 'turash-matching/2.0.0';
-/** Matches stored by this version (or none recorded) were priced by the version-1 method: annual averages, one pipe, 2 %/km. */
-export const isVersion1 = (engineVersion: string | null | undefined): boolean => engineVersion === undefined || engineVersion === null || engineVersion.startsWith('turash-matching/1.');
 
 /** What a heat demand burns today (domain.md 5.2 "a flow may state its current fuel"). */
 export const FUELS = ['natural_gas', 'heating_oil', 'coal', 'lignite', 'lpg', 'biomass', 'electricity', 'district_heating'] as const;

@@ -457,4 +457,8 @@ function thermalAssumptions(s: CompiledFlow, d: CompiledFlow, t: ThermalNumbers,
   return out;
 }
 
-const fmt = (x: number) => (Math.round(x * 10) / 10).toLocaleString('en-GB');
+/** One decimal, thousands with commas (toLocaleString is slow for thousands of records). */
+function fmt(x: number): string {
+  const [int, dec] = (Math.round(x * 10) / 10).toFixed(1).split('.') as [string, string];
+  return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${dec === '0' ? '' : `.${dec}`}`;
+}

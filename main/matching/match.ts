@@ -44,6 +44,9 @@ export interface EngineMatch {
   engine_version: string;
 }
 
+/** Scratch numbers of buildMatch: economicsView copies what the record keeps. */
+const scratchEcon = newEconNumbers();
+
 export const matchId = (supplyId: string, demandId: string) => `m-${supplyId}-${demandId}`;
 
 export type { ScoreScale } from './scores.ts';
@@ -53,7 +56,7 @@ export function buildMatch(cols: FlowColumns, s: CompiledFlow, d: CompiledFlow, 
   const f = newFacts();
   const r = evaluatePair(cols, s.idx, d.idx, th, f);
   if (r < 0) throw new Error(`internal: ${s.id} -> ${d.id} is not a candidate`);
-  const e = pairEconomics(cols, s.idx, d.idx, f, ec, newEconNumbers());
+  const e = pairEconomics(cols, s.idx, d.idx, f, ec, scratchEcon);
   f.delivered = deliveredAmount(cols.typeCode[s.idx]!, cols.amount[s.idx]!, cols.amount[d.idx]!, f.distanceKm, ec);
   const sc = computeScores(cols, s.idx, d.idx, f, th, scale, newScores());
   const c = th.config;

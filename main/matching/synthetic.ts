@@ -13,6 +13,8 @@ import type { FlowType, Precision } from '../domain/entities.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { destination, prng } from './fixtures.ts';
 import type { MatchFlow } from './input.ts';
+import { hotmapsCountry, INDUSTRY_PROFILES, residentialRegionsOf } from '../domain/profile-names.ts';
+import { residentialMeanName } from './hourly/shapes.ts';
 
 export interface Anchor {
   name: string;
@@ -132,7 +134,16 @@ export interface SyntheticOptions {
   anchors?: readonly Anchor[];
   /** Reference time for measurement ages (ms); default 2025-01-01. */
   nowMs?: number;
+  /**
+   * Give heat flows hourly profiles (5.2): half the heat supplies an industrial process profile of
+   * their country (the process drawn at random), 40 % of the heat demands the country mean of the
+   * residential profiles (district heating); the rest flat. The matcher then needs the Hotmaps
+   * profiles (`MatchInput.profiles`). Off by default: flat shapes only.
+   */
+  heatProfiles?: boolean;
 }
+
+const PROCESSES = ['iron_and_steel', 'chemicals_and_petrochemicals', 'non_metalic_minerals', 'paper', 'food_and_tobacco'] as const;
 
 export function syntheticPortfolio(opts: SyntheticOptions): MatchFlow[] {
   const rnd = prng(opts.seed);
@@ -198,6 +209,14 @@ export function syntheticPortfolio(opts: SyntheticOptions): MatchFlow[] {
         status: rnd() < 0.95 ? 'active' : rnd() < 0.6 ? 'paused' : 'archived',
       };
       const q = f.quality;
+      if (t.type === 'heat' && opts.heatProfiles === true) {
+        const country = hotmapsCountry(anchor.country);
+        if (supply && rnd() < 0.5 && INDUSTRY_PROFILES.iron_and_steel!.includes(country)) {
+          f.profile = `hotmaps:industry:${PROCESSES[Math.floor(rnd() * PROCESSES.length)]}:${country}`;
+        } else if (!supply && rnd() < 0.4 && residentialRegionsOf(country).length > 0) {
+          f.profile = residentialMeanName(country);
+        }
+      }
       if (t.type === 'heat') {
         const lo = supply ? 40 + rnd() * 140 : 30 + rnd() * 90;
         q.temperature_c = { min: lo, max: lo + 5 + rnd() * 35 };

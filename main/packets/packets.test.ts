@@ -205,4 +205,14 @@ describe('partner packets over the demo portfolio', () => {
     assert.throws(() => packetDataSchema.parse({ ...parsed, version: 2 }), /version/);
     await assert.rejects(buildPacketData(repo, 'm-no-such-match'), /match "m-no-such-match" does not exist/);
   });
+
+  test('a waste packet states the legal status and the recovery operations of both sides', async () => {
+    const id = 'm-demo-flow-paper-mill-sludge-demo-flow-compost-input';
+    const data = await buildPacketData(repo, id, { now: NOW });
+    const supply = pdfText(await renderPacketPdf(data, 'supply'));
+    assert.match(supply, /Legal status\s+waste \(Waste Framework Directive\): its recovery needs a permit/);
+    assert.match(supply, /Suitable recovery operations\s+R1, R3, R5/);
+    assert.match(supply, /Permitted recovery operations\s+R3/);
+    assert.match(supply, /Material category\s+compost input/);
+  });
 });

@@ -1,35 +1,20 @@
-import highsModule from 'highs';
-const load = (highsModule as any).default ?? highsModule;
-const highs = await load();
-const inf = highs.infinity;
-function mk() {
-  return highs.createModel({ numCols: 4, numRows: 3, sense: highs.constants.objectiveSense.maximize, offset: 0,
-    colCost: [7.359/8, 2.874/8, -2.119/8, -1.485/8], colLower: [0,0,0,0], colUpper: [0.94, 1, 1, 1],
-    rowLower: [-inf,-inf,-inf], rowUpper: [0,0,1],
-    matrix: { format: 'csr', numRows: 3, numCols: 4, starts: [0,2,4,6], indices: [0,2,1,3,0,1], values: [1,-0.94,1,-1,0.832/2.281,1.891/2.281] },
-    integrality: [0,0,1,1] });
-}
-const variants: Record<string, any> = {
-  base: {},
-  nofj: { mip_heuristic_run_feasibility_jump: false },
-  nosym: { mip_detect_symmetry: false },
-  noheur: { mip_heuristic_effort: 0, mip_heuristic_run_feasibility_jump: false },
-  nopresolve: { presolve: 'off' },
-  all: { mip_heuristic_run_feasibility_jump: false, mip_detect_symmetry: false, mip_heuristic_effort: 0 },
-};
-for (const [name, opts] of Object.entries(variants)) {
-  const ts: string[] = [];
-  for (let i = 0; i < 6; i++) {
-    const m = mk();
-    m.options.set({ output_flag: false, random_seed: 0, mip_rel_gap: 0, time_limit: 10, ...opts });
-    const t = performance.now();
-    m.run();
-    ts.push((performance.now() - t).toFixed(1));
-    m.dispose();
-  }
-  console.log(name, ts.join(' '));
-}
-// createModel cost
+import { syntheticPlan } from './synthetic.ts';
+const N = Number(process.argv[2] ?? 50000);
 let t = performance.now();
-for (let i = 0; i < 100; i++) mk().dispose();
-console.log('create+dispose x100', (performance.now() - t).toFixed(1));
+const p = syntheticPlan({ flows: N, seed: 1, neighbours: Number(process.argv[3] ?? 4) });
+console.log('gen ms', (performance.now() - t).toFixed(0), 'flows', p.flows.length, 'hourly flows', p.hourlyFlows, 'cands', p.candidates.length, 'hourly cands', p.hourlyCandidates);
+// components
+const idx = new Map(p.flows.map((f, i) => [f.id, i]));
+const parent = p.flows.map((_, i) => i);
+const find = (a: number): number => { while (parent[a] !== a) { parent[a] = parent[parent[a]!]!; a = parent[a]!; } return a; };
+for (const c of p.candidates) { const a = find(idx.get(c.supply)!), b = find(idx.get(c.demand)!); if (a !== b) parent[a] = b; }
+const sizes = new Map<number, number>(); const hsz = new Map<number, boolean>();
+for (const c of p.candidates) { const r = find(idx.get(c.supply)!); sizes.set(r, (sizes.get(r) ?? 0) + 1); if (c.hourly) hsz.set(r, true); }
+const arr = [...sizes.entries()].sort((a, b) => b[1] - a[1]);
+console.log('components', arr.length, 'top', arr.slice(0, 15).map(([r, s]) => `${s}${hsz.get(r) ? 'h' : ''}`).join(' '));
+const hist: Record<string, number> = {};
+for (const [, s] of arr) { const b = s === 1 ? '1' : s <= 3 ? '2-3' : s <= 10 ? '4-10' : s <= 100 ? '11-100' : s <= 1000 ? '101-1000' : '>1000'; hist[b] = (hist[b] ?? 0) + 1; }
+console.log(hist);
+t = performance.now();
+let k = 0; for (const c of p.candidates) { if (c.hourly && k++ < 2000) c.hourly(); }
+console.log('hourly() us per call', ((performance.now() - t) * 1000 / Math.min(k, 2000)).toFixed(1));

@@ -22,7 +22,7 @@ let runtime: Promise<Highs> | null = null;
 /** The shared runtime, loaded on first use (about 0.1 s). */
 export function highsRuntime(): Promise<Highs> {
   if (runtime !== null) return runtime;
-  const loading = loadHighs();
+  const loading = (loadHighs as any)(process.env.PLAN_DEBUG ? { print: (m: string) => console.log(m) } : {});
   runtime = loading;
   // A failed load is not cached: the next call tries again.
   loading.catch(() => {
@@ -104,11 +104,15 @@ export class MipSession {
     });
     try {
       model.options.set({
-        output_flag: false,
+        output_flag: !!process.env.PLAN_DEBUG,
         // The rows are scaled to a right-hand side of 1, so these are relative to the capacity.
         primal_feasibility_tolerance: 1e-9,
         mip_feasibility_tolerance: 1e-9,
         random_seed: 0,
+        // Feasibility jump costs tens of milliseconds even on a 4-column model; the greedy start
+        // already gives every solve an incumbent.
+        mip_heuristic_run_feasibility_jump: false,
+        ...(process.env.PLAN_OPTS ? JSON.parse(process.env.PLAN_OPTS) : {}),
       });
     } catch (error) {
       model.dispose();

@@ -30,7 +30,7 @@ export class HourlyStore {
     const use = c.hourly();
     this.computed++;
     if (!this.checked.has(i)) {
-      checkHourly(c.id, use);
+      checkShape(c.id, use);
       this.checked.add(i);
     }
     const size = use.supplyDraw.byteLength + use.supplyFixed.byteLength + use.demandTake.byteLength;
@@ -52,16 +52,13 @@ export class HourlyStore {
   }
 }
 
-function checkHourly(id: string, use: HourlyUse): void {
+/** The arrays' type and length; their values are checked where they are first read (scanSide). */
+function checkShape(id: string, use: HourlyUse): void {
   for (const [name, a] of [
-    ['supplyDraw', use.supplyDraw],
-    ['supplyFixed', use.supplyFixed],
-    ['demandTake', use.demandTake],
+    ['supplyDraw', use?.supplyDraw],
+    ['supplyFixed', use?.supplyFixed],
+    ['demandTake', use?.demandTake],
   ] as const) {
-    if (!(a instanceof Float64Array) || a.length !== HOURS) throw new TypeError(`candidate ${id}: ${name} must be a Float64Array of ${HOURS}`);
-    for (let h = 0; h < HOURS; h++) {
-      const v = a[h]!;
-      if (!(v >= 0) || v === Infinity) throw new RangeError(`candidate ${id}: ${name}[${h}] = ${v} (must be finite and >= 0)`);
-    }
+    if (!(a instanceof Float64Array) || a.length !== HOURS) throw new TypeError(`candidate ${id}: hourly().${name} must be a Float64Array of ${HOURS}`);
   }
 }

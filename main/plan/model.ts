@@ -118,6 +118,10 @@ export interface PlanResult {
   rows_added: number;
   /** Candidates added, or members raised, by the maximality pass. */
   maximality_added: number;
+  /** Time inside HiGHS, ms (the rest of solve_ms: hourly arrays, checks, greedy, maximality). */
+  solver_ms: number;
+  /** Calls of candidates' hourly() (each candidate at least once; more when the cache overflows). */
+  hourly_calls: number;
   /** Readable remarks: fallbacks, repairs, solver failures. */
   notes: string[];
 }

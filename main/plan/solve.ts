@@ -72,6 +72,7 @@ interface Net {
   heldFlow: Uint8Array;
   held: Map<number, number>;
   heldValue: number;
+  heldHourlyCalls: number;
 }
 
 const isHourly = (cap: Float64Array | number): cap is Float64Array => typeof cap !== 'number';
@@ -151,6 +152,7 @@ function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o:
   const heldFlow = new Uint8Array(flows.length);
   const heldOn = new Map<number, { i: number; s: number }[]>();
   let heldValue = 0;
+  let heldHourlyCalls = 0;
   for (const [i, x] of held) {
     const c = cands[i]!;
     heldValue += fixed[i]! + unit[i]! * x;
@@ -163,7 +165,10 @@ function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o:
       list.push({ i, s });
       const c0 = cap[f]!;
       if (isHourly(c0)) {
-        use ??= checkedHourly(c);
+        if (!use) {
+          use = checkedHourly(c);
+          heldHourlyCalls++;
+        }
         const draw = drawOf(use, s);
         const fx = fixedOf(use, s);
         const r = c0 === flows[f]!.capacity ? Float64Array.from(c0) : c0;
@@ -207,12 +212,16 @@ function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o:
       capSum[f] = cap[f] as number;
     }
   }
-  return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue };
+  return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue, heldHourlyCalls };
 }
 
+/** A candidate's hourly use, every value checked (held candidates, one-candidate components). */
 function checkedHourly(c: PlanCandidate): HourlyUse {
-  const store = new HourlyStore([c], 0);
-  return store.get(0);
+  const use = new HourlyStore([c], 0).get(0);
+  const zero = new Float64Array(HOURS);
+  scanSide(c.id, zero, use.supplyDraw, use.supplyFixed);
+  scanSide(c.id, zero, use.demandTake, null);
+  return use;
 }
 
 /** Candidates that can add value: not held, unit > 0 and positive at x = 1. */
@@ -261,6 +270,8 @@ interface Outcome {
   rounds: number;
   rowsAdded: number;
   maxAdded: number;
+  solverMs: number;
+  hourlyCalls: number;
   notes: string[];
 }
 
@@ -281,6 +292,8 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
   let rounds = 0;
   let rowsAdded = 0;
   let maxAdded = 0;
+  let solverMs = 0;
+  let hourlyCalls = 0;
   const notes: string[] = [];
   let remainingSize = comps.reduce((s, c) => s + (c.length > 1 ? c.length : 0), 0);
   let lastYield = performance.now();
@@ -291,9 +304,10 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
       out = solveTrivial(net, comp[0]!);
     } else {
       const remaining = Math.max(0, (deadline - performance.now()) / 1000);
-      const budget = Math.max(Math.min(0.05, remaining), (remaining * comp.length) / Math.max(1, remainingSize));
+      // Its share of the time left by size; at least a quarter second (small ones take milliseconds).
+      const budget = Math.min(remaining, Math.max(0.25, (remaining * comp.length) / Math.max(1, remainingSize)));
       remainingSize -= comp.length;
-      out = await new ComponentSolver(net, comp, o).solve(budget);
+      out = await new ComponentSolver(net, comp, o).solve(budget, deadline);
     }
     for (const [i, x] of out.x) shares.set(i, x);
     value += out.value;
@@ -303,6 +317,8 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     rounds = Math.max(rounds, out.rounds);
     rowsAdded += out.rowsAdded;
     maxAdded += out.maxAdded;
+    solverMs += out.solverMs;
+    hourlyCalls += out.hourlyCalls;
     for (const note of out.notes) if (notes.length < 50) notes.push(note);
     if (performance.now() - lastYield > 50) {
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -330,6 +346,8 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     rounds,
     rows_added: rowsAdded,
     maximality_added: maxAdded,
+    solver_ms: solverMs,
+    hourly_calls: hourlyCalls + net.heldHourlyCalls,
     notes,
   };
 }
@@ -343,7 +361,7 @@ function solveTrivial(net: Net, i: number): Outcome {
     const cap = net.cap[net.side[2 * i + s]!]!;
     if (isHourly(cap)) {
       use ??= checkedHourly(c);
-      u = Math.min(u, standaloneShare(cap, drawOf(use, s), fixedOf(use, s)).share);
+      u = Math.min(u, scanSide(c.id, cap, drawOf(use, s), fixedOf(use, s)).share);
     } else {
       const q = scalarUse(c, s);
       if (q > 0) u = Math.min(u, cap / q);
@@ -357,29 +375,66 @@ function solveTrivial(net: Net, i: number): Outcome {
     value = v;
   }
   const free = !net.heldFlow[net.side[2 * i]!] && !net.heldFlow[net.side[2 * i + 1]!];
-  return { x, value, bound: value, greedyValue: free ? value : 0, status: 'trivial', rounds: 0, rowsAdded: 0, maxAdded: 0, notes: [] };
+  return {
+    x,
+    value,
+    bound: value,
+    greedyValue: free ? value : 0,
+    status: 'trivial',
+    rounds: 0,
+    rowsAdded: 0,
+    maxAdded: 0,
+    solverMs: 0,
+    hourlyCalls: use ? 1 : 0,
+    notes: [],
+  };
 }
 
-/** The largest share a candidate can take from an hourly capacity on its own, and its tightest hour. */
-function standaloneShare(cap: Float64Array, draw: Float64Array, fixed: Float64Array | null): { share: number; tight: number; ratio: number } {
+interface SideScan {
+  /** The largest share the candidate can take from this capacity on its own (0: its fixed draw alone does not fit). */
+  share: number;
+  /** The hour where its use is largest relative to the capacity (-1: no use), that ratio, its draws there. */
+  tight: number;
+  ratio: number;
+  tightDraw: number;
+  tightFixed: number;
+  sumDraw: number;
+  sumFixed: number;
+}
+
+/** One pass over a candidate's hourly use of one flow (its values checked here). */
+function scanSide(id: string, cap: Float64Array, draw: Float64Array, fixed: Float64Array | null): SideScan {
   let share = 1;
   let tight = -1;
   let ratio = 0;
+  let sumDraw = 0;
+  let sumFixed = 0;
   for (let h = 0; h < HOURS; h++) {
     const d = draw[h]!;
     const f = fixed ? fixed[h]! : 0;
+    if (!(d >= 0 && f >= 0 && d < Infinity && f < Infinity)) throw new RangeError(`candidate ${id}: hourly use at hour ${h} is ${d} / ${f} (must be finite and >= 0)`);
+    sumDraw += d;
+    sumFixed += f;
     if (d <= 0 && f <= 0) continue;
     const c = cap[h]!;
     const room = c - f;
-    if (room < -allowance(c)) return { share: 0, tight: h, ratio: Infinity };
-    if (d > 0 && room < share * d) share = Math.max(0, room / d);
+    if (room < -allowance(c)) share = 0;
+    else if (d > 0 && room < share * d) share = Math.max(0, room / d);
     const r = c > 0 ? (d + f) / c : Infinity;
     if (r > ratio) {
       ratio = r;
       tight = h;
     }
   }
-  return { share, tight, ratio };
+  return {
+    share,
+    tight,
+    ratio,
+    tightDraw: tight >= 0 ? draw[tight]! : 0,
+    tightFixed: tight >= 0 && fixed ? fixed[tight]! : 0,
+    sumDraw,
+    sumFixed,
+  };
 }
 
 /** One connected component: row generation around a HiGHS session. */
@@ -412,6 +467,7 @@ class ComponentSolver {
   private readonly rowKeys = new Set<number>();
   private rowsAdded = 0;
   private scale = 1;
+  solverMs = 0;
 
   constructor(
     private readonly net: Net,
@@ -462,13 +518,12 @@ class ComponentSolver {
     return this.store.get(this.g[k]!);
   }
 
-  async solve(budgetSec: number): Promise<Outcome> {
+  async solve(budgetSec: number, deadline: number): Promise<Outcome> {
     const end = performance.now() + budgetSec * 1000;
     this.summarise();
     const greedyX = this.greedy();
     const greedyValue = this.valueOf(greedyX);
-    let trivialBound = 0;
-    for (let k = 0; k < this.K; k++) if (this.live[k]) trivialBound += Math.max(0, this.valueAt(k, this.u[k]!));
+    const trivialBound = this.knapsackBound();
 
     let x: Float64Array = greedyX;
     let status: PlanStatus = 'optimal';
@@ -477,7 +532,7 @@ class ComponentSolver {
     if (this.L > 0) {
       this.initialRows();
       try {
-        const r = await this.rowGeneration(greedyX, end);
+        const r = await this.rowGeneration(greedyX, end, deadline);
         x = r.x;
         status = r.status;
         bound = Math.min(bound, r.bound);
@@ -508,7 +563,19 @@ class ComponentSolver {
     const shares = new Map<number, number>();
     for (let k = 0; k < this.K; k++) if (x[k]! > 0) shares.set(this.g[k]!, x[k]!);
     this.store.clear();
-    return { x: shares, value, bound, greedyValue, status, rounds, rowsAdded: this.rowsAdded, maxAdded: added, notes: this.notes };
+    return {
+      x: shares,
+      value,
+      bound,
+      greedyValue,
+      status,
+      rounds,
+      rowsAdded: this.rowsAdded,
+      maxAdded: added,
+      solverMs: this.solverMs,
+      hourlyCalls: this.store.computed,
+      notes: this.notes,
+    };
   }
 
   /** Objective of shares x (a candidate with x > 0 is built). */
@@ -529,22 +596,14 @@ class ComponentSolver {
         const cap = this.capOf(this.lf[j]!);
         if (isHourly(cap)) {
           h ??= this.hourlyOf(k);
-          const draw = drawOf(h, s);
-          const fx = fixedOf(h, s);
-          const st = standaloneShare(cap, draw, fx);
+          const st = scanSide(c.id, cap, drawOf(h, s), fixedOf(h, s));
           u = Math.min(u, st.share);
-          let sd = 0;
-          let sf = 0;
-          for (let t = 0; t < HOURS; t++) sd += draw[t]!;
-          if (fx) for (let t = 0; t < HOURS; t++) sf += fx[t]!;
-          this.sumDraw[j] = sd;
-          this.sumFixed[j] = sf;
+          this.sumDraw[j] = st.sumDraw;
+          this.sumFixed[j] = st.sumFixed;
           this.tight[j] = st.tight;
           this.tightRatio[j] = st.ratio;
-          if (st.tight >= 0) {
-            this.tightDraw[j] = draw[st.tight]!;
-            this.tightFixed[j] = fx ? fx[st.tight]! : 0;
-          }
+          this.tightDraw[j] = st.tightDraw;
+          this.tightFixed[j] = st.tightFixed;
         } else {
           const q = scalarUse(c, s);
           this.use[j] = q;
@@ -560,6 +619,38 @@ class ComponentSolver {
     }
     for (let l = 0; l < this.flowG.length; l++) this.onFlow.push([]);
     for (let k = 0; k < this.K; k++) if (this.live[k]) for (let s = 0; s < 2; s++) this.onFlow[this.lf[2 * k + s]!]!.push(2 * k + s);
+  }
+
+  /**
+   * An upper bound without the solver: every candidate has one supply, so the plan's value is at
+   * most the sum over supplies of a fractional knapsack of their candidates (value per unit of use,
+   * within the yearly capacity; fixed draws and negative fixed costs left out); the same on the
+   * demand side; the smaller of the two. Used when the solver reports no bound.
+   */
+  private knapsackBound(): number {
+    let best = Infinity;
+    for (let s = 0; s < 2; s++) {
+      let total = 0;
+      for (let l = 0; l < this.flowG.length; l++) {
+        const items = this.onFlow[l]!.filter((j) => (j & 1) === s);
+        if (items.length === 0) continue;
+        const cap = this.capOf(l);
+        let room = isHourly(cap) ? this.net.capSum[this.flowG[l]!]! : cap;
+        const weight = (j: number): number => (isHourly(cap) ? this.sumDraw[j]! : this.use[j]!);
+        const density = (j: number): number => (weight(j) > 0 ? this.unit[j >> 1]! / weight(j) : Infinity);
+        items.sort((a, b) => density(b) - density(a));
+        for (const j of items) {
+          const k = j >> 1;
+          total += Math.max(0, this.fixed[k]!);
+          const w = weight(j);
+          const take = w > 0 ? Math.min(this.u[k]!, Math.max(0, room) / w) : this.u[k]!;
+          total += this.unit[k]! * take;
+          room -= take * w;
+        }
+      }
+      best = Math.min(best, total);
+    }
+    return best;
   }
 
   /** The one-to-one greedy pick: by objective at x = 1, both flows free, at the stand-alone share. */
@@ -756,7 +847,16 @@ class ComponentSolver {
     return x;
   }
 
-  private async rowGeneration(greedyX: Float64Array, end: number): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number }> {
+  /**
+   * Row generation. Each round's solve gets 60 % of the component's time left (the last round all
+   * of it, at least 50 ms). After the component's time, further rounds run only while the solves
+   * end proven optimal (small models) and the plan's deadline allows.
+   */
+  private async rowGeneration(
+    greedyX: Float64Array,
+    end: number,
+    deadline: number,
+  ): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number }> {
     const input = this.mipInput();
     let session: MipSession | null = null;
     let failures = 0;
@@ -772,12 +872,16 @@ class ComponentSolver {
     try {
       for (;;) {
         round++;
-        const remaining = (end - performance.now()) / 1000;
+        const now = performance.now();
+        const left = (end - now) / 1000;
         const last = round >= this.o.maxRounds;
+        const limit = Math.max(0.05, Math.min((deadline - now) / 1000, last ? left : left * 0.6));
         let out: MipOutcome;
         try {
           session ??= await open();
-          out = session.run(Math.max(0.01, last ? remaining : remaining * 0.6), this.o.relGap, start);
+          const s0 = performance.now();
+          out = session.run(limit, this.o.relGap, start);
+          this.solverMs += performance.now() - s0;
         } catch (error) {
           session?.dispose();
           session = null;
@@ -800,7 +904,8 @@ class ComponentSolver {
         const fixedUp = Float64Array.from(x);
         this.repair(fixedUp);
         if (this.valueOf(fixedUp) > this.valueOf(best)) best = fixedUp;
-        if (last || performance.now() >= end) {
+        const t = performance.now();
+        if (last || t >= deadline || (t >= end && out.status !== 'optimal')) {
           this.notes.push(
             `component of ${this.K} candidates: still over capacity at ${violated.length} flow(s) after ${round} round(s); shares scaled down`,
           );

@@ -11,9 +11,15 @@ import { toMatchFlow, type MatchFlow } from '../matching/input.ts';
 import type { EngineMatch } from '../matching/match.ts';
 import type { EngineResult, MatchStats } from '../matching/pipeline.ts';
 import { Jobs } from './jobs.ts';
+import { hotmapsProfileSource } from '../data/profile-source.ts';
+import type { PlanObjectiveName, PlanSummary } from '../db/plan-store.ts';
+import type { PlanRun } from './regional-plan.ts';
+
+/** The bundled Hotmaps profiles (loaded on first use). */
+const PROFILES = hotmapsProfileSource();
 
 export interface MatchRunProgress {
-  phase: 'loading' | 'matching' | 'saving';
+  phase: 'loading' | 'matching' | 'saving' | 'planning';
   done: number;
   total: number;
 }
@@ -24,16 +30,18 @@ export interface MatchRunSummary {
   created: number;
   updated: number;
   removed: number;
+  /** The regional plan of a full run (none for an incremental one). */
+  plan?: PlanSummary | undefined;
 }
 
 /** Where the worker entry is; the Electron bundle passes its own built file. */
 export const DEFAULT_WORKER_URL = new URL('./match-worker.mjs', import.meta.url);
 
-function runInWorker(workerUrl: URL, flows: MatchFlow[], query: MatchQuery): Promise<EngineResult> {
+function runInWorker(workerUrl: URL, flows: MatchFlow[], query: MatchQuery, held: Map<string, number>, objective: PlanObjectiveName): Promise<{ result: EngineResult; plan: PlanRun }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl, { workerData: { flows, query } });
-    worker.once('message', (message: { ok: true; result: EngineResult } | { ok: false; message: string }) => {
-      if (message.ok) resolve(message.result);
+    const worker = new Worker(workerUrl, { workerData: { flows, query, held: [...held], objective } });
+    worker.once('message', (message: { ok: true; result: EngineResult; plan: PlanRun } | { ok: false; message: string }) => {
+      if (message.ok) resolve({ result: message.result, plan: message.plan });
       else reject(new Error(`matching failed: ${message.message}`));
       void worker.terminate();
     });
@@ -62,24 +70,31 @@ export class MatchService {
     return (await this.#repo.flowsInContext()).map((row) => toMatchFlow(row.flow, row.site, row.organization));
   }
 
-  /** Full re-match of the portfolio with `query` (weights, limits ...), stored as the current result. */
-  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void): Promise<MatchRunSummary & { matches: EngineMatch[] }> {
+  /**
+   * Full re-match of the portfolio with `query` (weights, limits ...) and the regional plan with
+   * `objective` (reserved, contracted and live matches keep their allocation), stored as the
+   * current result.
+   */
+  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void, objective: PlanObjectiveName = 'npv'): Promise<MatchRunSummary & { matches: EngineMatch[]; planRun: PlanRun }> {
     progress?.({ phase: 'loading', done: 0, total: 1 });
     const flows = await this.#loadFlows();
+    const held = await this.#repo.plan.heldShares();
     progress?.({ phase: 'matching', done: 0, total: flows.length });
-    const result = await runInWorker(this.#workerUrl, flows, query);
+    const { result, plan } = await runInWorker(this.#workerUrl, flows, query, held, objective);
     progress?.({ phase: 'saving', done: 0, total: result.matches.length });
     const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }));
-    this.#matcher = new Matcher({ flows });
+    progress?.({ phase: 'planning', done: 0, total: plan.members.length });
+    await this.#repo.plan.save(plan.summary, plan.members);
+    this.#matcher = new Matcher({ flows, profiles: PROFILES });
     this.#query = query;
     for (const listener of this.afterSave) listener();
-    return { stats: result.stats, ...saved, matches: result.matches };
+    return { stats: result.stats, ...saved, plan: plan.summary, matches: result.matches, planRun: plan };
   }
 
   /** Starts a full re-match as a job (the UI follows it with `matching.watch`). */
   start(query: MatchQuery = {}): string {
     return this.jobs.start(async (progress) => {
-      const { matches: _matches, ...summary } = await this.runAll(query, progress);
+      const { matches: _matches, planRun: _plan, ...summary } = await this.runAll(query, progress);
       return summary;
     });
   }
@@ -89,7 +104,7 @@ export class MatchService {
    * full run, and stores the matches that involve it.
    */
   async rematchFlow(flowId: string, query?: MatchQuery): Promise<MatchRunSummary & { matches: EngineMatch[] }> {
-    if (!this.#matcher) this.#matcher = new Matcher({ flows: await this.#loadFlows() });
+    if (!this.#matcher) this.#matcher = new Matcher({ flows: await this.#loadFlows(), profiles: PROFILES });
     const [row] = await this.#repo.flowsInContext(flowId);
     if (!row) {
       // Deleted: its matches went with it (ON DELETE CASCADE); forget it in the kept index too.

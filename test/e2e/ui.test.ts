@@ -223,6 +223,11 @@ describe('renderer in headless Chromium (browser host, demo portfolio)', { timeo
     await editor.locator('[data-field="quantity.unit"] input').fill('GWh/yr');
     await editor.locator('[data-field="quality.temperature_c.min"] input').fill('110');
     await editor.locator('[data-field="quality.temperature_c.max"] input').fill('190');
+    // The heat profile: the select offers the names the core accepts (the API's vocabulary), grouped.
+    const profile = editor.locator('[data-field="temporal.profile"] select');
+    assert.equal(await profile.inputValue(), before.temporal?.profile ?? '', 'the stored profile is selected');
+    assert.ok((await profile.locator('optgroup').count()) >= 3, 'flat/measured, residential regions, industrial processes');
+    await profile.selectOption('hotmaps:industry:paper:DE');
     await editor.getByTestId('flow-save').click();
     await editor.getByTestId('form-message').filter({ hasText: `Saved (version ${before.version + 1})` }).waitFor();
     assert.equal(await editor.locator('.field-error').count(), 0);
@@ -231,6 +236,7 @@ describe('renderer in headless Chromium (browser host, demo portfolio)', { timeo
     assert.equal(saved.version, before.version + 1);
     assert.deepEqual(saved.quantity, { amount: 712.5, unit: 'GWh/yr' });
     assert.deepEqual(saved.quality?.temperature_c, { min: 110, max: 190 });
+    assert.equal(saved.temporal?.profile, 'hotmaps:industry:paper:DE');
 
     // Reload: the token comes from sessionStorage; the saved value is shown.
     await page.reload();
@@ -241,7 +247,35 @@ describe('renderer in headless Chromium (browser host, demo portfolio)', { timeo
     await card.waitFor();
     assert.match(await card.getByTestId('flow-quantity').innerText(), /712\.5\s+GWh\/yr/);
     assert.match(await card.getByTestId('flow-temperature').innerText(), /110\s*–\s*190 °C/);
+    await openEditor();
+    assert.equal(await flowItem().locator('[data-field="temporal.profile"] select').inputValue(), 'hotmaps:industry:paper:DE', 'the saved profile is shown after a reload');
     await shot('ui-flow-saved.png');
+  });
+
+  it('edits a waste flow\'s recovery operations and legal status, with an inline error for a bad R-code', async () => {
+    const WASTE_FLOW = 'demo-flow-paper-mill-sludge';
+    const before = await t.repo.getFlow(WASTE_FLOW);
+    await page.getByTestId('site-filter').fill('Board mill');
+    await page.locator('[data-testid="site-row"][data-id="demo-site-paper-mill"]').click();
+    const item = page.locator(`[data-testid="detail-panel"] li:has([data-testid="flow"][data-id="${WASTE_FLOW}"])`);
+    await item.locator('[data-testid="flow-edit"]').click();
+    const editor = item.locator('[data-testid="flow-editor"]');
+    await editor.waitFor();
+    assert.equal(await editor.locator('[data-field="temporal.profile"]').count(), 0, 'no heat profile for a waste flow');
+    const rcodes = editor.locator('[data-field="quality.recovery_operations"] input');
+    assert.equal(await rcodes.inputValue(), (before.quality?.recovery_operations ?? []).join(', '));
+    await rcodes.fill('R3, R14');
+    await editor.getByTestId('flow-save').click();
+    await editor.locator('[data-field="quality.recovery_operations"] .field-error').filter({ hasText: '"R14" is not a recovery operation' }).waitFor();
+    assert.equal((await t.repo.getFlow(WASTE_FLOW)).version, before.version, 'nothing was saved');
+    await rcodes.fill('r3 r10');
+    await editor.locator('[data-field="quality.waste_status"] select').selectOption('end_of_waste');
+    await editor.getByTestId('flow-save').click();
+    await editor.getByTestId('form-message').filter({ hasText: `Saved (version ${before.version + 1})` }).waitFor();
+    const saved = await t.repo.getFlow(WASTE_FLOW);
+    assert.deepEqual(saved.quality?.recovery_operations, ['R3', 'R10']);
+    assert.equal(saved.quality?.waste_status, 'end_of_waste');
+    assert.equal(saved.quality?.ewc, before.quality?.ewc, 'the rest of the quality block is kept');
   });
 
   it('lists every problem of a broken import and changes nothing', async () => {

@@ -100,10 +100,10 @@ interface OverlapStats {
 }
 
 /** Per pair of two-level shapes: the hours both are on (a closed form then needs nothing else). */
-const overlapCache = new Map<string, OverlapStats>();
+const overlapCache = new Map<number, OverlapStats>();
 
 function overlapOf(a: HourlyShape, b: HourlyShape): OverlapStats {
-  const key = `${a.key}#${b.key}`;
+  const key = a.id * 0x100000 + b.id;
   let s = overlapCache.get(key);
   if (s !== undefined) return s;
   const on = new Uint8Array(HOURS_PER_YEAR);

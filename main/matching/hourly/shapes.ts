@@ -22,6 +22,8 @@ export const residentialMeanName = (hotmapsCountry: string) => `hotmaps:resident
 export interface HourlyShape {
   /** What it is made of: profile name and masks (the intern key). */
   key: string;
+  /** Small integer, unique per cache (pair caches key on it). */
+  id: number;
   /** The profile's name as the user sees it (`flat`, `hotmaps:...`, `measured`). */
   profile: string;
   values: Float64Array;
@@ -49,6 +51,8 @@ export function max24Sum(values: ArrayLike<number>): number {
   return best;
 }
 
+let nextShapeId = 0;
+
 function finish(key: string, profile: string, raw: Float64Array, avail: Uint8Array): HourlyShape {
   let sum = 0;
   for (let h = 0; h < HOURS_PER_YEAR; h++) {
@@ -72,7 +76,7 @@ function finish(key: string, profile: string, raw: Float64Array, avail: Uint8Arr
       }
     }
   }
-  return { key, profile, values: raw, twoLevel, level: twoLevel && onHours > 0 ? first : 0, on, onHours, max24: max24Sum(raw) };
+  return { key, id: nextShapeId++, profile, values: raw, twoLevel, level: twoLevel && onHours > 0 ? first : 0, on, onHours, max24: max24Sum(raw) };
 }
 
 /** What the engine knows of a flow's hourly shape. */

@@ -1,5 +1,8 @@
 /**
- * Editing one flow: name, quantity (amount + unit), precision, temperature range, status.
+ * Editing one flow: name, quantity (amount + unit), precision, temperature range, status; for heat,
+ * steam and cooling the hourly heat profile (and a heat or steam demand's current fuel); for material
+ * and waste the permitted (demand) or suitable (supply) recovery operations and the legal status.
+ * The lists of names come from the API's vocabulary (the core decides what is valid).
  *
  * Save sends only the changed top-level keys to `flows.update` with the version the user started
  * from. The server validates the whole flow; each problem it names (`quantity.unit`,
@@ -13,6 +16,7 @@ import { apiProblem, client, type FieldProblem, type FlowRecord } from '../api.t
 
 type Precision = NonNullable<FlowRecord['precision']>;
 type Status = NonNullable<FlowRecord['status']>;
+type RecoveryOperation = NonNullable<NonNullable<FlowRecord['quality']>['recovery_operations']>[number];
 // Checked against the API's types: a value the core does not accept fails to compile.
 const PRECISIONS = ['rough', 'estimated', 'measured'] as const satisfies readonly Precision[];
 const STATUSES = ['active', 'paused', 'archived'] as const satisfies readonly Status[];
@@ -27,7 +31,7 @@ const UNIT_SUGGESTIONS: Record<string, string[]> = {
   'h/yr': ['h/yr', 'h/week', 'h/month'],
 };
 
-type Key = 'name' | 'amount' | 'unit' | 'precision' | 'tmin' | 'tmax' | 'status';
+type Key = 'name' | 'amount' | 'unit' | 'precision' | 'tmin' | 'tmax' | 'status' | 'profile' | 'fuel' | 'rcodes' | 'wasteStatus';
 type Form = Record<Key, string>;
 
 /** Which input shows a server problem, by the problem's field path. */
@@ -40,8 +44,31 @@ const FIELD_INPUT: [prefix: string, key: Key][] = [
   ['quality.temperature_c.max', 'tmax'],
   ['quality.temperature_c.min', 'tmin'],
   ['quality.temperature_c', 'tmin'],
+  ['quality.recovery_operations', 'rcodes'],
+  ['quality.waste_status', 'wasteStatus'],
+  ['temporal.profile', 'profile'],
+  ['economics.current_fuel', 'fuel'],
   ['status', 'status'],
 ];
+
+const THERMAL = new Set(['heat', 'steam', 'cooling']);
+const MATERIAL = new Set(['material', 'waste']);
+/** Which of the optional fields a flow shows. */
+const shows = (flow: FlowRecord) => ({
+  profile: THERMAL.has(flow.type),
+  fuel: flow.direction === 'demand' && (flow.type === 'heat' || flow.type === 'steam'),
+  waste: MATERIAL.has(flow.type),
+});
+const R_CODE = /^R([1-9]|1[0-3])$/;
+
+/** "R3, r10 R13" -> ['R3', 'R10', 'R13']; the bad items when some are not R1..R13. */
+function parseRecoveryOperations(text: string): { ops: RecoveryOperation[]; bad: string[] } {
+  const items = text
+    .split(/[\s,;]+/)
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean);
+  return { ops: [...new Set(items.filter((x) => R_CODE.test(x)))] as RecoveryOperation[], bad: items.filter((x) => !R_CODE.test(x)) };
+}
 
 function inputFor(field: string): Key | undefined {
   return FIELD_INPUT.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`))?.[1];
@@ -57,7 +84,19 @@ function formOf(flow: FlowRecord): Form {
     tmin: t?.min === undefined ? '' : String(t.min),
     tmax: t?.max === undefined ? '' : String(t.max),
     status: flow.status ?? '',
+    profile: flow.temporal?.profile ?? '',
+    fuel: flow.economics?.current_fuel ?? '',
+    rcodes: (flow.quality?.recovery_operations ?? []).join(', '),
+    wasteStatus: flow.quality?.waste_status ?? '',
   };
+}
+
+/** An object with `key` set to `value`, or without it when `value` is undefined; null when nothing is left. */
+function withKey<T extends object>(obj: T | undefined, key: string, value: unknown): Record<string, unknown> | null {
+  const out: Record<string, unknown> = { ...(obj ?? {}) };
+  if (value === undefined) delete out[key];
+  else out[key] = value;
+  return Object.keys(out).length ? out : null;
 }
 
 /** A number as typed ('' is "not given"); NaN when it is not a number at all. */
@@ -100,6 +139,8 @@ function buildPatch(flow: FlowRecord, form: Form): Built {
     patch['status'] = form.status || null;
     before['status'] = flow.status ?? null;
   }
+  let quality: Record<string, unknown> | null = flow.quality ? { ...flow.quality } : null;
+  let qualityChanged = false;
   if (changed('tmin') || changed('tmax')) {
     const min = numberOf(form.tmin);
     const max = numberOf(form.tmax);
@@ -108,11 +149,30 @@ function buildPatch(flow: FlowRecord, form: Form): Built {
     const range: Record<string, number> = {};
     if (min !== undefined) range['min'] = min;
     if (max !== undefined) range['max'] = max;
-    const quality: Record<string, unknown> = { ...(flow.quality ?? {}) };
-    if (Object.keys(range).length) quality['temperature_c'] = range;
-    else delete quality['temperature_c'];
-    patch['quality'] = Object.keys(quality).length ? quality : null;
+    quality = withKey(quality ?? undefined, 'temperature_c', Object.keys(range).length ? range : undefined);
+    qualityChanged = true;
+  }
+  if (changed('rcodes')) {
+    const { ops, bad } = parseRecoveryOperations(form.rcodes);
+    if (bad.length) problems.rcodes = `${bad.map((x) => `"${x}"`).join(', ')} ${bad.length === 1 ? 'is not a recovery operation' : 'are not recovery operations'}: use R1 .. R13`;
+    quality = withKey(quality ?? undefined, 'recovery_operations', ops.length ? ops : undefined);
+    qualityChanged = true;
+  }
+  if (changed('wasteStatus')) {
+    quality = withKey(quality ?? undefined, 'waste_status', form.wasteStatus || undefined);
+    qualityChanged = true;
+  }
+  if (qualityChanged) {
+    patch['quality'] = quality;
     before['quality'] = flow.quality ?? null;
+  }
+  if (changed('profile')) {
+    patch['temporal'] = withKey(flow.temporal, 'profile', form.profile || undefined);
+    before['temporal'] = flow.temporal ?? null;
+  }
+  if (changed('fuel')) {
+    patch['economics'] = withKey(flow.economics, 'current_fuel', form.fuel || undefined);
+    before['economics'] = flow.economics ?? null;
   }
   return { patch, before, problems };
 }
@@ -225,6 +285,10 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
   };
 
   const canonical = vocabulary.data?.canonicalUnits[base.type];
+  const show = shows(base);
+  const profiles = vocabulary.data?.profiles;
+  const knownProfile = (name: string) =>
+    !profiles || profiles.general.includes(name) || profiles.residential.includes(name) || profiles.industry.some((g) => g.names.includes(name));
   const suggestions = canonical ? (UNIT_SUGGESTIONS[canonical] ?? [canonical]) : [];
   const dirty = Object.keys(buildPatch(base, form).patch).length > 0;
 
@@ -293,6 +357,81 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
         {field('tmin', 'quality.temperature_c.min', 'Temperature min (°C)', <input type="text" inputMode="decimal" {...inputProps('tmin')} />)}
         {field('tmax', 'quality.temperature_c.max', 'Temperature max (°C)', <input type="text" inputMode="decimal" {...inputProps('tmax')} />)}
       </div>
+      {show.profile &&
+        field(
+          'profile',
+          'temporal.profile',
+          'Heat profile',
+          <select {...inputProps('profile')} data-testid="flow-profile">
+            <option value="">(default: flat; district heating: its country's residential profile)</option>
+            {form.profile !== '' && !knownProfile(form.profile) && <option value={form.profile}>{form.profile}</option>}
+            <optgroup label="General">
+              {(profiles?.general ?? ['flat', 'measured']).map((name) => (
+                <option key={name} value={name}>
+                  {name === 'flat' ? 'flat (the same every hour)' : 'measured (the flow\'s own meter data)'}
+                </option>
+              ))}
+            </optgroup>
+            {profiles && (
+              <optgroup label="Residential space heating and hot water (Hotmaps, NUTS2 region)">
+                {profiles.residential.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {profiles?.industry.map((g) => (
+              <optgroup key={g.process} label={`Industrial process heat: ${g.process.replace(/_/g, ' ')} (Hotmaps, by country)`}>
+                {g.names.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>,
+          'hourly shape over the year: flat, the flow\'s meter data, or a Hotmaps load profile',
+        )}
+      {show.fuel &&
+        field(
+          'fuel',
+          'economics.current_fuel',
+          'Current fuel',
+          <select {...inputProps('fuel')} data-testid="flow-fuel">
+            <option value="">(default: natural gas)</option>
+            {(vocabulary.data?.currentFuels ?? []).map((f) => (
+              <option key={f} value={f}>
+                {f.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>,
+          'what this heat is made from today (the CO2 counterfactual)',
+        )}
+      {show.waste && (
+        <div className="field-row">
+          {field(
+            'rcodes',
+            'quality.recovery_operations',
+            base.direction === 'demand' ? 'Permitted recovery operations' : 'Suitable recovery operations',
+            <input type="text" {...inputProps('rcodes')} placeholder="e.g. R3, R10" data-testid="flow-rcodes" />,
+            'R1 .. R13 (Waste Framework Directive, Annex II), separated by commas',
+          )}
+          {field(
+            'wasteStatus',
+            'quality.waste_status',
+            'Legal status',
+            <select {...inputProps('wasteStatus')} data-testid="flow-waste-status">
+              <option value="">{base.type === 'waste' ? '(default: waste)' : '(default: not waste)'}</option>
+              {(vocabulary.data?.wasteStatuses ?? []).map((w) => (
+                <option key={w} value={w}>
+                  {w.replace(/_/g, ' ').replace('by product', 'by-product').replace('end of waste', 'end-of-waste')}
+                </option>
+              ))}
+            </select>,
+          )}
+        </div>
+      )}
       <div className="field-row">
         {field(
           'precision',

@@ -217,6 +217,16 @@ function RunSummary({ result }: { result: MatchRunResult }) {
         <dd>
           {formatCount(s.candidate_pairs)} pairs pass the hard constraints, {formatCount(s.eligible_pairs)} the filters
         </dd>
+        {s.routes.by_type && Object.keys(s.routes.by_type).length > 0 && (
+          <>
+            <dt>Automated by type</dt>
+            <dd className="wrap" data-testid="matching-by-type">
+              {Object.entries(s.routes.by_type)
+                .map(([type, t]) => `${label(type)} ${formatCount(t!.automated)} of ${formatCount(t!.matches)}`)
+                .join(' · ')}
+            </dd>
+          </>
+        )}
         {reasons.length > 0 && (
           <>
             <dt>Facilitated because</dt>

@@ -31,7 +31,7 @@ export type Weights = Record<ScoreComponent, number>;
 export const PENALTIES: ReadonlySet<ScoreComponent> = new Set(['transport', 'regulatory']);
 
 export const COMPONENT_HELP: Record<ScoreComponent, string> = {
-  quality: 'Temperature, pressure and purity fit (mean of the attributes both sides state)',
+  quality: 'Temperature, pressure, purity and material category fit (mean of the attributes both sides state)',
   temporal: 'Share of the demand’s weekly hours and months the supply covers',
   quantity: 'Delivered supply (after losses) / demand, capped at 1',
   trust: 'Data precision of both flows × trust in both organizations',
@@ -60,11 +60,16 @@ export const MAIN_PATH: readonly MatchStatus[] = ['suggested', 'negotiating', 'r
 
 export const ROUTE_REASON_LABEL: Record<string, string> = {
   hazardous: 'hazardous waste',
-  high_complexity: 'high implementation complexity',
   risk: 'regulatory risk above 0.5',
   rough_data: 'rough data on one side',
   cross_border: 'crosses a national border',
   capex: 'capex above €500,000',
+  new_pipe: 'needs a new pipe (over 100 m)',
+  new_cable: 'needs a new cable (over 100 m)',
+  permit: 'waste the demand\'s permit does not cover (no matching R-code)',
+  quality_relaxed: 'quality outside the demand\'s stated limits',
+  // matches stored by engine 1.x
+  high_complexity: 'high implementation complexity',
 };
 
 export const RELAXED_LABEL: Record<string, string> = {
@@ -110,7 +115,7 @@ export interface Economics {
 
 export interface MatchDetailFields {
   score_raw?: number;
-  quality_detail?: { temperature?: number; pressure?: number; purity?: number };
+  quality_detail?: { temperature?: number; pressure?: number; purity?: number; category?: number };
   limit_km?: number;
   route_reasons?: string[];
   tightest_constraint?: { constraint: string; used: number };

@@ -1,0 +1,94 @@
+/**
+ * The regional plan of the last run (domain.md 5.1): which matches are plan members, at which
+ * share, with their economics at that share, and the plan's figures (objective, bound, gap,
+ * totals). Derived data like the engine's matches: recomputed on every laptop, never change-logged.
+ */
+import type { Db } from './database.ts';
+
+export const PLAN_MIGRATION: string[] = [
+  `ALTER TABLE matches ADD COLUMN plan_share REAL`,
+  `ALTER TABLE matches ADD COLUMN plan_allocation TEXT`,
+  `CREATE INDEX matches_plan ON matches(plan_share) WHERE plan_share IS NOT NULL`,
+  `CREATE TABLE plan_runs (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     objective TEXT NOT NULL,
+     summary TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+];
+
+export type PlanObjectiveName = 'npv' | 'co2' | 'energy';
+
+export interface PlanTotals {
+  npv_eur: number;
+  annual_value_eur: number;
+  co2_t_per_year: number;
+  delivered_mwh_per_year: number;
+  capex_eur: number;
+}
+
+/** What a plan says about itself: the headline figures every view shows (never sums of competing alternatives). */
+export interface PlanSummary {
+  objective: PlanObjectiveName;
+  objective_value: number;
+  bound: number;
+  gap: number;
+  status: string;
+  members: number;
+  /** Alternatives considered (the profitable and held matches of the run). */
+  candidates: number;
+  totals: PlanTotals;
+  by_type: Record<string, PlanTotals & { members: number }>;
+  solve_ms: number;
+  components: number;
+  largest_component: number;
+  greedy_value: number;
+  notes: string[];
+  engine_version: string;
+  created_at: string;
+}
+
+export interface PlanMemberRow {
+  match_id: string;
+  share: number;
+  /** AllocatedEconomics (matching/plan-input.ts), as JSON. */
+  allocation: object;
+}
+
+/** The lifecycle states whose allocation the next plan holds (5.1). */
+export const HOLDING_STATUSES = ['reserved', 'contracted', 'live'] as const;
+
+export class PlanStore {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Replaces the plan: every match leaves it, then the members join with their share and allocation. */
+  async save(summary: PlanSummary, members: readonly PlanMemberRow[]): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.updateTable('matches').set({ plan_share: null, plan_allocation: null }).where('plan_share', 'is not', null).execute();
+      for (const m of members) {
+        await tx.updateTable('matches').set({ plan_share: m.share, plan_allocation: JSON.stringify(m.allocation) }).where('id', '=', m.match_id).execute();
+      }
+      const row = { id: 1, objective: summary.objective, summary: JSON.stringify(summary), created_at: summary.created_at };
+      await tx
+        .insertInto('plan_runs')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doUpdateSet({ objective: row.objective, summary: row.summary, created_at: row.created_at }))
+        .execute();
+    });
+  }
+
+  /** The last plan's summary, or null when no plan has been made in this database. */
+  async summary(): Promise<PlanSummary | null> {
+    const row = await this.#db.selectFrom('plan_runs').select('summary').where('id', '=', 1).executeTakeFirst();
+    return row ? (JSON.parse(row.summary) as PlanSummary) : null;
+  }
+
+  /** Shares held by reserved, contracted and live matches (their plan share, or the whole stand-alone quantity when they were never in a plan). */
+  async heldShares(): Promise<Map<string, number>> {
+    const rows = await this.#db.selectFrom('matches').select(['id', 'plan_share']).where('status', 'in', [...HOLDING_STATUSES]).execute();
+    return new Map(rows.map((r) => [r.id, r.plan_share ?? 1]));
+  }
+}
