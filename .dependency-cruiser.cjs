@@ -88,7 +88,7 @@ module.exports = {
       name: 'core-does-not-import-shell-or-host',
       comment: 'The core (db, domain, matching, ...) does not depend on how it is hosted.',
       severity: 'error',
-      from: { path: '^main/(domain|db|data|matching|ingest|packets|interchange|portfolio|field|workflow|sync)/' },
+      from: { path: '^main/(domain|db|data|matching|ingest|packets|interchange|portfolio|field|workflow|sync|plan)/' },
       to: { path: '^main/(app|host|api)/|^main/cli\\.ts$' },
     },
     {

@@ -23,6 +23,12 @@ export const BENCH_SUITES: Record<string, BenchSuite> = {
     const report = await runMatchBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), anchors: anchors.sites });
     return { ...report, anchors: anchors.source };
   },
+  plan: async (args) => {
+    const { runPlanBench } = await import('./plan.ts');
+    const anchors = loadBenchAnchors(args.hotmaps);
+    const report = await runPlanBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), anchors: anchors.sites });
+    return { ...report, anchors: anchors.source };
+  },
   opcua: async () => (await import('./opcua.ts')).runOpcUaBench(),
   modbus: async () => (await import('./modbus.ts')).runModbusBench(),
   packet: async () => (await import('./packet.ts')).runPacketBench(),

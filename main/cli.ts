@@ -51,6 +51,8 @@ Usage:
                                       <file.pdf>) and the turash-packet bundle <file>.json
   turash bench match [--flows N] [--hotmaps <csv>]
                                       benchmark the matching engine against the naive scan
+  turash bench plan [--flows N]       the regional plan of the same portfolio: solve time, gap,
+                                      against the one-to-one greedy pick
   turash bench opcua                  OPC UA client CPU at 5,000 items / 1 s (server in a child)
   turash bench ingest                 samples/s into SQLite through the Recorder (vs one
                                       transaction per sample); API p99 idle / ingesting / re-match

@@ -33,7 +33,15 @@ export const matchingRouter = router({
     min_temporal_hours_per_week: DEFAULT_CONFIG.min_temporal_hours_per_week,
     min_annual_value_eur: DEFAULT_CONFIG.filters.min_annual_value_eur,
   })),
-  run: procedure.input(matchQuerySchema.optional()).mutation(({ ctx, input }) => ({ jobId: ctx.matching.start(input ?? {}) })),
+  /** A full re-match and the regional plan (objective npv unless asked: co2, energy). */
+  run: procedure
+    .input(matchQuerySchema.extend({ objective: z.enum(['npv', 'co2', 'energy']).optional() }).optional())
+    .mutation(({ ctx, input }) => {
+      const { objective, ...query } = input ?? {};
+      return { jobId: ctx.matching.start(query, objective ?? 'npv') };
+    }),
+  /** The regional plan of the last run: objective, bound, gap, totals (plan members only), by type; null before the first run. */
+  plan: procedure.query(({ ctx }) => ctx.repo.plan.summary()),
   watch: procedure.input(z.strictObject({ jobId: z.uuid() })).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.matching.jobs.watch(input.jobId, signal);
   }),
@@ -54,6 +62,8 @@ export const matchesRouter = router({
           flow_id: id.optional(),
           site_id: id.optional(),
           order: z.enum(['score', 'npv', 'distance']).optional(),
+          /** true: plan members only; false: alternatives outside the plan. */
+          in_plan: z.boolean().optional(),
         })
         .optional(),
     )
@@ -61,10 +71,14 @@ export const matchesRouter = router({
   /** One match with everything that explains it, and its audit trail. */
   get: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.repo.matches.get(input.id)),
   summary: procedure.query(({ ctx }) => ctx.repo.matches.counts()),
+  /** A heat, steam or cooling match hour by hour (8,760 values of MW: available after the exchanger, demand, delivered); null for other types. */
+  hourly: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.matching.hourly(input.id)),
   transition: procedure
     .input(transitionRequestSchema.extend({ id }))
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const { id: matchId, ...request } = input;
+      // a reservation (or a contract, or going live) holds the match's allocation: refused when it would over-allocate a flow
+      if (request.to === 'reserved' || request.to === 'contracted' || request.to === 'live') await ctx.matching.checkHold(matchId);
       return ctx.repo.matches.transition(matchId, request, ctx.actor);
     }),
 });

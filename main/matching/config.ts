@@ -6,15 +6,14 @@
  * A query may override any of it: `resolveConfig(query)` merges a `MatchQuery` over the defaults
  * and validates the result, so the engine only ever sees a complete, checked `MatchingConfig`.
  */
-import type { FlowType } from '../domain/entities.ts';
+import type { CurrentFuel, FlowType } from '../domain/entities.ts';
 import type { PipeClass } from './hourly/heat-exchange.ts';
 
 /** Written into every match, so a stored match says which rules produced it. */
 export const ENGINE_VERSION = 'turash-matching/2.0.0';
 
-/** What a heat demand burns today (domain.md 5.2 "a flow may state its current fuel"). */
-export const FUELS = ['natural_gas', 'heating_oil', 'coal', 'lignite', 'lpg', 'biomass', 'electricity', 'district_heating'] as const;
-export type Fuel = (typeof FUELS)[number];
+/** What a heat demand burns today (domain.md 5.2 "a flow may state its current fuel"; the schema's list). */
+export type Fuel = CurrentFuel;
 
 export const SCORE_COMPONENTS = ['quality', 'temporal', 'quantity', 'trust', 'transport', 'regulatory'] as const;
 export type ScoreComponent = (typeof SCORE_COMPONENTS)[number];

@@ -124,7 +124,7 @@ export function capexOf(supplyTypeCode: number, distanceKm: number, ec: EconCont
 /** The numbers the filters and the ranking use, for the flows at positions `s` and `d` of `cols`; written into `out`. */
 export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, ec: EconContext, out: EconNumbers): EconNumbers {
   const st = cols.typeCode[s]!;
-  if (ec.hourly[st] === 1 && cols.shape[s] != null && cols.shape[d] != null) return hourlyEconomics(cols, s, d, f, ec, out);
+  if (ec.hourly[st] === 1 && cols.shape[s] !== null && cols.shape[d] !== null) return hourlyEconomics(cols, s, d, f, ec, out);
   const c = ec.c;
   const distanceKm = f.distanceKm;
   const overlapHours = f.overlapHours;
@@ -141,6 +141,35 @@ export function pairEconomics(cols: FlowColumns, s: number, d: number, f: PairFa
   out.delivered = delivered;
   out.hours = hours;
   return priced(cols, s, d, annualQty, capex, truckOpex, ec, out);
+}
+
+/**
+ * Upper bounds of a heat, steam or cooling pair's annual value and NPV without the hourly loop:
+ * what arrives is at most min(0.9 x the supply's year, the demand's year), and the pipe costs at
+ * least two pipes of the smallest class (no exchangers, no pump, no heat pump). A pair whose bound
+ * fails a filter fails it priced hour by hour too, so the matcher skips its 8,760-hour evaluation
+ * (most candidates of a large portfolio are small flows too far apart to pay).
+ */
+export function thermalBounds(cols: FlowColumns, s: number, d: number, distanceKm: number, ec: EconContext, out: { value: number; npv: number }): void {
+  const c = ec.c;
+  const h = c.heat;
+  const available = c.thermal.exchanger_efficiency * cols.avgMw[s]! * 8760;
+  const needed = cols.avgMw[d]! * 8760;
+  const mwh = available < needed ? available : needed;
+  let price = cols.priceBase[d]!;
+  if (Number.isNaN(price)) {
+    const dflt = ec.defaultPrice[cols.typeCode[d]!]!;
+    price = Number.isNaN(dflt) ? 0 : dflt;
+  }
+  let disposal = cols.disposalBase[s]!;
+  if (Number.isNaN(disposal)) {
+    const dflt = ec.defaultDisposal[cols.typeCode[s]!]!;
+    disposal = Number.isNaN(dflt) ? 0 : dflt;
+  }
+  const steam = FLOW_TYPES[cols.typeCode[s]!] === 'steam' ? h.steam.pipe_cost_factor : 1;
+  const capexLow = h.pipe_classes[0]!.cost_eur_per_m * steam * distanceKm * 1000 * c.hotmaps.route_factor * h.pipes;
+  out.value = mwh * (price + disposal);
+  out.npv = -capexLow + (out.value - c.economics.maintenance_rate * capexLow) * ec.annuity;
 }
 
 /** 5.2: heat, steam and cooling by the hour (thermal.ts). */

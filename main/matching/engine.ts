@@ -24,6 +24,8 @@ import { buildMatch, type EngineMatch } from './match.ts';
 import { compareMatches, considerPair, Counters, fullMatch, makeStats, rankAll, rankInPartnerList, runContext, type CandidateSource, type EngineResult, type Ranked } from './pipeline.ts';
 import { PairStore, selectTop, sortForFlow } from './ranking.ts';
 import { FlowTable } from './table.ts';
+import { newHourlySeries } from './hourly/heat-exchange.ts';
+import { newThermalNumbers, thermalContext, thermalExchange } from './thermal.ts';
 
 /** How far the index must search around a flow, for partners of a type whose default limit is `typeKm`. */
 function searchKm(th: Thresholds, ownMaxKm: number, typeKm: number): number {
@@ -160,6 +162,25 @@ export class Matcher {
       stats: makeStats('incremental', this.table, ctx, n, n.eligible, matches, { candidates: t1 - t0, ranking: t2 - t1, fallback: 0, materialise: t3 - t2, total: t3 - t0 }, 0),
     };
   }
+}
+
+/** The hourly exchange of a heat, steam or cooling pair (MW per hour): for charts and the plan. */
+export interface HeatSeriesView {
+  available: Float64Array;
+  demand: Float64Array;
+  delivered: Float64Array;
+  loss_mw: number;
+  delivered_mwh_per_year: number;
+}
+
+/** Null when either flow is unknown or the pair is not priced by the hour. */
+export function heatSeries(matcher: Matcher, supplyId: string, demandId: string, distanceKm: number, config: MatchingConfig): HeatSeriesView | null {
+  const s = matcher.table.get(supplyId);
+  const d = matcher.table.get(demandId);
+  if (s === undefined || d === undefined || s.shape === null || d.shape === null) return null;
+  const series = newHourlySeries();
+  const t = thermalExchange(matcher.table.cols, s.idx, d.idx, distanceKm, config, thermalContext(config), newThermalNumbers(), series);
+  return { ...series, loss_mw: t.lossMw, delivered_mwh_per_year: t.deliveredMwh };
 }
 
 /** One-shot full match of a portfolio (builds the index, then matches). */

@@ -144,7 +144,7 @@ export function toMatchFlow(
     status: flow.status ?? 'active',
     profile: profileOf(flow, site),
     measured_week: measuredWeek,
-    current_fuel: (e as { current_fuel?: string }).current_fuel,
+    current_fuel: e.current_fuel,
   };
 }
 
@@ -153,7 +153,7 @@ export function toMatchFlow(
  * residential profile of its country (the mean of its regions); everything else is flat.
  */
 function profileOf(flow: FlowLike, site: { country: string; kind?: string | undefined }): string | undefined {
-  const stated = (flow.temporal as { profile?: string } | undefined)?.profile;
+  const stated = flow.temporal?.profile;
   if (stated !== undefined) return stated;
   if (flow.type === 'heat' && flow.direction === 'demand' && site.kind === 'network_area') return residentialMeanName(hotmapsCountry(site.country));
   return undefined;

@@ -7,7 +7,7 @@
 import { popcount32, type CompiledFlow, type FlowColumns } from './compiled.ts';
 import { CONSTRAINTS, evaluatePair, newFacts, thresholds, typesCompatible, type ConstraintName, type Thresholds } from './compatibility.ts';
 import { ENGINE_VERSION, type MatchingConfig } from './config.ts';
-import { deliveredAmount, econContext, newEconNumbers, pairEconomics, type EconContext } from './economics.ts';
+import { deliveredAmount, econContext, newEconNumbers, pairEconomics, thermalBounds, type EconContext } from './economics.ts';
 import { buildMatch, type EngineMatch, type ScoreScale } from './match.ts';
 import { failedFilter, PairStore, type FilterName } from './ranking.ts';
 import { routeSplit, type RouteSplit } from './router.ts';
@@ -104,6 +104,33 @@ export class Counters {
 const facts = newFacts();
 const econ = newEconNumbers();
 const scores = newScores();
+const bounds = { value: 0, npv: 0 };
+
+/**
+ * The economics of a pair that passed the constraints, and whether it passes the filters (counted
+ * in `n` when not). Heat, steam and cooling pairs are first tried on their upper bounds
+ * (economics.ts thermalBounds): one that cannot pass is dropped without its hourly evaluation,
+ * named by the first filter its bounds fail. Shared by every pass, so they all decide alike.
+ */
+function pricedAndKept(cols: FlowColumns, s: number, d: number, ctx: RunContext, n: Counters): boolean {
+  const ec = ctx.ec;
+  if (ec.hourly[cols.typeCode[s]!] === 1) {
+    thermalBounds(cols, s, d, facts.distanceKm, ec, bounds);
+    const f = ctx.c.filters;
+    const dropped = !(bounds.value >= f.min_annual_value_eur) ? 'min_annual_value' : f.min_trust > 0 && scores.trust < f.min_trust ? 'min_trust' : f.require_positive_npv && !(bounds.npv > 0) ? 'npv' : null;
+    if (dropped !== null) {
+      n.filtered[dropped]++;
+      return false;
+    }
+  }
+  pairEconomics(cols, s, d, facts, ec, econ);
+  const dropped = failedFilter(econ, scores, ctx.c);
+  if (dropped !== null) {
+    n.filtered[dropped]++;
+    return false;
+  }
+  return true;
+}
 export function considerPair(cols: FlowColumns, s: number, d: number, ctx: RunContext, pairs: PairStore, n: Counters, minStep = 0): number {
   n.examined++;
   const step = evaluatePair(cols, s, d, ctx.th, facts);
@@ -113,15 +140,10 @@ export function considerPair(cols: FlowColumns, s: number, d: number, ctx: RunCo
   }
   if (step < minStep) return -1;
   n.candidates++;
-  pairEconomics(cols, s, d, facts, ctx.ec, econ);
-  // the score's quantity (economics' delivered is hourly for heat: the score compares the flows' rates)
+  // the score's quantity compares the flows' rates (the economics' delivered heat is hourly)
   facts.delivered = deliveredAmount(cols.typeCode[s]!, cols.amount[s]!, cols.amount[d]!, facts.distanceKm, ctx.ec);
   computeScores(cols, s, d, facts, ctx.th, ctx.scale, scores);
-  const dropped = failedFilter(econ, scores, ctx.c);
-  if (dropped !== null) {
-    n.filtered[dropped]++;
-    return -1;
-  }
+  if (!pricedAndKept(cols, s, d, ctx, n)) return -1;
   n.eligible++;
   return pairs.push(s, d, step, scores.score, econ.npv);
 }
@@ -171,12 +193,7 @@ function offerCandidate(cols: FlowColumns, s: number, d: number, step: number, c
     n.pruned++;
     return;
   }
-  pairEconomics(cols, s, d, facts, ec, econ);
-  const dropped = failedFilter(econ, scores, ctx.c);
-  if (dropped !== null) {
-    n.filtered[dropped]++;
-    return;
-  }
+  if (!pricedAndKept(cols, s, d, ctx, n)) return;
   n.eligible++;
   const p = top.add(s, d, step, score, econ.npv);
   if (toS) top.offer(s, p, cols.org[d]!, 1);
@@ -586,12 +603,7 @@ export function rankInPartnerList(
       n.pruned++;
       continue;
     }
-    pairEconomics(cols, s, d, facts, ctx.ec, econ);
-    const dropped = failedFilter(econ, scores, ctx.c);
-    if (dropped !== null) {
-      n.filtered[dropped]++;
-      continue;
-    }
+    if (!pricedAndKept(cols, s, d, ctx, n)) continue;
     n.eligible++;
     if (st === step && sc === score && (econ.npv < npv || (econ.npv === npv && !(table.flows[z]!.id < xId)))) continue;
     const o = cols.org[z]!;

@@ -11,7 +11,8 @@ const arr = [...groups.entries()].filter(([, g]) => g.length >= Number(process.a
 console.log(arr.length, 'components');
 for (const [root, cands] of arr.slice(0, Number(process.argv[5] ?? 8))) {
   const fl = p.flows.filter((f, i) => find(i) === root);
-  const t = performance.now();
+  const t = performance.now(); const cpu0 = process.cpuUsage();
   const r = await solvePlan(fl, cands, { objective: 'npv', timeLimitSec: 30 });
-  console.log(cands.length, cands.filter(c => c.hourly).length, 'h', fl.length, 'flows', 'wall', (performance.now() - t).toFixed(0), 'hs', r.solver_ms.toFixed(0), r.status, 'gap', r.gap.toExponential(2), 'rounds', r.rounds, 'rows+', r.rows_added, 'max', r.maximality_added, (r.objective_value/r.greedy_value).toFixed(3));
+  const cpu = process.cpuUsage(cpu0); (r as any).cpu = ((cpu.user + cpu.system) / 1000).toFixed(0);
+  console.log(cands.length, cands.filter(c => c.hourly).length, 'h', fl.length, 'flows', 'cpu', (r as any).cpu, 'hs', r.solver_ms.toFixed(0), r.status, 'gap', r.gap.toExponential(2), 'rounds', r.rounds, 'rows+', r.rows_added, 'max', r.maximality_added, (r.objective_value/r.greedy_value).toFixed(3));
 }

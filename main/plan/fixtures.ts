@@ -304,3 +304,66 @@ export function greedyOneToOne(p: { flows: readonly PlanFlow[]; candidates: read
   }
   return value;
 }
+
+/** Loads of every flow from a plan's members (hourly arrays or yearly sums), straight from the candidates. */
+export function planLoads(p: { flows: readonly PlanFlow[]; candidates: readonly PlanCandidate[] }, members: readonly PlanMember[]): Map<string, Float64Array | number> {
+  const byId = new Map(p.candidates.map((c) => [c.id, c]));
+  const flowById = new Map(p.flows.map((f) => [f.id, f]));
+  const loads = new Map<string, Float64Array | number>();
+  for (const m of members) {
+    const c = byId.get(m.id)!;
+    const use = c.hourly?.();
+    for (const [flowId, isSupply] of [
+      [c.supply, true],
+      [c.demand, false],
+    ] as const) {
+      const f = flowById.get(flowId)!;
+      if (typeof f.capacity === 'number') {
+        loads.set(flowId, ((loads.get(flowId) as number | undefined) ?? 0) + m.share * (isSupply ? c.supplyUse! : c.demandUse!));
+        continue;
+      }
+      let a = loads.get(flowId) as Float64Array | undefined;
+      if (!a) loads.set(flowId, (a = new Float64Array(HOURS)));
+      const draw = isSupply ? use!.supplyDraw : use!.demandTake;
+      const fixed = isSupply ? use!.supplyFixed : null;
+      for (let h = 0; h < HOURS; h++) a[h] = a[h]! + m.share * draw[h]! + (fixed ? fixed[h]! : 0);
+    }
+  }
+  return loads;
+}
+
+/** The largest share a non-member could join at, given the loads of planLoads(). */
+export function shareGiven(p: { flows: readonly PlanFlow[] }, loads: Map<string, Float64Array | number>, c: PlanCandidate): number {
+  const flowById = new Map(p.flows.map((f) => [f.id, f]));
+  let share = 1;
+  const use = c.hourly?.();
+  for (const [flowId, isSupply] of [
+    [c.supply, true],
+    [c.demand, false],
+  ] as const) {
+    const f = flowById.get(flowId)!;
+    const l = loads.get(flowId);
+    if (typeof f.capacity === 'number') {
+      const q = isSupply ? c.supplyUse! : c.demandUse!;
+      if (q > 0) share = Math.min(share, (f.capacity - ((l as number | undefined) ?? 0)) / q);
+      continue;
+    }
+    const draw = isSupply ? use!.supplyDraw : use!.demandTake;
+    const fixed = isSupply ? use!.supplyFixed : null;
+    for (let h = 0; h < HOURS; h++) {
+      const room = f.capacity[h]! - (l ? (l as Float64Array)[h]! : 0) - (fixed ? fixed[h]! : 0);
+      if ((draw[h]! > 0 || (fixed && fixed[h]! > 0)) && room < -1e-9 * Math.max(1, f.capacity[h]!)) return 0;
+      if (draw[h]! > 0) share = Math.min(share, room / draw[h]!);
+    }
+  }
+  return Math.max(0, share);
+}
+
+/** Relabels a small portfolio's ids with a prefix (to put several side by side as separate components). */
+export function prefixed(p: SmallPortfolio, prefix: string): SmallPortfolio {
+  return {
+    ...p,
+    flows: p.flows.map((f) => ({ ...f, id: prefix + f.id })),
+    candidates: p.candidates.map((c) => ({ ...c, id: prefix + c.id, supply: prefix + c.supply, demand: prefix + c.demand })),
+  };
+}

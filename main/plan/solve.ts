@@ -307,7 +307,9 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
       // Its share of the time left by size; at least a quarter second (small ones take milliseconds).
       const budget = Math.min(remaining, Math.max(0.25, (remaining * comp.length) / Math.max(1, remainingSize)));
       remainingSize -= comp.length;
+      const tt = performance.now();
       out = await new ComponentSolver(net, comp, o).solve(budget, deadline);
+      if (process.env.PLAN_TRACE) console.error(`TRACE ${comp.length} ${comp.some((i) => net.cands[i]!.hourly) ? 'h' : 's'} budget ${budget.toFixed(3)} wall ${(performance.now() - tt).toFixed(0)} hs ${out.solverMs.toFixed(0)} ${out.status} rounds ${out.rounds} rows+ ${out.rowsAdded} gap ${((out.bound - out.value) / Math.max(1, Math.abs(out.bound))).toExponential(2)} vs-greedy ${(out.value / out.greedyValue).toFixed(4)}`);
     }
     for (const [i, x] of out.x) shares.set(i, x);
     value += out.value;

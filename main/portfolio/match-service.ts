@@ -14,6 +14,26 @@ import { Jobs } from './jobs.ts';
 import { hotmapsProfileSource } from '../data/profile-source.ts';
 import type { PlanObjectiveName, PlanSummary } from '../db/plan-store.ts';
 import type { PlanRun } from './regional-plan.ts';
+import { heatSeries } from '../matching/engine.ts';
+import { planInput } from '../matching/plan-input.ts';
+import { OverAllocationError } from '../plan/model.ts';
+import { solvePlan } from '../plan/solve.ts';
+import { ValidationError } from '../db/errors.ts';
+import type { MatchRecord } from '../db/matches.ts';
+
+/** The engine-shaped view of a stored match (its stored numbers; for re-using them in a plan check). */
+function asEngineMatch(r: MatchRecord): EngineMatch {
+  return {
+    ...(r.detail as object),
+    id: r.id,
+    supply_flow_id: r.supply.flow_id,
+    demand_flow_id: r.demand.flow_id,
+    type: r.type,
+    score: r.score,
+    distance_km: r.distance_km,
+    economics: r.economics,
+  } as unknown as EngineMatch;
+}
 
 /** The bundled Hotmaps profiles (loaded on first use). */
 const PROFILES = hotmapsProfileSource();
@@ -91,12 +111,58 @@ export class MatchService {
     return { stats: result.stats, ...saved, plan: plan.summary, matches: result.matches, planRun: plan };
   }
 
-  /** Starts a full re-match as a job (the UI follows it with `matching.watch`). */
-  start(query: MatchQuery = {}): string {
+  /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`). */
+  start(query: MatchQuery = {}, objective: PlanObjectiveName = 'npv'): string {
     return this.jobs.start(async (progress) => {
-      const { matches: _matches, planRun: _plan, ...summary } = await this.runAll(query, progress);
+      const { matches: _matches, planRun: _plan, ...summary } = await this.runAll(query, progress, objective);
       return summary;
     });
+  }
+
+  async #kept(): Promise<Matcher> {
+    this.#matcher ??= new Matcher({ flows: await this.#loadFlows(), profiles: PROFILES });
+    return this.#matcher;
+  }
+
+  /** The hour-by-hour exchange of a stored heat, steam or cooling match (null for other types). */
+  async hourly(matchId: string): Promise<{ available: number[]; demand: number[]; delivered: number[]; loss_mw: number; delivered_mwh_per_year: number; unit: 'MW' } | null> {
+    const m = await this.#repo.matches.get(matchId);
+    const series = heatSeries(await this.#kept(), m.supply.flow_id, m.demand.flow_id, m.distance_km, resolveConfig(this.#query));
+    if (series === null) return null;
+    return {
+      available: Array.from(series.available),
+      demand: Array.from(series.demand),
+      delivered: Array.from(series.delivered),
+      loss_mw: series.loss_mw,
+      delivered_mwh_per_year: series.delivered_mwh_per_year,
+      unit: 'MW',
+    };
+  }
+
+  /**
+   * Before a match starts holding its allocation (reserved, contracted or live): throws naming both
+   * flows when the held matches, this one included, would allocate a flow more than it has
+   * (domain.md 5.1). A match keeps the share the plan gave it, or its whole stand-alone quantity.
+   */
+  async checkHold(matchId: string): Promise<void> {
+    const held = await this.#repo.plan.heldShares();
+    if (held.has(matchId)) return; // already holding: moving on (reserved -> contracted) changes nothing
+    const target = await this.#repo.matches.get(matchId);
+    held.set(matchId, target.plan?.share ?? 1);
+    const matcher = await this.#kept();
+    const config = resolveConfig(this.#query);
+    const engineMatches: EngineMatch[] = [];
+    for (const id of held.keys()) {
+      const record = id === matchId ? target : await this.#repo.matches.get(id);
+      engineMatches.push(asEngineMatch(record));
+    }
+    const input = planInput(matcher, engineMatches, config, held);
+    try {
+      await solvePlan(input.flows, input.candidates.filter((c) => c.held !== undefined), { objective: 'npv', timeLimitSec: 5 });
+    } catch (error) {
+      if (error instanceof OverAllocationError) throw new ValidationError(`match "${matchId}"`, [{ field: 'to', message: `cannot hold this exchange: ${error.message}` }]);
+      throw error;
+    }
   }
 
   /**

@@ -114,3 +114,29 @@ export function formatDateTime(iso: string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+// ---- energy, power and the levelised cost of heat ----------------------------------------------
+
+/** Energy per year, whole MWh, grouped: "20,000 MWh/yr" (below 10 MWh one decimal). */
+export function formatMwhPerYear(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${Math.abs(value) < 10 && value !== 0 ? value.toFixed(1) : grouped.format(Math.round(value))} MWh/yr`;
+}
+
+/** Power in MW, three significant digits at most: "0.425 MW", "12.4 MW", "125 MW". */
+export function formatMw(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${formatNumber(value)} MW`;
+}
+
+/** Levelised cost of heat in euro cents per kWh, two decimals: "1.02 ct/kWh". */
+export function formatCtPerKwh(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${value.toFixed(2)} ct/kWh`;
+}
+
+/** A quantity with its unit: "2,909 MWh/yr", "120 t/yr". */
+export function formatQuantity(q: { amount: number; unit: string } | null | undefined): string {
+  if (!q || !Number.isFinite(q.amount)) return '–';
+  return `${formatNumber(q.amount)} ${q.unit}`;
+}

@@ -179,3 +179,210 @@ export function scoreColorExpression(): unknown[] {
 export function statusLabel(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
+
+// ---- version 2: hourly heat, the regional plan (main/matching/economics.ts HeatView, plan-input.ts AllocatedEconomics) ----
+
+/** What a planner checks of a heat, steam or cooling exchange (the engine's HeatView). */
+export interface HeatView {
+  kind: 'heat' | 'steam' | 'cooling';
+  supply_profile: string;
+  demand_profile: string;
+  /** Largest 24-hour average of the delivered heat before losses, MW: what the pipe is sized on. */
+  capacity_mw: number;
+  pipe_class_mw: number;
+  /** Route length (one pipe), m. */
+  route_m: number;
+  /** Loss of both pipes per metre of route, W/m. */
+  loss_w_per_m: number;
+  loss_mwh_per_year: number;
+  flow_temperature_c: number;
+  return_temperature_c: number;
+  soil_temperature_c: number;
+  available_mwh_per_year: number;
+  demand_mwh_per_year: number;
+  delivered_mwh_per_year: number;
+  peak_delivered_mw: number;
+  hours_delivering: number;
+  pumping_mwh_per_year: number;
+  pumping_eur_per_year: number;
+  electricity_eur_per_mwh: number;
+  heat_pump: { cop: number; capex_eur: number; electricity_mwh_per_year: number; electricity_eur_per_year: number } | null;
+  lcoh_ct_per_kwh: number | null;
+  fuel: string;
+  co2_avoided_fuel_t_per_year: number;
+  co2_electricity_t_per_year: number;
+}
+
+/** A plan member's numbers at its allocated share (the engine's AllocatedEconomics). */
+export interface Allocation {
+  share: number;
+  allocated: { amount: number; unit: string };
+  delivered_mwh_per_year: number | null;
+  capacity_mw: number | null;
+  pipe_class_mw: number | null;
+  with_heat_pump: boolean | null;
+  capex_eur: number;
+  pipe_capex_eur: number | null;
+  opex_eur_per_year: number;
+  annual_value_eur: number;
+  npv_eur: number;
+  irr: number | null;
+  payback_years: number | null;
+  lcoh_ct_per_kwh: number | null;
+  co2_t_per_year: number;
+}
+
+export type PlanSummary = NonNullable<Outputs['matching']['plan']>;
+export type PlanObjective = PlanSummary['objective'];
+export type HourlySeries = NonNullable<Outputs['matches']['hourly']>;
+
+/** The heat view of a match's economics (null for other types and for matches priced by engine 1). */
+export const heatOf = (m: Pick<MatchRecord, 'economics'>): HeatView | null => {
+  const h = (m.economics as { heat?: unknown }).heat;
+  return h && typeof h === 'object' ? (h as HeatView) : null;
+};
+
+/** The plan's allocation of a match, null for an alternative outside the plan. */
+export const allocationOf = (m: Pick<MatchRecord, 'plan'>): Allocation | null => (m.plan ? (m.plan.allocation as unknown as Allocation) : null);
+
+/** Whether a match is a member of the regional plan. */
+export const inPlan = (m: Pick<MatchRecord, 'plan'>): boolean => m.plan !== null && m.plan !== undefined;
+
+export const OBJECTIVES: readonly PlanObjective[] = ['npv', 'co2', 'energy'];
+export const OBJECTIVE_LABEL: Record<PlanObjective, string> = { npv: 'NPV', co2: 'CO₂ avoided', energy: 'Delivered energy' };
+export const OBJECTIVE_HELP: Record<PlanObjective, string> = {
+  npv: 'the largest total net present value (the default: what the exchanges are worth to the partners)',
+  co2: 'the most CO₂ avoided per year',
+  energy: 'the most energy delivered per year (heat, steam, cooling, electricity)',
+};
+
+/** Plain words for the plan's solver status. */
+export function planStatusText(plan: Pick<PlanSummary, 'status' | 'gap'>): { text: string; warn: boolean } {
+  const gap = Number.isFinite(plan.gap) ? `${(plan.gap * 100).toFixed(plan.gap > 0 && plan.gap < 0.001 ? 3 : 1)} %` : '–';
+  switch (plan.status) {
+    case 'optimal':
+      return { text: `optimal (gap ${gap}: no better plan exists)`, warn: false };
+    case 'time_limit':
+      return { text: `stopped at the time limit: within ${gap} of the best possible plan`, warn: plan.gap > 0.01 };
+    case 'greedy_fallback':
+      return { text: 'the solver gave no answer: a greedy pick of the alternatives (every flow still within what it has)', warn: true };
+    case 'repaired':
+      return { text: `repaired after solving so that no flow is over-allocated (gap ${gap})`, warn: true };
+    case 'over_allocated':
+      return { text: 'the exchanges reserved, contracted or live already promise a flow more than it has: see the notes', warn: true };
+    default:
+      return { text: `${plan.status} (gap ${gap})`, warn: true };
+  }
+}
+
+/** The one line that says what the plan's totals are. */
+export function planExplanation(plan: Pick<PlanSummary, 'objective' | 'members' | 'candidates'>): string {
+  return (
+    `Among ${plan.candidates.toLocaleString('en-GB')} alternatives, the plan picks the ${plan.members.toLocaleString('en-GB')} exchanges with ${OBJECTIVE_HELP[plan.objective] ?? plan.objective}, ` +
+    'allocating no supply or demand more than it has (hour by hour for heat, steam and cooling). The totals count plan members only, never competing alternatives.'
+  );
+}
+
+// ---- colours of the flow types (plan members on the map and in lists) --------------------------------
+
+export const TYPE_COLORS: Record<string, string> = {
+  heat: '#d6452b',
+  steam: '#a4308f',
+  cooling: '#1f6fc5',
+  electricity: '#d19a00',
+  water: '#0e9aa7',
+  wastewater: '#8c6d31',
+  compressed_air: '#5e9fd6',
+  co2: '#5b3f8c',
+  material: '#2e8b3e',
+  waste: '#6f8a12',
+  logistics: '#b5651d',
+  service: '#c2185b',
+};
+export const OTHER_TYPE_COLOR = '#334155';
+/** Alternatives (not in the plan) on the map: thin, dashed, this grey. */
+export const ALTERNATIVE_COLOR = '#7b8794';
+
+export function typeColor(type: string): string {
+  return TYPE_COLORS[type] ?? OTHER_TYPE_COLOR;
+}
+
+/** The MapLibre `match` expression for the type colours (on the feature's `type`). */
+export function typeColorExpression(): unknown[] {
+  return ['match', ['get', 'type'], ...Object.entries(TYPE_COLORS).flat(), OTHER_TYPE_COLOR];
+}
+
+// ---- lists grouped by the flow the alternatives compete for ----------------------------------------
+
+export type GroupSide = 'supply' | 'demand';
+
+export interface FlowGroup {
+  side: GroupSide;
+  flow_id: string;
+  flow_name: string;
+  flow_type: string;
+  organization_name: string;
+  site_name: string;
+  /** Plan members first (largest allocation first), then the alternatives in the list's order. */
+  matches: MatchRecord[];
+  members: number;
+  alternatives: number;
+  /** What the plan takes of the flow, in `unit` (heat: MWh/yr at the exchanger for a supply, delivered for a demand). */
+  allocated: number;
+  /** The flow's own quantity in the same unit when the matches tell it (heat, steam, cooling); else null. */
+  capacity: number | null;
+  unit: string | null;
+  /** Heat supplies: pipe losses included in `allocated`, MWh/yr. */
+  losses: number;
+}
+
+/**
+ * Groups matches by their supply (or demand) flow, in the order of the list (a group stands where
+ * its first match stood). Heat, steam and cooling give the flow's own yearly energy from the hourly
+ * economics: a supply's is what it offers after the exchanger, and a member uses its delivered heat
+ * plus its pipe's losses (the plan's own accounting); a demand's is its need, met by the delivered
+ * heat. Other types give the allocated quantity; the flow's own quantity is looked up separately.
+ */
+export function groupByFlow(matches: readonly MatchRecord[], side: GroupSide): FlowGroup[] {
+  const groups = new Map<string, FlowGroup>();
+  for (const m of matches) {
+    const s = m[side];
+    let g = groups.get(s.flow_id);
+    if (!g) {
+      g = { side, flow_id: s.flow_id, flow_name: s.flow_name, flow_type: s.flow_type, organization_name: s.organization_name, site_name: s.site_name, matches: [], members: 0, alternatives: 0, allocated: 0, capacity: null, unit: null, losses: 0 };
+      groups.set(s.flow_id, g);
+    }
+    g.matches.push(m);
+    const h = m.priced_by === 'v2' ? heatOf(m) : null;
+    if (h) {
+      g.capacity = Math.max(g.capacity ?? 0, side === 'supply' ? h.available_mwh_per_year : h.demand_mwh_per_year);
+      g.unit = 'MWh/yr';
+    }
+    const a = allocationOf(m);
+    if (a) {
+      g.members += 1;
+      if (h) {
+        const delivered = a.delivered_mwh_per_year ?? a.allocated.amount;
+        // The pipe loses its heat in every hour it delivers, whatever the share (the plan's accounting).
+        const losses = side === 'supply' && delivered > 0 ? ((h.loss_w_per_m * h.route_m) / 1e6) * h.hours_delivering : 0;
+        g.allocated += delivered + losses;
+        g.losses += losses;
+      } else {
+        g.allocated += a.allocated.amount;
+        g.unit ??= a.allocated.unit;
+      }
+    } else g.alternatives += 1;
+  }
+  for (const g of groups.values()) {
+    const order = new Map(g.matches.map((m, i) => [m.id, i]));
+    g.matches.sort((a, b) => {
+      const x = allocationOf(a);
+      const y = allocationOf(b);
+      if (x && !y) return -1;
+      if (y && !x) return 1;
+      if (x && y && x.allocated.amount !== y.allocated.amount) return y.allocated.amount - x.allocated.amount;
+      return order.get(a.id)! - order.get(b.id)!;
+    });
+  }
+  return [...groups.values()];
+}
