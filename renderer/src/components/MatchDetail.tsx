@@ -4,13 +4,19 @@
  * assumptions), what it is worth (delivered quantity, value, capex, opex, cash flow, NPV, IRR,
  * payback, CO2, sensitivity, complexity), both flows, and its lifecycle (the moves TRANSITIONS
  * allows from the current status, with the audit trail).
+ *
+ * Version 2: its place in the regional plan (allocated quantity and share, or an alternative and
+ * who takes its flows instead), heat by the hour (MatchPlan.tsx), LCOH beside NPV, every
+ * assumption, and the marking of a match priced by the earlier engine.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiProblem, client } from '../api.ts';
 import { MatchWorkflow } from '../workflow/MatchWorkflow.tsx';
+import { AssumptionsCard, HeatCard, Metric, PlanCard, PricedByV1 } from './MatchPlan.tsx';
 import {
   formatContribution,
+  formatCtPerKwh,
   formatDateTime,
   formatEur,
   formatKm,
@@ -25,8 +31,10 @@ import {
   CLOSE_REASONS,
   COMPONENT_HELP,
   detailOf,
+  allocationOf,
   economicsOf,
   explainScore,
+  heatOf,
   MAIN_PATH,
   RELAXED_LABEL,
   ROUTE_REASON_LABEL,
@@ -49,11 +57,16 @@ interface Props {
   onClose(): void;
   onShowOnMap(match: MatchRecord): void;
   onOpenSite(siteId: string, flowId: string): void;
+  /** Open another match (a plan member competing for the same flow). */
+  onOpenMatch?: ((id: string) => void) | undefined;
+  /** Start a full re-match (the plan's empty state, the version-1 marking). */
+  onRun?: (() => void) | undefined;
 }
 
-export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnMap, onOpenSite }: Props) {
+export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnMap, onOpenSite, onOpenMatch, onRun }: Props) {
   const match = useQuery({ queryKey: ['matches', 'get', matchId], queryFn: () => client.matches.get.query({ id: matchId }) });
   const m = match.data;
+  const heat = m && m.priced_by === 'v2' ? heatOf(m) : null;
   return (
     <div className="detail match-detail" data-testid="match-detail">
       <div className="detail-head">
@@ -96,8 +109,12 @@ export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnM
       ) : (
         <div className="detail-body">
           <Headline m={match.data} />
-          <ScoreCard m={match.data} weights={weights} weightsKnown={weightsKnown} />
+          {match.data.priced_by === 'v1' && <PricedByV1 onRun={onRun} />}
+          <PlanCard m={match.data} onOpenMatch={(id) => onOpenMatch?.(id)} onRun={onRun} />
+          {heat && <HeatCard m={match.data} h={heat} />}
           <EconomicsCard m={match.data} />
+          <ScoreCard m={match.data} weights={weights} weightsKnown={weightsKnown} />
+          <AssumptionsCard m={match.data} />
           <FlowsCard m={match.data} onOpenSite={onOpenSite} />
           <Lifecycle m={match.data} onReload={() => void match.refetch()} />
           <MatchWorkflow m={match.data} />
@@ -109,6 +126,11 @@ export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnM
 
 function Headline({ m }: { m: MatchWithEvents }) {
   const e = economicsOf(m);
+  const a = allocationOf(m);
+  const h = heatOf(m);
+  // The headline shows the numbers the plan counts: a member's at its allocation, an alternative's stand-alone.
+  const npv = a ? a.npv_eur : e.npv_eur;
+  const lcoh = a ? a.lcoh_ct_per_kwh : (h?.lcoh_ct_per_kwh ?? null);
   return (
     <section className="card headline">
       <div className="big-score" style={{ background: scoreColor(m.score) }} title="Match score, 0–1" data-testid="match-score">
@@ -117,6 +139,20 @@ function Headline({ m }: { m: MatchWithEvents }) {
       <div className="headline-facts">
         <div>
           <span className="badge type">{label(m.type)}</span> <span className={`route route-${m.route}`}>{m.route}</span> <span className={`badge match-status status-${m.status}`}>{m.status}</span>
+          {a ? (
+            <span className="badge plan-member" data-testid="match-in-plan" title="A member of the regional plan">
+              in the plan
+            </span>
+          ) : (
+            <span className="badge plan-alternative" data-testid="match-in-plan" title="Not in the regional plan: an alternative">
+              alternative
+            </span>
+          )}
+          {m.priced_by === 'v1' && (
+            <span className="badge relaxed" title="Priced by the earlier method (annual averages, one pipe)">
+              earlier method
+            </span>
+          )}
           {m.relaxed.map((r) => (
             <span key={r} className="badge relaxed" title={RELAXED_LABEL[r] ?? r} data-testid="match-relaxed">
               relaxed: {r}
@@ -124,14 +160,19 @@ function Headline({ m }: { m: MatchWithEvents }) {
           ))}
         </div>
         <div className="headline-numbers">
-          <span>
-            NPV <b>{formatEur(e.npv_eur)}</b>
+          <span title={a ? 'NPV at the plan\'s allocation' : 'NPV stand-alone'}>
+            NPV <b data-testid="headline-npv">{formatEur(npv)}</b>
           </span>
+          {lcoh !== null && (
+            <span title="Levelised cost of heat">
+              LCOH <b data-testid="headline-lcoh">{formatCtPerKwh(lcoh)}</b>
+            </span>
+          )}
           <span>
-            IRR <b>{formatPercent(e.irr)}</b>
+            IRR <b>{formatPercent(a ? a.irr : e.irr)}</b>
           </span>
           <span>{formatKm(m.distance_km)}</span>
-          <span>{formatTonnesPerYear(e.co2_t_per_year)} CO₂</span>
+          <span>{formatTonnesPerYear(a ? a.co2_t_per_year : e.co2_t_per_year)} CO₂</span>
         </div>
       </div>
     </section>
@@ -245,20 +286,7 @@ function ScoreCard({ m, weights, weightsKnown }: { m: MatchWithEvents; weights: 
           </>
         )}
       </dl>
-      {m.assumptions.length > 0 && (
-        <>
-          <h4>Assumptions</h4>
-          <ul className="assumptions" data-testid="assumptions">
-            {m.assumptions.map((a, i) => (
-              <li key={i}>{a}</li>
-            ))}
-          </ul>
-        </>
-      )}
-      <p className="muted small">
-        Engine {m.engine_version}
-        {weightsKnown ? '' : ' · weights shown: the defaults (the run’s weights were not set in this window)'}
-      </p>
+      {!weightsKnown && <p className="muted small">Weights shown: the defaults (the run’s weights were not set in this window).</p>}
     </section>
   );
 }
@@ -268,9 +296,12 @@ function EconomicsCard({ m }: { m: MatchWithEvents }) {
   const s = e.sensitivity;
   const steps = s ? s.annual_value.map((p) => p.change) : [];
   const c = e.complexity;
+  const h = m.priced_by === 'v2' ? heatOf(m) : null;
   return (
     <section className="card" data-testid="economics-card">
-      <h3>Economics</h3>
+      <h3>
+        Economics <span className="muted h3-sub">stand-alone: this exchange alone, at its full quantity</span>
+      </h3>
       <div className="econ-grid">
         <Metric name="Delivered" testid="econ-delivered" value={`${formatNumber(e.delivered.amount)} ${e.delivered.unit}`} sub={e.delivered_per_year ? `${formatNumber(e.delivered_per_year.amount)} ${e.delivered_per_year.unit}` : undefined} />
         <Metric name="Annual value" testid="econ-value" value={formatEur(e.annual_value_eur)} sub={e.price ? `${formatNumber(e.price.eur_per_unit)} €/${e.price.unit} (${e.price.source})` : undefined} />
@@ -278,6 +309,7 @@ function EconomicsCard({ m }: { m: MatchWithEvents }) {
         <Metric name="Opex / yr" testid="econ-opex" value={formatEur(e.opex_eur_per_year)} />
         <Metric name="Cash flow / yr" testid="econ-cashflow" value={formatEur(e.cash_flow_eur_per_year)} />
         <Metric name="NPV (10 yr, 8 %)" testid="econ-npv" value={formatEur(e.npv_eur)} strong negative={e.npv_eur < 0} />
+        <Metric name="LCOH" testid="econ-lcoh" value={h ? formatCtPerKwh(h.lcoh_ct_per_kwh) : 'n/a'} sub={h ? 'levelised cost of heat' : 'heat, steam, cooling only'} />
         <Metric name="IRR" testid="econ-irr" value={formatPercent(e.irr)} />
         <Metric name="Payback" testid="econ-payback" value={formatYears(e.payback_years)} />
         <Metric name="CO₂ avoided" testid="econ-co2" value={formatTonnesPerYear(e.co2_t_per_year)} />
@@ -351,19 +383,13 @@ function EconomicsCard({ m }: { m: MatchWithEvents }) {
 
 function capexBreakdown(b: Record<string, number>): string {
   if ('pipe_eur' in b) {
-    return `pipe ${formatNumber(b['pipe_m'])} m × ${formatEur(b['pipe_eur_per_m'])}/m = ${formatEur(b['pipe_eur'])}, source HX ${formatEur(b['source_hx_eur'])}, sink HX ${formatEur(b['sink_hx_eur'])}, pump ${formatEur(b['pump_eur'])} (peak ${formatNumber(b['peak_mw'])} MW)`;
+    const pipes = b['pipes'] ?? 1;
+    const pipe = `${pipes === 2 ? '2 pipes × ' : pipes > 1 ? `${pipes} pipes × ` : 'pipe '}${formatNumber(Math.round(b['pipe_m'] ?? 0))} m × ${formatEur(b['pipe_eur_per_m'])}/m = ${formatEur(b['pipe_eur'])}`;
+    const sizing = b['pipe_class_mw'] !== undefined ? `class ${formatNumber(b['pipe_class_mw'])} MW for ${formatNumber(b['peak_mw'])} MW` : `peak ${formatNumber(b['peak_mw'])} MW`;
+    const heatPump = b['heat_pump_eur'] ? `, heat pump ${formatEur(b['heat_pump_eur'])}` : '';
+    return `${pipe} (${sizing}), source HX ${formatEur(b['source_hx_eur'])}, sink HX ${formatEur(b['sink_hx_eur'])}, pump ${formatEur(b['pump_eur'])}${heatPump}`;
   }
   return `${formatEur(b['per_km_eur'])}/km × ${formatKm(b['distance_km'])} + fixed ${formatEur(b['fixed_eur'])}`;
-}
-
-function Metric({ name, value, sub, testid, strong, negative }: { name: string; value: string; sub?: string | undefined; testid: string; strong?: boolean; negative?: boolean }) {
-  return (
-    <div className={`metric ${strong ? 'strong' : ''} ${negative ? 'neg' : ''}`}>
-      <span className="metric-name">{name}</span>
-      <b data-testid={testid}>{value}</b>
-      {sub && <span className="muted metric-sub">{sub}</span>}
-    </div>
-  );
 }
 
 function FlowsCard({ m, onOpenSite }: { m: MatchWithEvents; onOpenSite(siteId: string, flowId: string): void }) {
@@ -409,7 +435,7 @@ function defaultReservedUntil(): string {
 function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
   const queryClient = useQueryClient();
   const [pending, setPending] = useState<Pending | null>(null);
-  const [error, setError] = useState<{ text: string; conflict: boolean; field?: string } | null>(null);
+  const [error, setError] = useState<{ text: string; conflict: boolean; overAllocated?: boolean; field?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const status = m.status as MatchStatus;
   const next = TRANSITIONS[status] ?? [];
@@ -441,9 +467,16 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
       else {
         const p = apiProblem(err);
         const conflict = p.code === 'CONFLICT';
+        const text = p.fields.length ? p.fields.map((f) => f.message).join('; ') : p.message;
+        const overAllocated = /over-allocate/i.test(text);
         setError({
-          text: conflict ? 'Someone else changed this match since you opened it. Reload to see its current state, then decide again.' : p.fields.length ? p.fields.map((f) => f.message).join('; ') : p.message,
+          text: conflict
+            ? 'Someone else changed this match since you opened it. Reload to see its current state, then decide again.'
+            : overAllocated
+              ? `Refused: holding this exchange would promise a flow more than it has, together with the exchanges already reserved, contracted or live. ${withFlowNames(text, m)}`
+              : text,
           conflict,
+          ...(overAllocated ? { overAllocated: true } : {}),
           ...(p.fields[0] ? { field: p.fields[0].field } : {}),
         });
       }
@@ -529,7 +562,7 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
             <textarea id="transition-note" rows={2} value={pending.note} onChange={(e) => setPending({ ...pending, note: e.target.value })} data-testid="transition-note" />
           </div>
           {error && (
-            <div className={`form-message ${error.conflict ? 'conflict' : 'error'}`} data-testid="transition-error">
+            <div className={`form-message ${error.conflict ? 'conflict' : 'error'}`} role="alert" data-testid="transition-error" data-reason={error.overAllocated ? 'over-allocated' : error.conflict ? 'conflict' : 'invalid'}>
               {error.text}
               {error.conflict && (
                 <button
@@ -592,4 +625,18 @@ class LocalProblem extends Error {
     super(message);
     this.field = field;
   }
+}
+
+/** The server names flows by id: put the names this match knows beside them ("Brewery waste heat (demo-flow-7)"). */
+function withFlowNames(text: string, m: MatchWithEvents): string {
+  // Match ids (m-<supply>-<demand>) contain flow ids: leave them as they are.
+  return text
+    .split(/(\bm-[^\s(),]+)/)
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      let out = part;
+      for (const side of [m.supply, m.demand]) out = out.split(side.flow_id).join(`“${side.flow_name}” (${side.flow_id})`);
+      return out;
+    })
+    .join('');
 }
