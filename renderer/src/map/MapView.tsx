@@ -9,11 +9,14 @@
  * TEST HOOK: the MapLibre instance is exposed as `window.turashMap` so end-to-end tests can wait
  * for `idle` and call `queryRenderedFeatures({ layers: SITE_LAYERS })`. Layer ids are stable:
  * `site-clusters` (clusters, `point_count` property) and `sites` (one feature per site,
- * `properties.id` is the site id); `match-lines` (one line per match of the filtered match list,
- * `properties.id` is the match id, `properties.score` its score).
+ * `properties.id` is the site id); `match-plan` (one line per regional-plan member of the
+ * filtered match list) and `match-alternatives` (one line per alternative outside the plan);
+ * `properties.id` is the match id, `properties.in_plan` whether it is a plan member.
  *
- * Matches are drawn as lines between the two sites, coloured by score class, under the sites (a
- * click on a site wins over a line under it). An invisible wide line layer takes the clicks.
+ * Matches are drawn as lines between the two sites, under the sites (a click on a site wins over a
+ * line under it): plan members solid and thick in the colour of their flow type, alternatives thin,
+ * dashed and grey underneath; each is a layer the legend switches on and off. An invisible wide
+ * line layer takes the clicks.
  *
  * A selected suggestion (Suggestions tab) is drawn on top from its own unclustered sources:
  * `suggestion-links` (a heat cascade's exchanges, `properties.id` is the match id),
@@ -25,8 +28,8 @@ import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef, useState } from 'react';
 import type { MapSite } from '../api.ts';
-import { formatCount, formatEur, formatKm, formatScore, shortCount } from '../format.ts';
-import { economicsOf, SCORE_CLASSES, scoreColor, scoreColorExpression, type MatchRecord } from '../matching/model.ts';
+import { formatCount, formatEur, formatKm, formatQuantity, formatScore, label, shortCount } from '../format.ts';
+import { ALTERNATIVE_COLOR, allocationOf, economicsOf, scoreColor, typeColor, typeColorExpression, type MatchRecord } from '../matching/model.ts';
 import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
 import { highlightGeoJson, type MapHighlight } from './highlight.ts';
 import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
@@ -44,9 +47,13 @@ declare global {
 export const CLUSTER_LAYER = 'site-clusters';
 export const SITE_LAYER = 'sites';
 export const SITE_LAYERS = [CLUSTER_LAYER, SITE_LAYER];
-export const MATCH_LAYER = 'match-lines';
+/** Regional-plan members (solid, thick, the type's colour). */
+export const PLAN_LAYER = 'match-plan';
+/** Alternatives outside the plan (thin, dashed, grey). */
+export const ALTERNATIVE_LAYER = 'match-alternatives';
 const MATCH_HIT_LAYER = 'match-lines-hit';
-const MATCH_LAYER_IDS = ['match-lines-casing', MATCH_LAYER, 'match-selected-casing', 'match-selected', MATCH_HIT_LAYER];
+const PLAN_LAYER_IDS = ['match-plan-casing', PLAN_LAYER];
+const ALTERNATIVE_LAYER_IDS = [ALTERNATIVE_LAYER];
 const MATCH_SOURCE = 'matches';
 const SITE_SOURCE = 'sites';
 const SYNTHETIC_COLOR = '#7c3aed';
@@ -60,7 +67,10 @@ const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: 
 export interface LayerVisibility {
   sites: boolean;
   borders: boolean;
-  matches: boolean;
+  /** Lines of the regional plan's members. */
+  plan: boolean;
+  /** Lines of the alternatives outside the plan. */
+  alternatives: boolean;
 }
 
 export interface FlyRequest {
@@ -85,8 +95,11 @@ interface Props {
   selectedSiteId: string | null;
   onSelectSite(id: string): void;
   fly: FlyRequest | null;
-  /** The matches of the filtered match list (drawn when the layer is on). */
+  /** The matches of the filtered match list (drawn when their layer is on). */
   matches: MatchRecord[] | undefined;
+  /** Whether a regional plan exists (the legend says how to make one when not). */
+  planExists: boolean | undefined;
+  onRun?: (() => void) | undefined;
   selectedMatchId: string | null;
   onSelectMatch(id: string): void;
   /** A selected suggestion to draw on top (a heat cascade or a service cluster). */
@@ -119,7 +132,9 @@ function toGeoJson(sites: readonly MapSite[]): GeoJSON.FeatureCollection {
 function matchesGeoJson(matches: readonly MatchRecord[]): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
-    features: matches.map((m) => ({
+    features: matches.map((m) => {
+      const a = allocationOf(m);
+      return {
       type: 'Feature',
       geometry: {
         type: 'LineString',
@@ -134,12 +149,16 @@ function matchesGeoJson(matches: readonly MatchRecord[]): GeoJSON.FeatureCollect
         type: m.type,
         supply: m.supply.organization_name,
         demand: m.demand.organization_name,
-        npv: economicsOf(m).npv_eur,
+        npv: a ? a.npv_eur : economicsOf(m).npv_eur,
         km: m.distance_km,
         route: m.route,
         status: m.status,
+        in_plan: a !== null,
+        allocated: a ? formatQuantity(a.allocated) : '',
+        share: a ? a.share : 0,
       },
-    })),
+    };
+    }),
   };
 }
 
@@ -186,20 +205,35 @@ function baseStyle(): maplibregl.StyleSpecification {
         paint: { 'line-color': CLUSTER_AREA_COLOR, 'line-width': 2, 'line-dasharray': [4, 2], 'line-opacity': 0.9 },
       },
       {
-        id: 'match-lines-casing',
+        id: ALTERNATIVE_LAYER,
         type: 'line',
         source: MATCH_SOURCE,
-        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'score'] },
-        paint: { 'line-color': '#ffffff', 'line-opacity': 0.85, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 3.5, 12, 7] },
+        filter: ['!=', ['get', 'in_plan'], true],
+        layout: { 'line-cap': 'butt', 'line-join': 'round', 'line-sort-key': ['get', 'score'] },
+        paint: {
+          'line-color': ALTERNATIVE_COLOR,
+          'line-opacity': 0.85,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.2, 12, 2.2],
+          'line-dasharray': [3, 2.5],
+        },
       },
       {
-        id: MATCH_LAYER,
+        id: 'match-plan-casing',
         type: 'line',
         source: MATCH_SOURCE,
-        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'score'] },
+        filter: ['==', ['get', 'in_plan'], true],
+        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'share'] },
+        paint: { 'line-color': '#ffffff', 'line-opacity': 0.9, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 5.5, 12, 10] },
+      },
+      {
+        id: PLAN_LAYER,
+        type: 'line',
+        source: MATCH_SOURCE,
+        filter: ['==', ['get', 'in_plan'], true],
+        layout: { 'line-cap': 'round', 'line-join': 'round', 'line-sort-key': ['get', 'share'] },
         paint: {
-          'line-color': scoreColorExpression() as unknown as maplibregl.ExpressionSpecification,
-          'line-width': ['interpolate', ['linear'], ['zoom'], 4, 2, 12, 4.5],
+          'line-color': typeColorExpression() as unknown as maplibregl.ExpressionSpecification,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 4, 3.2, 12, 6.5],
         },
       },
       {
@@ -217,7 +251,7 @@ function baseStyle(): maplibregl.StyleSpecification {
         filter: ['==', ['get', 'id'], ''],
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: {
-          'line-color': scoreColorExpression() as unknown as maplibregl.ExpressionSpecification,
+          'line-color': ['case', ['==', ['get', 'in_plan'], true], typeColorExpression(), ALTERNATIVE_COLOR] as unknown as maplibregl.ExpressionSpecification,
           'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4.5, 12, 7],
         },
       },
@@ -395,8 +429,8 @@ export function MapView(props: Props) {
       map.queryRenderedFeatures(point, { layers: [...SITE_LAYERS.filter((l) => map.getLayoutProperty(l, 'visibility') !== 'none'), SUGGESTION_SITE_LAYER] }).length > 0;
     map.on('click', MATCH_HIT_LAYER, (e) => {
       if (siteAt(e.point)) return;
-      // The best-scoring line under the pointer (they are drawn best on top).
-      const hits = (e.features ?? []).map((f) => f.properties as { id: string; score: number }).sort((a, b) => b.score - a.score);
+      // A plan member before an alternative, then the best score (plan members are drawn on top).
+      const hits = (e.features ?? []).map((f) => f.properties as { id: string; score: number; in_plan: boolean }).sort((a, b) => Number(b.in_plan) - Number(a.in_plan) || b.score - a.score);
       if (hits[0]) onSelectMatch.current(hits[0].id);
     });
 
@@ -416,21 +450,26 @@ export function MapView(props: Props) {
     });
     map.on('mousemove', MATCH_HIT_LAYER, (e) => {
       if (siteAt(e.point)) return;
-      const f = [...(e.features ?? [])].sort((a, b) => (b.properties as { score: number }).score - (a.properties as { score: number }).score)[0];
+      const key = (x: maplibregl.MapGeoJSONFeature) => x.properties as { score: number; in_plan: boolean };
+      const f = [...(e.features ?? [])].sort((a, b) => Number(key(b).in_plan) - Number(key(a).in_plan) || key(b).score - key(a).score)[0];
       if (!f) return;
-      const p = f.properties as { supply: string; demand: string; type: string; score: number; npv: number; km: number; route: string; status: string };
+      const p = f.properties as { supply: string; demand: string; type: string; score: number; npv: number; km: number; route: string; status: string; in_plan: boolean; allocated: string };
       const box = document.createElement('div');
       const title = document.createElement('strong');
       title.textContent = `${p.supply} → ${p.demand}`;
+      const plan = document.createElement('div');
+      plan.textContent = p.in_plan ? `In the regional plan: allocated ${p.allocated}` : 'Alternative (not in the plan)';
+      plan.style.color = p.in_plan ? typeColor(p.type) : ALTERNATIVE_COLOR;
+      plan.style.fontWeight = '600';
       const facts = document.createElement('div');
       const score = document.createElement('b');
       score.textContent = formatScore(p.score);
       score.style.color = scoreColor(p.score);
-      facts.append(score, ` · ${p.type} · NPV ${formatEur(p.npv)} · ${formatKm(p.km)}`);
+      facts.append('score ', score, ` · ${label(p.type)} · NPV ${formatEur(p.npv)} · ${formatKm(p.km)}`);
       const more = document.createElement('div');
       more.className = 'muted';
       more.textContent = `${p.route} · ${p.status} · click to open`;
-      box.append(title, facts, more);
+      box.append(title, plan, facts, more);
       popup.setLngLat(e.lngLat).setDOMContent(box).addTo(map);
     });
     // A highlighted site (a suggestion's) opens like any site and names itself on hover.
@@ -532,8 +571,9 @@ export function MapView(props: Props) {
     map.getSource<maplibregl.GeoJSONSource>('suggestion-sites')?.setData(data.sites);
     map.getSource<maplibregl.GeoJSONSource>('suggestion-links')?.setData(data.links);
     map.getSource<maplibregl.GeoJSONSource>('suggestion-area')?.setData(data.area);
-    map.setPaintProperty(MATCH_LAYER, 'line-opacity', props.highlight ? 0.2 : 1);
-    map.setPaintProperty('match-lines-casing', 'line-opacity', props.highlight ? 0.2 : 0.85);
+    map.setPaintProperty(PLAN_LAYER, 'line-opacity', props.highlight ? 0.2 : 1);
+    map.setPaintProperty('match-plan-casing', 'line-opacity', props.highlight ? 0.2 : 0.9);
+    map.setPaintProperty(ALTERNATIVE_LAYER, 'line-opacity', props.highlight ? 0.15 : 0.85);
     const badges = (props.highlight?.sites ?? []).flatMap((s) => {
       if (!s.badge) return [];
       const el = document.createElement('div');
@@ -552,7 +592,13 @@ export function MapView(props: Props) {
     if (!map || !ready) return;
     for (const id of SITE_LAYER_IDS) map.setLayoutProperty(id, 'visibility', props.layers.sites ? 'visible' : 'none');
     map.setLayoutProperty('borders', 'visibility', props.layers.borders ? 'visible' : 'none');
-    for (const id of MATCH_LAYER_IDS) map.setLayoutProperty(id, 'visibility', props.layers.matches ? 'visible' : 'none');
+    const { plan, alternatives } = props.layers;
+    for (const id of PLAN_LAYER_IDS) map.setLayoutProperty(id, 'visibility', plan ? 'visible' : 'none');
+    for (const id of ALTERNATIVE_LAYER_IDS) map.setLayoutProperty(id, 'visibility', alternatives ? 'visible' : 'none');
+    // The selection and the clicks follow the lines shown.
+    const shown: maplibregl.FilterSpecification | null = plan && alternatives ? null : plan ? ['==', ['get', 'in_plan'], true] : ['!=', ['get', 'in_plan'], true];
+    for (const id of ['match-selected-casing', 'match-selected', MATCH_HIT_LAYER]) map.setLayoutProperty(id, 'visibility', plan || alternatives ? 'visible' : 'none');
+    map.setFilter(MATCH_HIT_LAYER, shown);
     map.triggerRepaint();
   }, [ready, props.layers]);
 
@@ -598,7 +644,7 @@ export function MapView(props: Props) {
         </div>
       )}
       <Legend {...props} />
-      {props.layers.matches && props.matches && props.matches.length > 0 && <ScoreLegend matches={props.matches} />}
+      {(props.layers.plan || props.layers.alternatives) && props.matches && props.matches.length > 0 && <LineLegend matches={props.matches} layers={props.layers} planExists={props.planExists} onRun={props.onRun} />}
       <div className="map-attribution" data-testid="attribution">
         {siteData && (
           <details className="attrib-details">
@@ -642,9 +688,17 @@ function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
               <input type="checkbox" checked={layers.borders} onChange={(e) => onLayers({ ...layers, borders: e.target.checked })} data-testid="layer-borders" />
               Country borders
             </label>
-            <label>
-              <input type="checkbox" checked={layers.matches} onChange={(e) => onLayers({ ...layers, matches: e.target.checked })} data-testid="layer-matches" />
-              Matches
+          </div>
+          <div className="legend-layers legend-match-layers" role="group" aria-label="Match lines">
+            <label title="Exchanges the regional plan allocates: solid, in the colour of their type">
+              <input type="checkbox" checked={layers.plan} onChange={(e) => onLayers({ ...layers, plan: e.target.checked })} data-testid="layer-plan" />
+              <span className="swatch line plan-sample" aria-hidden="true" />
+              Plan members
+            </label>
+            <label title="Alternatives outside the plan: thin, dashed, grey">
+              <input type="checkbox" checked={layers.alternatives} onChange={(e) => onLayers({ ...layers, alternatives: e.target.checked })} data-testid="layer-alternatives" />
+              <span className="swatch line alt-sample" aria-hidden="true" />
+              Alternatives
             </label>
           </div>
 
@@ -689,24 +743,47 @@ function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
   );
 }
 
-function ScoreLegend({ matches }: { matches: MatchRecord[] }) {
-  const counts = SCORE_CLASSES.map((c, i) => {
-    const upper = i === 0 ? Infinity : SCORE_CLASSES[i - 1]!.min;
-    return matches.filter((m) => m.score >= c.min && m.score < upper).length;
-  });
+function LineLegend({ matches, layers, planExists, onRun }: { matches: MatchRecord[]; layers: LayerVisibility; planExists: boolean | undefined; onRun?: (() => void) | undefined }) {
+  const members = matches.filter((m) => m.plan !== null);
+  const alternatives = matches.length - members.length;
+  const byType = new Map<string, number>();
+  for (const m of members) byType.set(m.type, (byType.get(m.type) ?? 0) + 1);
+  const types = [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return (
-    <section className="score-legend" data-testid="score-legend" aria-label="Match score legend">
+    <section className="score-legend line-legend" data-testid="line-legend" aria-label="Match lines legend">
       <div className="score-legend-title" title="One line per match of the match list (its filters apply); click a line to open the match">
-        Match score <span className="muted">· {formatCount(matches.length)} lines</span>
+        Match lines
       </div>
-      <ul>
-        {SCORE_CLASSES.map((c, i) => (
-          <li key={c.label} title={`${formatCount(counts[i]!)} matches scoring ${c.label}`}>
-            <span className="swatch line" style={{ background: c.color }} />
-            <span>{c.label}</span>
-            <span className="legend-count">{formatCount(counts[i]!)}</span>
+      {planExists === false ? (
+        <span className="muted" data-testid="line-legend-no-plan">
+          No regional plan yet: every line is an alternative.{' '}
+          {onRun && (
+            <button type="button" className="link" onClick={onRun}>
+              Run matching
+            </button>
+          )}
+        </span>
+      ) : (
+        <ul>
+          <li className={layers.plan ? '' : 'off'} title="Regional plan members: the exchanges the plan allocates, solid in the colour of their type" data-testid="line-legend-plan" data-count={members.length}>
+            <b>Plan</b>
+            <span className="legend-count">{formatCount(members.length)}</span>
           </li>
-        ))}
+          {types.map(([type, n]) => (
+            <li key={type} className={layers.plan ? '' : 'off'} title={`${formatCount(n)} plan members of type ${type}`}>
+              <span className="swatch line thick" style={{ background: typeColor(type) }} />
+              <span>{label(type)}</span>
+              <span className="legend-count">{formatCount(n)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ul>
+        <li className={layers.alternatives ? '' : 'off'} title="Alternatives: candidate exchanges outside the plan (they compete for the same flows)" data-testid="line-legend-alternatives" data-count={alternatives}>
+          <span className="swatch line dashed" />
+          <span>Alternatives (not in the plan)</span>
+          <span className="legend-count">{formatCount(alternatives)}</span>
+        </li>
       </ul>
     </section>
   );
