@@ -5,6 +5,7 @@
 export { Recorder, RecorderClosedError, RecorderOverloadedError, type RecorderCounters, type RecorderOptions, type RejectedSample, type WriteResult } from './recorder.ts';
 export { IngestService, type IngestServiceOptions, type Series } from './service.ts';
 export { evaluateMeasured, quantityInFlowUnit, type MeasuredEvaluation, type MeasuredMethod, type MeasuredOptions } from './measured.ts';
+export { hourOfWeekMeans, measuredWeek, measuredWeekOf, wantsMeasuredWeek, weekHourOf, type MeasuredWeekOptions } from './measured-week.ts';
 export {
   alignSeries,
   counterDeltas,

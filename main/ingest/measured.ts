@@ -47,7 +47,8 @@ export interface MeasuredEvaluation {
   updated: boolean;
 }
 
-interface FlowPoint {
+/** A meter point of a flow as the evaluation sees it (MeasurementStore.pointsOfFlow). */
+export interface FlowPoint {
   id: string;
   device_id: string;
   role: string | null;
@@ -60,8 +61,8 @@ const DAY = 24 * 3600_000;
 const POWER_TYPES = new Set(['heat', 'steam', 'cooling', 'electricity']);
 const VOLUME_TYPES = new Set(['water', 'wastewater', 'compressed_air']);
 
-/** Which points and how, by the flow's type and the roles present (most direct first). */
-function chooseMethod(flow: FlowRecord, points: FlowPoint[]): { method: MeasuredMethod; used: FlowPoint[] } | string {
+/** Which points and how, by the flow's type and the roles present (most direct first); a string says why none. */
+export function chooseMethod(flow: Pick<FlowRecord, 'type'>, points: FlowPoint[]): { method: MeasuredMethod; used: FlowPoint[] } | string {
   const byRole = (role: string) => points.filter((p) => p.role === role);
   if (POWER_TYPES.has(flow.type)) {
     if (byRole('power').length) return { method: 'power', used: byRole('power') };
@@ -80,8 +81,8 @@ function chooseMethod(flow: FlowRecord, points: FlowPoint[]): { method: Measured
   return `measured quantities of ${flow.type} flows are not derived from meters yet`;
 }
 
-/** One minute's value in the canonical unit from the points' minute means. */
-function combine(method: MeasuredMethod, used: FlowPoint[], avgs: number[]): number {
+/** One minute's (or hour's) value in the canonical unit from the points' means over it (rate methods only). */
+export function combine(method: MeasuredMethod, used: FlowPoint[], avgs: number[]): number {
   switch (method) {
     case 'power':
       return used.reduce((sum, p, i) => sum + powerToKw(avgs[i]!, p.unit ?? 'kW'), 0);

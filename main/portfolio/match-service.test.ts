@@ -26,7 +26,7 @@ describe('matching over the demo portfolio', () => {
   test('a full run in the worker stores explained, priced matches and reports progress', async () => {
     const phases: MatchRunProgress['phase'][] = [];
     const summary = await service.runAll({ now: '2026-11-24T00:00:00Z' }, (p) => phases.push(p.phase));
-    assert.deepEqual([...new Set(phases)], ['loading', 'matching', 'saving']);
+    assert.deepEqual([...new Set(phases)], ['loading', 'matching', 'saving', 'planning']);
     assert.ok(summary.created > 0, 'the demo has something to find');
     const page = await repo.matches.list({ limit: 1000 });
     assert.equal(page.total, summary.created);

@@ -12,6 +12,8 @@ import type { EngineMatch } from '../matching/match.ts';
 import type { EngineResult, MatchStats } from '../matching/pipeline.ts';
 import { Jobs } from './jobs.ts';
 import { hotmapsProfileSource } from '../data/profile-source.ts';
+import type { FlowInContext } from '../db/repository.ts';
+import { measuredWeekOf } from '../ingest/measured-week.ts';
 import type { PlanObjectiveName, PlanSummary } from '../db/plan-store.ts';
 import type { PlanRun } from './regional-plan.ts';
 import { heatSeries } from '../matching/engine.ts';
@@ -86,8 +88,19 @@ export class MatchService {
     this.#workerUrl = workerUrl;
   }
 
-  async #loadFlows(): Promise<MatchFlow[]> {
-    return (await this.#repo.flowsInContext()).map((row) => toMatchFlow(row.flow, row.site, row.organization));
+  async #loadFlows(flowId?: string): Promise<MatchFlow[]> {
+    const flows: MatchFlow[] = [];
+    for (const row of await this.#repo.flowsInContext(flowId)) flows.push(await this.#matchFlowOf(row));
+    return flows;
+  }
+
+  /**
+   * The engine's view of a stored flow. temporal.profile "measured": the hour-of-week means of the
+   * flow's meters (docs/ingest.md); only those flows are looked up (a few indexed reads each).
+   */
+  async #matchFlowOf(row: FlowInContext): Promise<MatchFlow> {
+    const week = row.flow.temporal?.profile === 'measured' ? await measuredWeekOf(this.#repo, row.flow) : undefined;
+    return toMatchFlow(row.flow, row.site, row.organization, week);
   }
 
   /**
@@ -177,7 +190,7 @@ export class MatchService {
       this.#matcher.remove(flowId);
       return { stats: undefined, created: 0, updated: 0, removed: 0, matches: [] };
     }
-    this.#matcher.upsert(toMatchFlow(row.flow, row.site, row.organization));
+    this.#matcher.upsert(await this.#matchFlowOf(row));
     const result = this.#matcher.matchFlow(flowId, resolveConfig(query ?? this.#query));
     const saved = await this.#repo.matches.saveRun(result.matches, { flowId });
     for (const listener of this.afterSave) listener();
