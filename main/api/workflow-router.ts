@@ -5,7 +5,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { METER_ROLES } from '../db/workflow-schema.ts';
-import { impactReport, reportCsv, verifyExchange } from '../workflow/service.ts';
+import { impactCsvExport, impactReport, verifyExchange } from '../workflow/service.ts';
 import { procedure, router, type ApiContext } from './trpc.ts';
 
 const id = z.string().min(1).max(300);
@@ -81,10 +81,12 @@ export const workflowRouter = router({
     verify: procedure.input(z.strictObject({ matchId: id, ...period })).query(({ ctx, input }) => verifyExchange(ctx.repo, input.matchId, periodOf(input))),
   }),
   impact: router({
+    /** Contracted and live figures, measured where bound, and the potential: the regional plan's totals (null before any plan). */
     report: procedure.input(z.strictObject(period).optional()).query(({ ctx, input }) => impactReport(ctx.repo, periodOf(input))),
+    /** One row per contracted or live exchange, then one `potential` row per plan member (at its allocation). */
     csv: procedure.input(z.strictObject(period).optional()).query(async ({ ctx, input }) => ({
       filename: `turash-impact-${new Date().toISOString().slice(0, 10)}.csv`,
-      text: reportCsv(await impactReport(ctx.repo, periodOf(input))),
+      text: (await impactCsvExport(ctx.repo, periodOf(input))).csv,
     })),
   }),
   alerts: router({

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { openCore, type Core } from '../core.ts';
 import { defaultDatabasePath } from '../paths.ts';
-import { impactReport, reportCsv } from '../workflow/service.ts';
+import { impactCsvExport } from '../workflow/service.ts';
 import { num, pad } from './format.ts';
 
 interface Io {
@@ -40,10 +40,10 @@ export async function impactCli(args: string[], io: Io): Promise<number> {
   } catch (error) {
     return usage(io, args.includes('--json'), `turash impact [--csv <file>] [--db <path>] [--json]: ${(error as Error).message}`);
   }
-  const report = await withCore(values.db, (core) => impactReport(core.repo));
-  if (values.csv) await writeFile(values.csv, reportCsv(report));
+  const { report, csv } = await withCore(values.db, (core) => impactCsvExport(core.repo));
+  if (values.csv) await writeFile(values.csv, csv);
   if (values.json) {
-    io.out(JSON.stringify({ totals: report.totals, counts: report.counts, rows: report.rows, verified: report.verified, verified_totals: report.verified_totals, ...(values.csv ? { csv: values.csv } : {}) }));
+    io.out(JSON.stringify({ totals: report.totals, counts: report.counts, potential: report.potential, rows: report.rows, verified: report.verified, verified_totals: report.verified_totals, ...(values.csv ? { csv: values.csv } : {}) }));
     return 0;
   }
   const lines = [`${pad('', 16)} ${pad('CO2 t/yr', 12)} ${pad('EUR/yr', 14)} ${pad('MWh/yr', 12)} ${pad('t/yr', 10)} ${pad('m3/yr', 12)}`];
@@ -51,6 +51,15 @@ export async function impactCli(args: string[], io: Io): Promise<number> {
     const f = report.totals[s];
     const name = s === 'all' ? `total (${report.rows.length})` : `${s} (${report.counts[s]})`;
     lines.push(`${pad(name, 16)} ${pad(num(f.co2_t, 1), 12)} ${pad(num(f.value_eur, 0), 14)} ${pad(num(f.energy_mwh, 1), 12)} ${pad(num(f.tonnes_t, 1), 10)} ${pad(num(f.water_m3, 0), 12)}`);
+  }
+  // The potential: the regional plan (plan members at their allocation, never competing alternatives added up).
+  const p = report.potential;
+  if (p) {
+    const f = p.figures;
+    lines.push(`${pad(`potential (${p.members})`, 16)} ${pad(num(f.co2_t, 1), 12)} ${pad(num(f.value_eur, 0), 14)} ${pad(num(f.energy_mwh, 1), 12)} ${pad(num(f.tonnes_t, 1), 10)} ${pad(num(f.water_m3, 0), 12)}`);
+    lines.push(`potential: the regional plan of ${p.created_at.slice(0, 10)}, ${p.members} exchanges chosen from ${p.candidates} alternatives maximising ${p.objective}, gap ${num(p.gap * 100, 3)} % (${p.status}); NPV ${num(p.totals.npv_eur, 0)} EUR, capex ${num(p.totals.capex_eur, 0)} EUR`);
+  } else {
+    lines.push('potential: no regional plan yet (run `turash plan` or `turash match`)');
   }
   for (const v of report.verified) {
     const x = v.verification;

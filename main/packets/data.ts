@@ -1,8 +1,11 @@
 /**
  * `buildPacketData(repo, matchId)`: assembles the `turash-packet` v1 bundle for one stored match,
  * for both partner organisations. Every number comes from the stored match (the engine's own
- * output, main/db/matches.ts); nothing is recomputed here, so the packet cannot disagree with
- * `turash explain`. Contacts pass the sharing rule (sharing.ts) here, before anything renders.
+ * output, main/db/matches.ts) and its stored plan allocation (main/db/plan-store.ts); nothing is
+ * recomputed here, so the packet cannot disagree with `turash explain` or `turash plan`. The one
+ * exception is the hourly chart of a heat exchange, which the engine recomputes from the two flows
+ * and which is kept only when it reproduces the stored delivered energy (hourly.ts). Contacts
+ * pass the sharing rule (sharing.ts) here, before anything renders.
  */
 import type { MatchRecord } from '../db/matches.ts';
 import type { Repository } from '../db/repository.ts';
@@ -10,8 +13,9 @@ import { DEFAULT_SHARING } from '../domain/entities.ts';
 import { HOTMAPS_SOURCE } from '../interchange/hotmaps.ts';
 import { DEFAULT_CONFIG } from '../matching/config.ts';
 import { APP_VERSION } from '../version.ts';
-import { PACKET_FORMAT, PACKET_VERSION, packetDataSchema, type PacketData, type PacketParty } from './bundle.ts';
+import { PACKET_FORMAT, PACKET_VERSION, packetDataSchema, type PacketAllocation, type PacketData, type PacketParty, type PacketPlan } from './bundle.ts';
 import { isoDate } from './format.ts';
+import { hourlyOf } from './hourly.ts';
 import { t } from './i18n.ts';
 import { meterSeriesOf } from './meter.ts';
 import { risksFor } from './risks.ts';
@@ -80,6 +84,13 @@ export async function buildPacketData(repo: Repository, matchId: string, options
   const hotmapsName = HOTMAPS_SOURCE.split(',')[0]!;
   const hotmaps = [supplyFull, demandFull].some((p) => p.flow.provenance?.source?.includes(hotmapsName) || p.hotmapsRecord);
   const e = DEFAULT_CONFIG.economics;
+  const plan = await planOf(repo, match);
+  const heat = (match.economics as PacketData['economics']).heat ?? null;
+  // the chart shows the heat delivered at the plan's allocation when the match is a member
+  const share = plan.allocation?.share ?? 1;
+  const deliveredMwh = plan.allocation?.delivered_mwh_per_year ?? heat?.delivered_mwh_per_year ?? 0;
+  const hourly = heat ? await hourlyOf(repo, match, share, deliveredMwh) : null;
+  const hotmapsProfiles = heat !== null && [heat.supply_profile, heat.demand_profile].some((p) => p.startsWith('hotmaps:'));
   const data: PacketData = {
     format: PACKET_FORMAT,
     version: PACKET_VERSION,
@@ -99,17 +110,33 @@ export async function buildPacketData(repo: Repository, matchId: string, options
       distance_km: match.distance_km,
       assumptions: match.assumptions,
       computed_at: match.updated_at,
+      priced_by: match.priced_by,
     },
     economics: match.economics as PacketData['economics'],
+    plan,
+    hourly,
     basis: { discount_rate: e.discount_rate, horizon_years: e.horizon_years, maintenance_rate: e.maintenance_rate },
     supply,
     demand,
     risks,
     templates: { date: isoDate(now), decision_date: isoDate(new Date(now.getTime() + 90 * DAY)), law: options.law ?? lawOf(supply.site.country), nda_years: 3 },
-    attributions: { hotmaps, synthetic: supply.organization.synthetic || demand.organization.synthetic },
+    attributions: {
+      hotmaps,
+      synthetic: supply.organization.synthetic || demand.organization.synthetic,
+      hotmaps_method: heat !== null,
+      hotmaps_profiles: hotmapsProfiles,
+    },
   };
   // The bundle is a published format: check it against its own schema before anyone gets it.
   return packetDataSchema.parse(data);
+}
+
+/** Where the match stands in the last regional plan: its stored allocation, or an alternative, or no plan yet. */
+async function planOf(repo: Repository, match: MatchRecord): Promise<PacketPlan> {
+  const summary = await repo.plan.summary();
+  const head = { objective: summary?.objective ?? null, made_at: summary?.created_at ?? null, members: summary?.members ?? null, gap: summary?.gap ?? null };
+  if (match.plan) return { role: 'member', ...head, allocation: match.plan.allocation as PacketAllocation };
+  return { role: summary ? 'alternative' : 'none', ...head, allocation: null };
 }
 
 const LAW: Record<string, string> = { DE: 'the law of the Federal Republic of Germany', NL: 'the law of the Netherlands', BE: 'Belgian law', FR: 'French law', AT: 'Austrian law' };

@@ -27,6 +27,14 @@ export const tonnes = (value: number) => one.format(value);
 /** A quantity: one decimal below 100, whole numbers above (2,909 MWh/yr, 13.5 m3/h). */
 export const quantity = (value: number, unit: string) => `${Math.abs(value) < 100 ? one.format(value) : whole.format(value)} ${unit}`;
 export const hours = (value: number) => whole.format(value);
+/** A number with a fixed count of decimals (temperatures, W/m, COP). */
+export const decimal = (value: number, digits: number) => grouped(digits).format(value);
+/** Power in MW with two decimals (0.84 MW, 12.00 MW). */
+export const mw = (value: number) => two.format(value);
+/** A levelised cost in ct/kWh, two decimals. */
+export const ctPerKwh = (value: number) => two.format(value);
+/** A plan share as a percentage with one decimal (1 -> "100.0 %"). */
+export const share = (fraction: number) => `${one.format(fraction * 100)} %`;
 export const change = (fraction: number) => `${fraction > 0 ? '+' : ''}${whole.format(fraction * 100)} %`;
 
 /** ISO date (YYYY-MM-DD) of a time, in UTC. */

@@ -12,7 +12,7 @@ export const PAGE = { margin: 50, width: 595.28, height: 841.89 } as const;
 export const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 /** Room kept free at the bottom of every page for the footer. */
 const FOOTER_SPACE = 36;
-export const COLORS = { text: '#1d2327', muted: '#5f6b73', rule: '#c9d1d6', head: '#0b5d6b', band: '#eef3f5', supply: '#d9480f', demand: '#1864ab' } as const;
+export const COLORS = { text: '#1d2327', muted: '#5f6b73', rule: '#c9d1d6', head: '#0b5d6b', band: '#eef3f5', supply: '#d9480f', demand: '#1864ab', delivered: '#2b8a3e', deliveredFill: '#d3f0d9' } as const;
 
 export function newDocument(title: string, author: string, created: Date, unicode = false): Doc {
   const doc = new PDFDocument({

@@ -17,7 +17,7 @@ import { loadDemoPortfolio } from '../interchange/demo.ts';
 import { MatchService } from '../portfolio/match-service.ts';
 import { packetDataSchema, type PacketData, type Partner } from './bundle.ts';
 import { buildPacketData } from './data.ts';
-import { eur, km, pct, quantity, score, tonnes, years } from './format.ts';
+import { ctPerKwh, decimal, eur, hours, km, mw, pct, quantity, score, share, tonnes, years } from './format.ts';
 import { renderPacketPdf } from './render.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-packets-'));
@@ -35,6 +35,8 @@ const pdfText = (pdf: Buffer) => {
   writeFileSync(file, pdf);
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 };
+/** The text as one line: a value that wraps in the PDF's layout is found as one phrase. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 /** Raw measurements as the ingest writes them (a test fixture: the insert bypasses the ingest). */
 async function insertMeasurements(path: string, pointId: string, hours: number): Promise<void> {
@@ -214,5 +216,147 @@ describe('partner packets over the demo portfolio', () => {
     assert.match(supply, /Suitable recovery operations\s+R1, R3, R5/);
     assert.match(supply, /Permitted recovery operations\s+R3/);
     assert.match(supply, /Material category\s+compost input/);
+  });
+
+  test('a heat plan member: the allocation, LCOH, pipe, losses and the hourly chart, all the stored numbers', async () => {
+    const m = await repo.matches.get(HEAT);
+    assert.ok(m.plan, `${HEAT} is a plan member`);
+    const plan = await repo.plan.summary();
+    assert.ok(plan);
+    const data = await buildPacketData(repo, HEAT, { now: NOW });
+    assert.equal(data.match.priced_by, 'v2');
+    assert.deepEqual(data.plan, { role: 'member', objective: plan.objective, made_at: plan.created_at, members: plan.members, gap: plan.gap, allocation: m.plan.allocation });
+    const a = data.plan.allocation!;
+    const h = data.economics.heat!;
+    assert.deepEqual(h, (m.economics as PacketData['economics']).heat, 'the heat view is the stored one');
+    // the chart's series: the engine's hours, the delivered ones at the plan's share
+    const y = data.hourly!;
+    assert.ok(y, 'a heat match priced by the hour has its year of hours');
+    assert.equal(y.share, m.plan.share);
+    assert.equal(y.delivered_mwh_per_year, a.delivered_mwh_per_year);
+    for (const series of [y.available, y.demand, y.delivered]) assert.equal(series.length, 8760);
+    const sum = y.delivered.reduce((s, v) => s + v, 0);
+    assert.ok(Math.abs(sum - a.delivered_mwh_per_year!) < 1e-4 * a.delivered_mwh_per_year!, `the hours add up to the allocation: ${sum} vs ${a.delivered_mwh_per_year}`);
+    y.delivered.forEach((q, hour) => assert.ok(q <= Math.min(y.available[hour]!, y.demand[hour]!) + 1e-5, `hour ${hour}: ${q} MW delivered`));
+    assert.ok(Math.abs(y.available.reduce((s, v) => s + v, 0) - h.available_mwh_per_year) < 1e-4 * h.available_mwh_per_year);
+    assert.deepEqual(data.attributions, { hotmaps: true, synthetic: true, hotmaps_method: true, hotmaps_profiles: true });
+    for (const partner of ['supply', 'demand'] as Partner[]) {
+      const pdf = await renderPacketPdf(data, partner);
+      const text = flat(pdfText(pdf));
+      const expected = [
+        `Regional plan in the plan: ${quantity(a.allocated.amount, a.allocated.unit)} allocated to this exchange (${share(a.share)} of what it would carry on its own); net present value at the allocation ${eur(a.npv_eur)}`,
+        `Levelised cost of heat ${ctPerKwh(a.lcoh_ct_per_kwh!)} ct/kWh at the plan's allocation`,
+        `Allocated ${quantity(a.allocated.amount, a.allocated.unit)} (${share(a.share)} of the exchange priced alone)`,
+        `Internal rate of return ${pct(a.irr, 'none')}`,
+        `Levelised cost of heat ${ctPerKwh(h.lcoh_ct_per_kwh!)} ct/kWh`,
+        `sized on ${mw(h.capacity_mw)} MW (the largest 24-hour average before losses) -> pipe class ${mw(h.pipe_class_mw)} MW, 2 pipes (flow and return)`,
+        `${decimal(h.loss_w_per_m, 2)} W per metre of route for both pipes, ${hours(h.loss_mwh_per_year)} MWh per year`,
+        `Heat pump not needed: the supply is warm enough`,
+        `Hourly profiles supply ${h.supply_profile}, demand ${h.demand_profile}`,
+        `the heat delivered at the plan's allocation (green, ${hours(y.delivered_mwh_per_year)} MWh per year)`,
+        `the demand (blue, ${hours(h.demand_mwh_per_year)} MWh per year)`,
+        'Hotmaps excess-heat calculation module',
+        'THERMOS',
+        '0.5 of the ideal (Carnot)',
+        'Heat priced by the Hotmaps excess-heat method with Hotmaps parameters and hourly load profiles (Hotmaps project, CC BY 4.0).',
+        'Contains data from the Hotmaps Industrial Database (Fraunhofer ISI), CC BY 4.0.',
+        'Hourly load profiles of the Hotmaps project (task 2.7',
+        ...m.assumptions,
+      ];
+      for (const phrase of expected) assert.ok(text.includes(phrase), `${partner} PDF shows "${phrase}"`);
+      if (partner === 'demand') {
+        const file = join(RESULTS, 'packet-heat-plan-demand.pdf');
+        writeFileSync(file, pdf);
+        // the delivered heat is drawn in its own green, beside the supply's orange and the demand's blue
+        const svg = execFileSync('pdftocairo', ['-svg', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        assert.match(svg, /stroke(?:="|:)rgb\(16\.86\d*%, ?54\.11\d*%, ?24\.31\d*%\)/, 'a stroked line in #2b8a3e (delivered)');
+        assert.match(svg, /stroke(?:="|:)rgb\(9\.41\d*%, ?39\.21\d*%, ?67\.05\d*%\)/, 'a stroked line in #1864ab (demand)');
+      }
+    }
+  });
+
+  test('a heat alternative outside the plan says so; its chart is the exchange on its own', async () => {
+    const alternative = (await repo.matches.list({ limit: 5000, type: 'heat', in_plan: false })).items.find((m) => m.priced_by === 'v2');
+    assert.ok(alternative, 'the demo has heat alternatives outside the plan');
+    const data = await buildPacketData(repo, alternative.id, { now: NOW });
+    assert.equal(data.plan?.role, 'alternative');
+    assert.equal(data.plan?.allocation, null);
+    const h = data.economics.heat!;
+    assert.equal(data.hourly?.share, 1);
+    assert.equal(data.hourly?.delivered_mwh_per_year, h.delivered_mwh_per_year);
+    const text = flat(pdfText(await renderPacketPdf(data, 'supply')));
+    assert.ok(text.includes('Regional plan an alternative, not in the regional plan'));
+    assert.ok(text.includes(`the heat delivered by this exchange on its own (green, ${hours(h.delivered_mwh_per_year)} MWh per year)`));
+    assert.ok(text.includes(`Levelised cost of heat ${ctPerKwh(h.lcoh_ct_per_kwh!)} ct/kWh`));
+    assert.ok(!text.includes('at the plan\'s allocation'));
+  });
+
+  test('a supply colder than the demand needs: the packet shows the heat pump and its COP', async () => {
+    const small = await Repository.open(join(folder, 'heat-pump.db'));
+    try {
+      await small.createOrganization({ id: 'hp-org-a', name: 'Data centre', sharing: 'partners' });
+      await small.createOrganization({ id: 'hp-org-b', name: 'Town heating', sharing: 'partners' });
+      await small.createSite({ id: 'hp-site-a', organization_id: 'hp-org-a', name: 'Server halls', country: 'DE', lat: 51.2, lon: 6.78, kind: 'plant' });
+      await small.createSite({ id: 'hp-site-b', organization_id: 'hp-org-b', name: 'Boiler house', country: 'DE', lat: 51.204, lon: 6.78, kind: 'plant' });
+      await small.createFlow({ id: 'hp-s', site_id: 'hp-site-a', direction: 'supply', type: 'heat', name: 'Server cooling water', quantity: { amount: 6000, unit: 'kW' }, quality: { temperature_c: { min: 50, max: 60 } }, temporal: { profile: 'flat' } });
+      await small.createFlow({ id: 'hp-d', site_id: 'hp-site-b', direction: 'demand', type: 'heat', name: 'Network feed', quantity: { amount: 4000, unit: 'kW' }, quality: { temperature_c: { min: 70, max: 90 } }, temporal: { profile: 'flat' }, economics: { price_eur: 90, price_per: 'MWh' } });
+      await new MatchService(small).runAll({ include_unprofitable: true });
+      const [m] = (await small.matches.list({ limit: 10 })).items;
+      assert.ok(m, 'the engine prices the pair');
+      const data = await buildPacketData(small, m.id, { now: NOW });
+      const hp = data.economics.heat!.heat_pump!;
+      assert.ok(hp, 'a heat pump lifts 60 degC to 70 degC');
+      const text = flat(pdfText(await renderPacketPdf(data, 'demand')));
+      assert.ok(text.includes(`Heat pump needed to lift the heat: COP ${decimal(hp.cop, 2)}, investment ${eur(hp.capex_eur)}, ${hours(hp.electricity_mwh_per_year)} MWh of electricity per year (${eur(hp.electricity_eur_per_year)} per year)`), text.slice(text.indexOf('Heat pump'), text.indexOf('Heat pump') + 200));
+      assert.ok(data.attributions.hotmaps_method && !data.attributions.hotmaps && !data.attributions.hotmaps_profiles, 'the method, not the database nor a profile');
+      assert.ok(text.includes('Heat priced by the Hotmaps excess-heat method with Hotmaps parameters (Hotmaps project, CC BY 4.0).'));
+      assert.ok(!text.includes('Contains data from the Hotmaps Industrial Database'));
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('a stored version-1 match still makes a packet, marked as priced by the earlier method', async () => {
+    const template = await repo.matches.get(HEAT);
+    const { heat: _heat, ...v1Economics } = template.economics as Record<string, unknown>;
+    const id = 'm-demo-flow-brewery-low-grade-heat-demo-flow-greenhouse-1-heat';
+    const db = new sqlite3.Database(repo.path);
+    await new Promise<void>((resolve, reject) =>
+      db.run(
+        `INSERT INTO matches (id, supply_flow_id, demand_flow_id, type, score, scores, distance_km, route, relaxed, economics, binding_constraint, assumptions, engine_version, detail, status, version, created_at, updated_at)
+         VALUES (?, ?, ?, 'heat', 0.71, ?, 3.2, 'facilitated', '[]', ?, 'quality', ?, 'turash-matching/1.0.0', '{}', 'negotiating', 2, '2026-01-05T10:00:00.000Z', '2026-01-05T10:00:00.000Z')`,
+        [id, 'demo-flow-brewery-low-grade-heat', 'demo-flow-greenhouse-1-heat', JSON.stringify(template.scores), JSON.stringify(v1Economics), JSON.stringify(['2 % heat loss per km (version 1)'])],
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    const stored = await repo.matches.get(id);
+    assert.equal(stored.priced_by, 'v1');
+    const data = await buildPacketData(repo, id, { now: NOW });
+    assert.equal(data.match.priced_by, 'v1');
+    assert.equal(data.engine_version, 'turash-matching/1.0.0');
+    assert.equal(data.plan?.role, 'alternative');
+    assert.equal(data.hourly, null);
+    assert.equal(data.attributions.hotmaps_method, false);
+    const text = flat(pdfText(await renderPacketPdf(data, 'demand')));
+    assert.ok(text.includes('Priced by the earlier method (matching engine version 1: yearly averages, one pipe, a flat 2 % heat loss per km, no regional plan).'));
+    assert.ok(text.includes('Method the earlier method (engine version 1)'));
+    assert.ok(text.includes('engine turash-matching/1.0.0'));
+    assert.ok(!text.includes('Heat by the hour') && !text.includes('How the figures were computed'));
+    assert.ok(text.includes(eur(template.economics['npv_eur'] as number)), 'its stored figures are printed as they are');
+  });
+
+  test('a bundle written before version 2 (no plan, hourly, priced_by) is still a valid turash-packet v1 document', async () => {
+    const data = JSON.parse(JSON.stringify(await buildPacketData(repo, HEAT, { now: NOW }))) as Record<string, unknown> & PacketData;
+    const { plan: _p, hourly: _h, ...older } = data;
+    const { priced_by: _v, ...match } = data.match;
+    const { hotmaps_method: _m, hotmaps_profiles: _pr, ...attributions } = data.attributions;
+    const { heat: _e, capex_breakdown: _c, ...economics } = data.economics;
+    const parsed = packetDataSchema.parse({ ...older, match, attributions, economics });
+    assert.equal(parsed.version, 1);
+    assert.equal(parsed.plan, undefined);
+    // and the renderer draws it, without the sections it has no data for
+    const text = flat(pdfText(await renderPacketPdf(parsed, 'supply')));
+    assert.ok(text.includes('4. Economics') && !text.includes('Regional plan') && !text.includes('Heat by the hour'));
   });
 });

@@ -25,6 +25,7 @@ export async function renderPacketPdf(data: PacketData, partner: Partner): Promi
   stampFooters(doc, (page, pages) => {
     const lines = [t('footer.generated', { app: data.app_version, engine: data.engine_version, time: isoMinute(data.generated_at), page, pages })];
     if (data.attributions.hotmaps) lines.push(t('footer.hotmaps'));
+    if (data.attributions.hotmaps_method) lines.push(t('footer.hotmaps_method', { profiles: data.attributions.hotmaps_profiles ? t('footer.hotmaps_profiles') : '' }));
     return lines;
   });
   return toBuffer(doc);

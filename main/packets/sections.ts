@@ -2,10 +2,10 @@
  * The sections of a partner packet, in order. Each takes the bundle and the partner the document
  * is for, and draws from the bundle only: what is not in the bundle cannot be in the PDF.
  */
-import type { MeterSeries, PacketData, PacketParty, Partner } from './bundle.ts';
-import { drawMeterChart } from './chart.ts';
+import type { MeterSeries, PacketAllocation, PacketData, PacketHeat, PacketParty, Partner } from './bundle.ts';
+import { drawLineChart, drawMeterChart, hourPoints, MONTH_LABELS } from './chart.ts';
 import { BOLD } from './fonts.ts';
-import { change, eur, hours, isoDate, km, pct, quantity, score, tonnes, years } from './format.ts';
+import { change, ctPerKwh, decimal, eur, hours, isoDate, km, mw, pct, quantity, score, share, tonnes, years } from './format.ts';
 import { t, type StringKey } from './i18n.ts';
 import { bullets, COLORS, CONTENT_WIDTH, ensureSpace, heading, keyValues, PAGE, paragraph, subheading, table, type Doc } from './layout.ts';
 import { drawSiteMap } from './map.ts';
@@ -29,18 +29,52 @@ export function titleBlock(doc: Doc, d: PacketData, partner: Partner): void {
   paragraph(doc, t(partner === 'supply' ? 'doc.role.supply' : 'doc.role.demand'));
   paragraph(doc, t('doc.match', { id: d.match.id, status: d.match.status, route: d.match.route }), { size: 8, color: COLORS.muted });
   paragraph(doc, t('doc.draft'), { size: 8, color: COLORS.muted });
+  if (d.match.priced_by === 'v1') {
+    doc.moveDown(0.3);
+    paragraph(doc, t('doc.v1'), { size: 9, color: COLORS.supply, bold: true });
+  }
+}
+
+/** The plan member's allocation, when the match is one. */
+const allocationOf = (d: PacketData): PacketAllocation | null => (d.plan?.role === 'member' ? d.plan.allocation : null);
+
+/** The allocated quantity as the packet states it (the plan's canonical unit: MWh/yr for heat). */
+export function allocatedText(a: PacketAllocation): string {
+  return quantity(a.allocated.amount, a.allocated.unit);
+}
+
+/** The summary's line on the regional plan. */
+function planLine(d: PacketData): string | undefined {
+  const a = allocationOf(d);
+  if (a) return t('summary.plan.member', { allocated: allocatedText(a), share: share(a.share), npv: eur(a.npv_eur) });
+  if (d.plan?.role === 'alternative') return t('summary.plan.alternative');
+  if (d.plan?.role === 'none') return t('summary.plan.none');
+  return undefined;
+}
+
+/** The levelised cost of heat the packet leads with: at the plan's allocation for a member, else the exchange's own. */
+function lcohLine(d: PacketData): string | undefined {
+  const a = allocationOf(d);
+  if (a && a.lcoh_ct_per_kwh !== null) return t('summary.lcoh.value', { lcoh: ctPerKwh(a.lcoh_ct_per_kwh), basis: t('summary.lcoh.allocation') });
+  const own = d.economics.heat?.lcoh_ct_per_kwh;
+  return own === null || own === undefined ? undefined : t('summary.lcoh.value', { lcoh: ctPerKwh(own), basis: '' });
 }
 
 export function summary(doc: Doc, d: PacketData): void {
   const e = d.economics;
   heading(doc, t('section.summary'));
+  const plan = planLine(d);
+  const lcoh = lcohLine(d);
   const rows: [string, string][] = [
     [t('summary.what'), t('summary.what.value', { quantity: deliveredText(d), type: typeName(d.match.type), supplySite: d.supply.site.name, demandSite: d.demand.site.name })],
+    ...(plan === undefined ? [] : [[t('summary.plan'), plan] as [string, string]]),
+    ...(d.match.priced_by === 'v1' ? [[t('summary.method'), t('summary.method.v1')] as [string, string]] : []),
     [t('summary.how_much'), e.delivered.unit === e.delivered_per_year.unit ? deliveredText(d) : t('summary.how_much.value', { rate: deliveredText(d), annual: quantity(e.delivered_per_year.amount, e.delivered_per_year.unit) })],
     [t('summary.value'), t('econ.per_year', { amount: eur(e.annual_value_eur) })],
     [t('summary.co2'), t('summary.co2.value', { amount: tonnes(e.co2_t_per_year) })],
     [t('summary.distance'), km(d.match.distance_km)],
     [t('summary.npv'), eur(e.npv_eur)],
+    ...(lcoh === undefined ? [] : [[t('summary.lcoh'), lcoh] as [string, string]]),
     [t('summary.payback'), years(e.payback_years, t('econ.none'))],
     [t('summary.score'), t('summary.score.value', { score: score(d.match.score), binding: t(`component.${d.match.binding_constraint ?? 'none'}` as StringKey) })],
     [t('summary.route'), d.match.route === 'automated' ? t('summary.route.automated') : t('summary.route.facilitated', { reasons: d.match.route_reasons.join(', ') || '-' })],
@@ -130,10 +164,118 @@ export function map(doc: Doc, d: PacketData): void {
   paragraph(doc, t('map.caption', { distance: km(d.match.distance_km) }), { size: 8, color: COLORS.muted });
 }
 
+const objectiveWords = (d: PacketData) => t(`econ.plan.objective.${d.plan?.objective ?? 'npv'}` as StringKey);
+
+/** The regional plan: the allocation of a member, or why an alternative is not in it. */
+function planBlock(doc: Doc, d: PacketData): void {
+  const p = d.plan;
+  if (!p) return;
+  subheading(doc, t('econ.plan'));
+  const head = { objective: objectiveWords(d), made: p.made_at ? isoDate(p.made_at) : '-', members: p.members ?? 0, gap: pct(p.gap ?? 0) };
+  const a = allocationOf(d);
+  if (!a) {
+    paragraph(doc, p.role === 'alternative' ? t('econ.plan.alternative', head) : t('econ.plan.none'), { size: 9 });
+    doc.moveDown(0.3);
+    return;
+  }
+  paragraph(doc, t('econ.plan.member', { ...head, share: share(a.share) }), { size: 9 });
+  doc.moveDown(0.3);
+  const rows: [string, string | undefined][] = [
+    [t('econ.plan.allocated'), t('econ.plan.allocated.value', { allocated: allocatedText(a), share: share(a.share) })],
+    [t('econ.capex'), eur(a.capex_eur)],
+    [t('econ.opex'), t('econ.per_year', { amount: eur(a.opex_eur_per_year) })],
+    [t('econ.value'), t('econ.per_year', { amount: eur(a.annual_value_eur) })],
+    [t('econ.npv'), eur(a.npv_eur)],
+    [t('econ.irr'), pct(a.irr, t('econ.none'))],
+    [t('econ.payback'), years(a.payback_years, t('econ.none'))],
+    [t('econ.lcoh'), a.lcoh_ct_per_kwh === null ? undefined : t('econ.lcoh.value', { lcoh: ctPerKwh(a.lcoh_ct_per_kwh) })],
+    [t('econ.co2'), t('summary.co2.value', { amount: tonnes(a.co2_t_per_year) })],
+  ];
+  keyValues(doc, rows.filter((r): r is [string, string] => r[1] !== undefined), 0.32);
+}
+
+/** What a district-heating planner checks of a heat exchange priced by the hour (domain.md 5.2), and its chart. */
+function heatBlock(doc: Doc, d: PacketData, h: PacketHeat): void {
+  subheading(doc, t('econ.heat'));
+  const cb = d.economics.capex_breakdown;
+  const pipes = cb?.pipes ?? 2;
+  const hp = h.heat_pump;
+  const rows: [string, string | undefined][] = [
+    [t('econ.lcoh'), h.lcoh_ct_per_kwh === null ? undefined : t('econ.lcoh.value', { lcoh: ctPerKwh(h.lcoh_ct_per_kwh) })],
+    [t('econ.heat.capacity'), t('econ.heat.capacity.value', { capacity: mw(h.capacity_mw), class: mw(h.pipe_class_mw), pipes })],
+    [
+      t('econ.heat.route'),
+      cb?.pipe_eur_per_m === undefined || cb.pipe_eur === undefined
+        ? undefined
+        : t('econ.heat.route.value', { route: hours(h.route_m), factor: decimal(d.match.distance_km > 0 ? h.route_m / (d.match.distance_km * 1000) : 0, 2), pipes, eur_per_m: eur(cb.pipe_eur_per_m), pipe: eur(cb.pipe_eur) }),
+    ],
+    [
+      t('econ.heat.capex'),
+      cb?.source_hx_eur === undefined ? undefined : t('econ.heat.capex.value', { hx: eur((cb.source_hx_eur ?? 0) + (cb.sink_hx_eur ?? 0)), pump: eur(cb.pump_eur ?? 0), heat_pump: eur(cb.heat_pump_eur ?? 0) }),
+    ],
+    [t('econ.heat.losses'), t('econ.heat.losses.value', { w_per_m: decimal(h.loss_w_per_m, 2), mwh: hours(h.loss_mwh_per_year), flow: decimal(h.flow_temperature_c, 1), return: decimal(h.return_temperature_c, 1), soil: decimal(h.soil_temperature_c, 1) })],
+    [
+      t('econ.heat.energy'),
+      t('econ.heat.energy.value', { available: hours(h.available_mwh_per_year), demand: hours(h.demand_mwh_per_year), delivered: hours(h.delivered_mwh_per_year), hours: hours(h.hours_delivering), peak: mw(h.peak_delivered_mw) }),
+    ],
+    [t('econ.heat.pumping'), t('econ.heat.pumping.value', { mwh: decimal(h.pumping_mwh_per_year, 1), eur: eur(h.pumping_eur_per_year), price: eur(h.electricity_eur_per_mwh) })],
+    [
+      t('econ.heat.heat_pump'),
+      hp === null
+        ? t('econ.heat.heat_pump.none')
+        : t('econ.heat.heat_pump.value', { cop: decimal(hp.cop, 2), capex: eur(hp.capex_eur), mwh: hours(hp.electricity_mwh_per_year), eur: eur(hp.electricity_eur_per_year) }),
+    ],
+    [
+      t('econ.heat.co2'),
+      h.kind === 'cooling' ? undefined : t('econ.heat.co2.value', { fuel: h.fuel.replace(/_/g, ' '), avoided: tonnes(h.co2_avoided_fuel_t_per_year), electricity: tonnes(h.co2_electricity_t_per_year) }),
+    ],
+    [t('econ.heat.profiles'), t('econ.heat.profiles.value', { supply: h.supply_profile, demand: h.demand_profile })],
+  ];
+  keyValues(doc, rows.filter((r): r is [string, string] => r[1] !== undefined), 0.32);
+  hourlyChart(doc, d, h);
+}
+
+/** The year hour by hour: available after the exchanger, demand, delivered (at the allocation for a plan member). */
+function hourlyChart(doc: Doc, d: PacketData, h: PacketHeat): void {
+  const y = d.hourly;
+  if (!y) {
+    paragraph(doc, t('econ.heat.chart.none'), { size: 8.5, color: COLORS.muted });
+    return;
+  }
+  const height = 150;
+  ensureSpace(doc, height + 40);
+  const top = doc.y;
+  // A supply far larger than the demand would flatten the demand and the delivered heat to a line
+  // at the bottom: the axis then ends at 1.5 x the demand's peak and the supply's line is cut there.
+  const peak = (values: readonly number[]) => values.reduce((m, v) => (v > m ? v : m), 0);
+  const need = Math.max(peak(y.demand), peak(y.delivered));
+  const available = peak(y.available);
+  const yMax = need > 0 && available > 3 * need ? 1.5 * need : undefined;
+  drawLineChart(
+    doc,
+    { x: PAGE.margin, y: top, w: CONTENT_WIDTH, h: height },
+    [
+      // the delivered heat as an area under the two lines it lies between
+      { points: hourPoints(y.delivered), color: COLORS.delivered, width: 0.5, fill: COLORS.deliveredFill },
+      { points: hourPoints(y.available), color: COLORS.supply, width: 0.4 },
+      { points: hourPoints(y.demand), color: COLORS.demand, width: 0.4 },
+    ],
+    { x0: 0, x1: y.available.length - 1, xLabels: MONTH_LABELS, unit: 'MW', gap: Infinity, fromZero: true, ...(yMax === undefined ? {} : { yMax }) },
+  );
+  doc.x = PAGE.margin;
+  doc.y = top + height + 2;
+  const basis = t(d.plan?.role === 'member' ? 'econ.heat.chart.basis.member' : 'econ.heat.chart.basis.alone');
+  const cut = yMax === undefined ? '' : t('econ.heat.chart.cut', { peak: mw(available) });
+  paragraph(doc, `${t('econ.heat.chart.caption', { available: hours(h.available_mwh_per_year), demand: hours(h.demand_mwh_per_year), basis, delivered: hours(y.delivered_mwh_per_year) })}${cut}`, { size: 8, color: COLORS.muted });
+  doc.moveDown(0.3);
+}
+
 export function economics(doc: Doc, d: PacketData): void {
   const e = d.economics;
   heading(doc, t('section.economics'));
+  planBlock(doc, d);
   const source = (s: 'flow' | 'default' | 'none') => t(`econ.source.${s}` as StringKey);
+  if (d.plan) subheading(doc, t('econ.alone'));
   keyValues(
     doc,
     [
@@ -152,11 +294,19 @@ export function economics(doc: Doc, d: PacketData): void {
     ] as [string, string][],
     0.32,
   );
+  if (e.heat) heatBlock(doc, d, e.heat);
   subheading(doc, t('econ.assumptions'));
   bullets(doc, [
     t('econ.assumptions.basis', { rate: pct(d.basis.discount_rate), years: d.basis.horizon_years, maintenance: pct(d.basis.maintenance_rate) }),
     ...d.match.assumptions,
   ], 8.5);
+  if (d.match.priced_by === 'v2') {
+    subheading(doc, t('econ.method'));
+    const method: StringKey[] = e.heat
+      ? ['econ.method.hourly', 'econ.method.sizing', 'econ.method.losses', 'econ.method.heat_pump', 'econ.method.lcoh', 'econ.method.co2', 'econ.method.plan']
+      : ['econ.method.plan'];
+    bullets(doc, method.map((k) => t(k)), 8.5);
+  }
   subheading(doc, t('econ.sensitivity'));
   const av = e.sensitivity.annual_value;
   const cx = e.sensitivity.capex;
@@ -257,8 +407,10 @@ export function appendices(doc: Doc, d: PacketData): void {
   signatures(doc, d);
 
   heading(doc, t('section.appendix_sources'));
-  const lines = [t('sources.engine', { engine: d.engine_version, computed: d.match.computed_at }), t('sources.method'), t('sources.basemap')];
+  const lines = [t('sources.engine', { engine: d.engine_version, computed: d.match.computed_at }), t(d.match.priced_by === 'v2' ? 'sources.method.v2' : 'sources.method'), t('sources.basemap')];
   if (d.attributions.hotmaps) lines.push(t('sources.hotmaps'));
+  if (d.attributions.hotmaps_method) lines.push(t('sources.hotmaps_method'));
+  if (d.attributions.hotmaps_profiles) lines.push(t('sources.hotmaps_profiles'));
   if (d.attributions.synthetic) lines.push(t('sources.synthetic'));
   bullets(doc, lines, 8.5);
 }

@@ -3,7 +3,7 @@
  * report the time (wall and CPU of this process), components, the largest component, the gap and
  * the ratio to the one-to-one greedy pick.
  *
- *   node --import tsx main/plan/bench.ts [--flows 50000] [--seed 1] [--neighbours 4] [--objective npv] [--time 20] [--json]
+ *   node --import tsx main/plan/bench.ts [--flows 50000] [--seed 1] [--neighbours 6] [--objective npv] [--time 20] [--gap 1e-4] [--json]
  */
 import { pathToFileURL } from 'node:url';
 import type { PlanObjective, PlanResult } from './model.ts';
@@ -16,6 +16,7 @@ export interface PlanBenchOptions {
   neighbours?: number;
   objective?: PlanObjective;
   timeLimitSec?: number;
+  relGap?: number;
 }
 
 export interface PlanBench {
@@ -32,7 +33,7 @@ export async function benchPlan(o: PlanBenchOptions): Promise<PlanBench> {
   const generate = performance.now() - g0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await solvePlan(p.flows, p.candidates, { objective: o.objective ?? 'npv', timeLimitSec: o.timeLimitSec });
+  const r = await solvePlan(p.flows, p.candidates, { objective: o.objective ?? 'npv', timeLimitSec: o.timeLimitSec, relGap: o.relGap });
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const { members, ...rest } = r;
@@ -54,9 +55,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const b = await benchPlan({
     flows: Number(arg('flows', '50000')),
     seed: Number(arg('seed', '1')),
-    neighbours: Number(arg('neighbours', '4')),
+    neighbours: Number(arg('neighbours', '6')),
     objective: arg('objective', 'npv') as PlanObjective,
     timeLimitSec: Number(arg('time', '20')),
+    relGap: process.argv.includes('--gap') ? Number(arg('gap', '0.0001')) : undefined,
   });
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(b, null, 2));

@@ -333,8 +333,11 @@ export function planLoads(p: { flows: readonly PlanFlow[]; candidates: readonly 
 }
 
 /** The largest share a non-member could join at, given the loads of planLoads(). */
+const flowMaps = new WeakMap<readonly PlanFlow[], Map<string, PlanFlow>>();
+
 export function shareGiven(p: { flows: readonly PlanFlow[] }, loads: Map<string, Float64Array | number>, c: PlanCandidate): number {
-  const flowById = new Map(p.flows.map((f) => [f.id, f]));
+  let flowById = flowMaps.get(p.flows);
+  if (!flowById) flowMaps.set(p.flows, (flowById = new Map(p.flows.map((f) => [f.id, f]))));
   let share = 1;
   const use = c.hourly?.();
   for (const [flowId, isSupply] of [

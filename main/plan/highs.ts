@@ -22,7 +22,7 @@ let runtime: Promise<Highs> | null = null;
 /** The shared runtime, loaded on first use (about 0.1 s). */
 export function highsRuntime(): Promise<Highs> {
   if (runtime !== null) return runtime;
-  const loading = (loadHighs as any)(process.env.PLAN_DEBUG ? { print: (m: string) => console.log(m) } : {});
+  const loading = loadHighs();
   runtime = loading;
   // A failed load is not cached: the next call tries again.
   loading.catch(() => {
@@ -104,7 +104,7 @@ export class MipSession {
     });
     try {
       model.options.set({
-        output_flag: !!process.env.PLAN_DEBUG,
+        output_flag: false,
         // The rows are scaled to a right-hand side of 1, so these are relative to the capacity.
         primal_feasibility_tolerance: 1e-9,
         mip_feasibility_tolerance: 1e-9,
@@ -112,7 +112,6 @@ export class MipSession {
         // Feasibility jump costs tens of milliseconds even on a 4-column model; the greedy start
         // already gives every solve an incumbent.
         mip_heuristic_run_feasibility_jump: false,
-        ...(process.env.PLAN_OPTS ? JSON.parse(process.env.PLAN_OPTS) : {}),
       });
     } catch (error) {
       model.dispose();
@@ -139,14 +138,30 @@ export class MipSession {
     });
   }
 
-  /** Solves the MIP; `start` (a feasible point) is offered as the first incumbent. */
-  run(timeLimitSec: number, relGap: number, start: Float64Array | null): MipOutcome {
+  /**
+   * Solves the MIP; `start` (a feasible point) is offered as the first incumbent. Stops at
+   * `hardSec`, or from `softSec` on as soon as the solver has a bound better than its trivial one
+   * (the root LP is solved), so that a short budget still yields a useful bound.
+   */
+  run(softSec: number, hardSec: number, relGap: number, start: Float64Array | null): MipOutcome {
     const model = this.live();
     const c = this.highs.constants;
-    model.options.set({ time_limit: Math.max(0.001, timeLimitSec), mip_rel_gap: relGap });
+    model.options.set({ time_limit: Math.max(0.001, hardSec), mip_rel_gap: relGap });
     model.zeroAllClocks();
     if (start) model.setSolution({ colValue: start });
-    const { modelStatus } = model.run();
+    const { modelStatus } = model.run({
+      [c.callbackType.mipInterrupt]: (event) => {
+        const d = event.data;
+        if (
+          (d.running_time ?? 0) >= softSec &&
+          (d.mip_total_lp_iterations ?? 0n) > 0n &&
+          Number.isFinite(d.mip_dual_bound ?? NaN) &&
+          Number.isFinite(d.mip_primal_bound ?? NaN)
+        ) {
+          event.interrupt();
+        }
+      },
+    });
     const primal = Number(model.info.get('primal_solution_status'));
     let dualBound = Number(model.info.get('mip_dual_bound'));
     if (!Number.isFinite(dualBound)) dualBound = Infinity;

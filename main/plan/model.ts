@@ -50,8 +50,10 @@ export interface PlanCandidate {
    * Hourly flows: computed on demand (8,760 numbers each, and there may be 100,000 candidates: the
    * solver calls it when it needs the values, caches them per component within a memory budget and
    * releases them after; it may call it more than once, so it must be deterministic).
+   * `into`, when given, is a set of buffers of 8,760 the candidate may fill (every value) and return
+   * instead of allocating new arrays; returning other arrays is fine too (they are never written to).
    */
-  hourly?: () => HourlyUse;
+  hourly?: (into?: HourlyUse) => HourlyUse;
   /**
    * Reserved / contracted / live matches: the allocation share (0 < held <= 1) is held (y = 1,
    * x = held) and the rest is planned around it.
@@ -74,6 +76,16 @@ export interface PlanOptions {
   maxRounds?: number;
   /** Memory for cached hourly arrays of one component, MB; default 256. Beyond it they are recomputed. */
   hourlyCacheMB?: number;
+  /** Called after each unit of work (for a progress bar); must not throw. */
+  onProgress?: (progress: PlanProgress) => void;
+}
+
+export interface PlanProgress {
+  /** `prepare`: reading every candidate once; `solve`: one solve per unit; `improve`: the time left, on the units the limit stopped. */
+  phase: 'prepare' | 'solve' | 'improve';
+  done: number;
+  total: number;
+  elapsed_ms: number;
 }
 
 /**

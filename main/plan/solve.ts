@@ -8,7 +8,7 @@
  * hours, compared with the one-to-one greedy pick, and made maximal.
  */
 import { emptyRows, highsRuntime, MipSession, resetHighsRuntime, rowCount, type MipOutcome, type RowBlock } from './highs.ts';
-import { HourlyStore } from './hourly.ts';
+import { BufferPool, HourlyStore } from './hourly.ts';
 import {
   HOURS,
   OverAllocationError,
@@ -18,6 +18,7 @@ import {
   type PlanCandidate,
   type PlanFlow,
   type PlanOptions,
+  type PlanProgress,
   type PlanResult,
   type PlanStatus,
 } from './model.ts';
@@ -30,6 +31,9 @@ const ROW_VIOLATION = 1e-7;
 const REAL_REPAIR = 1e-6;
 /** Shares at or below this are not built. */
 const MIN_SHARE = 1e-9;
+/** Components up to this many candidates are solved in batches of up to BATCH_CANDIDATES. */
+const SMALL_COMPONENT = 30;
+const BATCH_CANDIDATES = 400;
 /** Initial peak-hour rows per flow, and rows added per violated flow and round. */
 const PEAK_ROWS = 24;
 const ROWS_PER_VIOLATION = 3;
@@ -73,6 +77,8 @@ interface Net {
   held: Map<number, number>;
   heldValue: number;
   heldHourlyCalls: number;
+  /** Hourly buffers shared by the units' stores (as many as one unit's cache holds). */
+  pool: BufferPool;
 }
 
 const isHourly = (cap: Float64Array | number): cap is Float64Array => typeof cap !== 'number';
@@ -212,7 +218,8 @@ function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o:
       capSum[f] = cap[f] as number;
     }
   }
-  return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue, heldHourlyCalls };
+  const pool = new BufferPool(Math.floor(o.cacheBytes / (3 * HOURS * 8)));
+  return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue, heldHourlyCalls, pool };
 }
 
 /** A candidate's hourly use, every value checked (held candidates, one-candidate components). */
@@ -266,7 +273,8 @@ interface Outcome {
   value: number;
   bound: number;
   greedyValue: number;
-  status: PlanStatus | 'trivial';
+  /** Components by status. */
+  statuses: PlanResult['component_status'];
   rounds: number;
   rowsAdded: number;
   maxAdded: number;
@@ -282,7 +290,7 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
   const net = prepare(flows, candidates, o);
   const idx = plannable(net);
   const comps = o.decompose ? components(net, idx, flows.length) : idx.length > 0 ? [idx] : [];
-  comps.sort((a, b) => a.length - b.length || a[0]! - b[0]!);
+  comps.sort((a, b) => b.length - a.length || a[0]! - b[0]!);
 
   const shares = new Map<number, number>(net.held);
   let value = net.heldValue;
@@ -295,38 +303,98 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
   let solverMs = 0;
   let hourlyCalls = 0;
   const notes: string[] = [];
-  let remainingSize = comps.reduce((s, c) => s + (c.length > 1 ? c.length : 0), 0);
-  let lastYield = performance.now();
-
-  for (const comp of comps) {
-    let out: Outcome;
-    if (comp.length === 1) {
-      out = solveTrivial(net, comp[0]!);
-    } else {
-      const remaining = Math.max(0, (deadline - performance.now()) / 1000);
-      // Its share of the time left by size; at least a quarter second (small ones take milliseconds).
-      const budget = Math.min(remaining, Math.max(0.25, (remaining * comp.length) / Math.max(1, remainingSize)));
-      remainingSize -= comp.length;
-      const tt = performance.now();
-      out = await new ComponentSolver(net, comp, o).solve(budget, deadline);
-      if (process.env.PLAN_TRACE) console.error(`TRACE ${comp.length} ${comp.some((i) => net.cands[i]!.hourly) ? 'h' : 's'} budget ${budget.toFixed(3)} wall ${(performance.now() - tt).toFixed(0)} hs ${out.solverMs.toFixed(0)} ${out.status} rounds ${out.rounds} rows+ ${out.rowsAdded} gap ${((out.bound - out.value) / Math.max(1, Math.abs(out.bound))).toExponential(2)} vs-greedy ${(out.value / out.greedyValue).toFixed(4)}`);
+  const yieldNow = async (): Promise<void> => {
+    if (performance.now() - lastYield > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
     }
+  };
+  let lastYield = performance.now();
+  const take = (out: Outcome): void => {
     for (const [i, x] of out.x) shares.set(i, x);
     value += out.value;
     bound += out.bound;
     greedy += out.greedyValue;
-    tally[out.status]++;
+    for (const k of Object.keys(tally) as (keyof typeof tally)[]) tally[k] += out.statuses[k];
     rounds = Math.max(rounds, out.rounds);
     rowsAdded += out.rowsAdded;
     maxAdded += out.maxAdded;
     solverMs += out.solverMs;
     hourlyCalls += out.hourlyCalls;
     for (const note of out.notes) if (notes.length < 50) notes.push(note);
-    if (performance.now() - lastYield > 50) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
+  };
+
+  // Units: a component alone, or small components batched into one model (one solve instead of
+  // hundreds of tiny ones); largest first, so each gets its share of the time while the small ones,
+  // quick anyway, take what is left.
+  const units: ComponentSolver[] = [];
+  const small: number[][] = [];
+  for (const comp of comps) {
+    if (comp.length === 1) take(solveTrivial(net, comp[0]!));
+    else if (comp.length <= SMALL_COMPONENT) small.push(comp);
+    else units.push(new ComponentSolver(net, comp, o));
   }
+  for (let i = 0; i < small.length; ) {
+    const batch: number[] = [];
+    const label: number[] = [];
+    let n = 0;
+    while (i < small.length && (batch.length === 0 || batch.length + small[i]!.length <= BATCH_CANDIDATES)) {
+      for (const c of small[i]!) {
+        batch.push(c);
+        label.push(n);
+      }
+      n++;
+      i++;
+    }
+    units.push(new ComponentSolver(net, batch, o, Int32Array.from(label)));
+  }
+  // What is at stake in each unit: its bound without the solver minus the greedy pick. The time
+  // is shared in proportion to it (units where greedy already meets the bound need no solve).
+  const progress = (phase: PlanProgress['phase'], done: number, total: number): void => {
+    opts.onProgress?.({ phase, done, total, elapsed_ms: performance.now() - t0 });
+  };
+  for (let n = 0; n < units.length; n++) {
+    units[n]!.prepare();
+    progress('prepare', n + 1, units.length);
+    await yieldNow();
+  }
+  units.sort((a, b) => b.absoluteGap - a.absoluteGap || b.size - a.size);
+  let remainingWeight = units.reduce((sum, u) => sum + u.absoluteGap, 0);
+  let unsolved = 0;
+  let done = 0;
+  for (const unit of units) {
+    progress('solve', done++, units.length);
+    const weight = unit.absoluteGap;
+    const remaining = Math.max(0, (deadline - performance.now()) / 1000);
+    const budget = weight > 0 ? Math.min(remaining, (remaining * weight) / Math.max(remainingWeight, 1e-300)) : 0;
+    remainingWeight -= weight;
+    if (!unit.needsSolver || remaining <= 0.005) {
+      // Greedy already meets the bound, or the plan's time is up: greedy pick, made maximal.
+      unit.settle(unit.needsSolver ? 'time_limit' : 'optimal');
+      if (unit.needsSolver) unsolved++;
+      continue;
+    }
+    await unit.solve(budget, deadline);
+    await yieldNow();
+  }
+  progress('solve', units.length, units.length);
+  // Second pass: the time left goes to the units the time limit stopped, largest absolute gap first.
+  const open = units.filter((u) => u.improvable && u.absoluteGap > 0).sort((a, b) => b.absoluteGap - a.absoluteGap);
+  let openGap = open.reduce((sum, u) => sum + u.absoluteGap, 0);
+  done = 0;
+  for (const unit of open) {
+    progress('improve', done++, open.length);
+    const remaining = (deadline - performance.now()) / 1000;
+    if (remaining < 0.1) break;
+    const gap = unit.absoluteGap;
+    const budget = (remaining * gap) / Math.max(openGap, 1e-300);
+    openGap -= gap;
+    if (budget < 0.05) continue;
+    await unit.solve(budget, deadline);
+    await yieldNow();
+  }
+  for (const unit of units) take(unit.outcome());
+  if (unsolved > 0) notes.unshift(`${unsolved} solver unit(s) reached after the time limit: greedy pick, made maximal`);
 
   const members: { id: string; share: number }[] = [];
   for (let i = 0; i < candidates.length; i++) {
@@ -382,7 +450,7 @@ function solveTrivial(net: Net, i: number): Outcome {
     value,
     bound: value,
     greedyValue: free ? value : 0,
-    status: 'trivial',
+    statuses: { trivial: 1, optimal: 0, time_limit: 0, greedy_fallback: 0, repaired: 0 },
     rounds: 0,
     rowsAdded: 0,
     maxAdded: 0,
@@ -470,13 +538,27 @@ class ComponentSolver {
   private rowsAdded = 0;
   private scale = 1;
   solverMs = 0;
+  private budgetMs = 0;
+  private prepared = false;
+  private greedyX: Float64Array = new Float64Array(0);
+  private x: Float64Array = new Float64Array(0);
+  private bound = Infinity;
+  private rounds = 0;
+  private maxAdded = 0;
+  /** Component label per candidate (a batch of small components is solved as one model). */
+  private readonly label: Int32Array;
+  private readonly labels: number;
+  private readonly labelStatus: PlanStatus[] = [];
 
   constructor(
     private readonly net: Net,
     private readonly g: readonly number[],
     private readonly o: Options,
+    label?: Int32Array,
   ) {
     const K = (this.K = g.length);
+    this.label = label ?? new Int32Array(K);
+    this.labels = label ? Math.max(0, ...label) + 1 : 1;
     this.lf = new Int32Array(2 * K);
     const local = new Map<number, number>();
     for (let k = 0; k < K; k++) {
@@ -507,7 +589,7 @@ class ComponentSolver {
     this.tightDraw = new Float64Array(2 * K);
     this.tightFixed = new Float64Array(2 * K);
     this.col = new Int32Array(K).fill(-1);
-    this.store = new HourlyStore(net.cands, o.cacheBytes);
+    this.store = new HourlyStore(net.cands, o.cacheBytes, net.pool);
   }
 
   private capOf(l: number): Float64Array | number {
@@ -520,64 +602,133 @@ class ComponentSolver {
     return this.store.get(this.g[k]!);
   }
 
-  async solve(budgetSec: number, deadline: number): Promise<Outcome> {
+  /**
+   * Solves (or, called again, improves) the unit within `budgetSec` (and never past the plan's
+   * `deadline` but for the last round's root bound). The result is kept per component: the better
+   * of the solver's plan, the greedy pick and any earlier result, then made maximal.
+   */
+  async solve(budgetSec: number, deadline: number): Promise<void> {
     const end = performance.now() + budgetSec * 1000;
-    this.summarise();
-    const greedyX = this.greedy();
-    const greedyValue = this.valueOf(greedyX);
-    const trivialBound = this.knapsackBound();
-
-    let x: Float64Array = greedyX;
+    this.budgetMs = budgetSec * 1000;
+    this.prepare();
+    let candidate: Float64Array = this.x;
     let status: PlanStatus = 'optimal';
-    let bound = trivialBound;
-    let rounds = 0;
     if (this.L > 0) {
-      this.initialRows();
       try {
-        const r = await this.rowGeneration(greedyX, end, deadline);
-        x = r.x;
+        const r = await this.rowGeneration(this.x, end, deadline);
+        candidate = r.x;
         status = r.status;
-        bound = Math.min(bound, r.bound);
-        rounds = r.rounds;
+        this.bound = Math.min(this.bound, r.bound);
+        this.rounds = Math.max(this.rounds, r.rounds);
       } catch (error) {
-        this.notes.push(`component of ${this.K} candidates: the solver failed twice (${(error as Error).message}); greedy pick used`);
-        x = greedyX;
+        this.notes.push(`${this.what()}: the solver failed twice (${(error as Error).message}); greedy pick used`);
         status = 'greedy_fallback';
       }
     }
-    let value = this.valueOf(x);
-    if (value < greedyValue - 1e-9 * Math.max(1, Math.abs(greedyValue))) {
-      if (status !== 'greedy_fallback') {
-        this.notes.push(`component of ${this.K} candidates: solver plan ${value.toPrecision(8)} below the greedy pick ${greedyValue.toPrecision(8)} (${status}); greedy pick used`);
-      }
-      x = greedyX;
-      status = 'greedy_fallback';
+    // Per component: the greedy pick if the solver's plan is worse (time limit), and never worse
+    // than an earlier result.
+    const chosen = Float64Array.from(candidate);
+    const labelValue = (x: Float64Array): Float64Array => {
+      const v = new Float64Array(this.labels);
+      for (let k = 0; k < this.K; k++) if (x[k]! > 0) v[this.label[k]!]! += this.valueAt(k, x[k]!);
+      return v;
+    };
+    const mine = labelValue(candidate);
+    const greedy = labelValue(this.greedyX);
+    const before = labelValue(this.x);
+    const first = this.labelStatus.length === 0;
+    const use = new Int8Array(this.labels); // 0 the solver's plan, 1 the greedy pick, 2 the earlier result
+    for (let l = 0; l < this.labels; l++) {
+      const against = first ? greedy[l]! : before[l]!;
+      if (mine[l]! < against - 1e-9 * Math.max(1, Math.abs(against))) use[l] = first ? 1 : 2;
     }
-    const added = this.maximal(x);
-    value = this.valueOf(x);
-    if (value > bound) {
+    for (let k = 0; k < this.K; k++) {
+      const l = this.label[k]!;
+      if (use[l] === 1) chosen[k] = this.greedyX[k]!;
+      else if (use[l] === 2) chosen[k] = this.x[k]!;
+    }
+    let fellBack = 0;
+    for (let l = 0; l < this.labels; l++) {
+      if (use[l] === 0) this.labelStatus[l] = status;
+      else if (use[l] === 1) {
+        if (status !== 'greedy_fallback') fellBack++;
+        this.labelStatus[l] = 'greedy_fallback';
+      }
+    }
+    if (fellBack > 0) this.notes.push(`${this.what()}: the solver's plan was below the greedy pick in ${fellBack} component(s) (${status}); greedy pick used there`);
+    this.maxAdded += this.maximal(chosen);
+    this.x = chosen;
+    const value = this.valueOf(chosen);
+    if (value > this.bound) {
       // Only floating-point noise can put a feasible plan above a proven bound.
-      if (value - bound > 1e-6 * Math.max(1, Math.abs(value))) {
-        this.notes.push(`component of ${this.K} candidates: plan ${value} above the solver bound ${bound}; bound raised`);
+      if (value - this.bound > 1e-6 * Math.max(1, Math.abs(value))) {
+        this.notes.push(`${this.what()}: plan ${value} above the solver bound ${this.bound}; bound raised`);
       }
-      bound = value;
+      this.bound = value;
     }
-    const shares = new Map<number, number>();
-    for (let k = 0; k < this.K; k++) if (x[k]! > 0) shares.set(this.g[k]!, x[k]!);
     this.store.clear();
+  }
+
+  /** Summaries, greedy pick, bound without the solver and the first rows (hourly arrays released after). */
+  prepare(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    this.summarise();
+    this.greedyX = this.greedy();
+    this.x = Float64Array.from(this.greedyX);
+    this.bound = this.knapsackBound();
+    if (this.L > 0) this.initialRows();
+    this.store.clear();
+  }
+
+  /** False when the greedy pick already meets the bound (or nothing can be planned): no solve needed. */
+  get needsSolver(): boolean {
+    return this.L > 0 && this.absoluteGap > 1e-12 * Math.max(1, Math.abs(this.bound));
+  }
+
+  /** No solve: the greedy pick (optimal when it meets the bound), made maximal. */
+  settle(status: PlanStatus): void {
+    this.prepare();
+    this.maxAdded += this.maximal(this.x);
+    for (let l = 0; l < this.labels; l++) this.labelStatus[l] = status;
+    this.store.clear();
+  }
+
+  /** Worth a second solve: some component stopped by the time limit. */
+  get improvable(): boolean {
+    return this.labelStatus.includes('time_limit') || this.labelStatus.includes('repaired');
+  }
+
+  get absoluteGap(): number {
+    return Math.max(0, this.bound - this.valueOf(this.x));
+  }
+
+  get size(): number {
+    return this.K;
+  }
+
+  outcome(): Outcome {
+    const shares = new Map<number, number>();
+    for (let k = 0; k < this.K; k++) if (this.x[k]! > 0) shares.set(this.g[k]!, this.x[k]!);
+    const statuses: PlanResult['component_status'] = { trivial: 0, optimal: 0, time_limit: 0, greedy_fallback: 0, repaired: 0 };
+    for (const st of this.labelStatus) statuses[st]++;
     return {
       x: shares,
-      value,
-      bound,
-      greedyValue,
-      status,
-      rounds,
+      value: this.valueOf(this.x),
+      bound: this.bound,
+      greedyValue: this.valueOf(this.greedyX),
+      statuses,
+      rounds: this.rounds,
       rowsAdded: this.rowsAdded,
-      maxAdded: added,
+      maxAdded: this.maxAdded,
       solverMs: this.solverMs,
       hourlyCalls: this.store.computed,
       notes: this.notes,
     };
+  }
+
+  private what(): string {
+    return this.labels > 1 ? `batch of ${this.labels} components (${this.K} candidates)` : `component of ${this.K} candidates`;
   }
 
   /** Objective of shares x (a candidate with x > 0 is built). */
@@ -855,16 +1006,16 @@ class ComponentSolver {
    * end proven optimal (small models) and the plan's deadline allows.
    */
   private async rowGeneration(
-    greedyX: Float64Array,
+    startX: Float64Array,
     end: number,
     deadline: number,
   ): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number }> {
     const input = this.mipInput();
     let session: MipSession | null = null;
     let failures = 0;
-    let start = this.columns(greedyX);
+    let start = this.columns(startX);
     let bound = Infinity;
-    let best: Float64Array = greedyX;
+    let best: Float64Array = startX;
     let round = 0;
     let limited = false;
     const open = async (): Promise<MipSession> => {
@@ -877,27 +1028,30 @@ class ComponentSolver {
         const now = performance.now();
         const left = (end - now) / 1000;
         const last = round >= this.o.maxRounds;
-        const limit = Math.max(0.05, Math.min((deadline - now) / 1000, last ? left : left * 0.6));
+        const planLeft = (deadline - now) / 1000;
+        const soft = Math.max(0.02, Math.min(planLeft, last ? left : left * 0.6));
+        // Past the soft limit the solve goes on only until its root bound is in (at most 3x).
+        const hard = Math.max(soft, Math.min(planLeft, 3 * soft + 0.5));
         let out: MipOutcome;
         try {
           session ??= await open();
           const s0 = performance.now();
-          out = session.run(limit, this.o.relGap, start);
+          out = session.run(soft, hard, this.o.relGap, start);
           this.solverMs += performance.now() - s0;
         } catch (error) {
           session?.dispose();
           session = null;
           resetHighsRuntime();
           if (++failures >= 2) throw error;
-          this.notes.push(`component of ${this.K} candidates: solver error (${(error as Error).message}); retried on a fresh instance`);
+          this.notes.push(`${this.what()}: solver error (${(error as Error).message}); retried on a fresh instance`);
           round--;
           continue;
         }
         if (out.dualBound < Infinity) bound = Math.min(bound, out.dualBound / this.scale);
         if (out.status === 'limit') limited = true;
         if (!out.x) {
-          // No incumbent in the time (the greedy start was refused): the greedy pick stands.
-          return { x: greedyX, status: 'time_limit', bound, rounds: round };
+          // No incumbent in the time (the start was refused): the start stands.
+          return { x: startX, status: 'time_limit', bound, rounds: round };
         }
         const x = this.shares(out.x);
         const violated = this.violations(x);
@@ -907,11 +1061,12 @@ class ComponentSolver {
         this.repair(fixedUp);
         if (this.valueOf(fixedUp) > this.valueOf(best)) best = fixedUp;
         const t = performance.now();
-        if (last || t >= deadline || (t >= end && out.status !== 'optimal')) {
+        // Past the unit's time, rounds go on briefly (a plan feasible by rows beats a scaled-down one).
+        if (last || t >= deadline || t >= end + Math.max(250, this.budgetMs)) {
           this.notes.push(
-            `component of ${this.K} candidates: still over capacity at ${violated.length} flow(s) after ${round} round(s); shares scaled down`,
+            `${this.what()}: still over capacity at ${violated.length} flow(s) after ${round} round(s); shares scaled down`,
           );
-          return { x: best, status: best === greedyX ? 'greedy_fallback' : 'repaired', bound, rounds: round };
+          return { x: best, status: best === startX ? 'time_limit' : 'repaired', bound, rounds: round };
         }
         const pending = new Map<number, number[]>();
         for (const v of violated) pending.set(v.flow, v.hours);
@@ -948,7 +1103,7 @@ class ComponentSolver {
   private finish(x: Float64Array, limited: boolean, bound: number, rounds: number): { x: Float64Array; status: PlanStatus; bound: number; rounds: number } {
     const cut = this.repair(x);
     if (cut > REAL_REPAIR) {
-      this.notes.push(`component of ${this.K} candidates: shares scaled down by up to ${(cut * 100).toPrecision(3)} % to fit every hour`);
+      this.notes.push(`${this.what()}: shares scaled down by up to ${(cut * 100).toPrecision(3)} % to fit every hour`);
       return { x, status: 'repaired', bound, rounds };
     }
     return { x, status: limited ? 'time_limit' : 'optimal', bound, rounds };

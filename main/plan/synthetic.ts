@@ -21,7 +21,7 @@ import { HOURS, type PlanCandidate, type PlanFlow } from './model.ts';
 export interface SyntheticPlanOptions {
   flows: number;
   seed: number;
-  /** Nearest partners kept per flow (both directions, then the union); default 4. */
+  /** Nearest partners kept per flow (both directions, then the union); default 6. */
   neighbours?: number;
   /** Keep only candidates with positive NPV at x = 1 (default true). */
   positiveNpv?: boolean;
@@ -113,7 +113,7 @@ export function syntheticPlan(o: SyntheticPlanOptions): SyntheticPlan {
   const logUniform = (lo: number, hi: number): number => lo * (hi / lo) ** rnd();
   const anchors = EUROPEAN_INDUSTRIAL_AREAS;
   const totalWeight = anchors.reduce((s, a) => s + a.weight, 0);
-  const neighbours = o.neighbours ?? 4;
+  const neighbours = o.neighbours ?? 6;
 
   // Flows: position (km, equirectangular at 50 N), type, direction, size.
   const n = o.flows;
@@ -231,18 +231,16 @@ export function syntheticPlan(o: SyntheticPlanOptions): SyntheticPlan {
           co2: { fixed: 0, unit: (energy / 0.9) * GAS_CO2 - (pumping / 150) * GRID_CO2 },
           energy: { fixed: 0, unit: energy },
         },
-        hourly: () => {
-          const supplyDraw = new Float64Array(HOURS);
-          const supplyFixed = new Float64Array(HOURS);
-          const demandTake = new Float64Array(HOURS);
+        hourly: (into) => {
+          const out = into ?? { supplyDraw: new Float64Array(HOURS), supplyFixed: new Float64Array(HOURS), demandTake: new Float64Array(HOURS) };
+          const { supplyDraw, supplyFixed, demandTake } = out;
           for (let h = 0; h < HOURS; h++) {
             const dl = Math.max(0, Math.min(0.9 * sCap[h]!, dCap[h]! + loss) - loss);
-            if (dl <= 0) continue;
             supplyDraw[h] = dl / 0.9;
-            supplyFixed[h] = loss / 0.9;
+            supplyFixed[h] = dl > 0 ? loss / 0.9 : 0;
             demandTake[h] = dl;
           }
-          return { supplyDraw, supplyFixed, demandTake };
+          return out;
         },
       });
     } else {

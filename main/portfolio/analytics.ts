@@ -2,9 +2,16 @@
  * Graph analytics over the local graph (domain.md 2.4), shown as suggestions: heat cascades,
  * clusters of nearby sites that could share a collection round, a service or a purchase, and the
  * shape of the network of proposed and live exchanges.
+ *
+ * The network's shape (sites involved, connected groups, degrees) is that of every open
+ * alternative; its figures (value per year, per group, per site) are the regional plan's: plan
+ * members only, each at its allocated share (domain.md 5.1). Competing alternatives of one flow are
+ * never added up, so the network's value per year equals the plan's total annual value. Before any
+ * plan the figures are 0 and `plan` is null.
  */
+import type { PlanSummary } from '../db/plan-store.ts';
 import type { Repository } from '../db/repository.ts';
-import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters } from '../matching/graph/index.ts';
+import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters, type GraphMatch, type NetworkStats } from '../matching/graph/index.ts';
 import { toMatchFlow } from '../matching/input.ts';
 
 export interface SuggestionOptions {
@@ -13,8 +20,33 @@ export interface SuggestionOptions {
   limit?: number;
 }
 
+/** The exchange network with its figures from the plan, and how many of its exchanges the plan chose. */
+export interface PlanNetworkStats extends NetworkStats {
+  /** Open exchanges (alternatives) that are regional plan members. */
+  plan_members: number;
+  /** Open exchanges outside the plan: alternatives a facilitator may browse, competing with members for their flows. */
+  alternatives: number;
+}
+
+type StoredMatch = GraphMatch & { in_plan: boolean };
+
+/** A match as the graph reads it: its plan allocation's value and CO2 for a member, nothing for an alternative. */
+function graphMatch(m: Awaited<ReturnType<Repository['matches']['list']>>['items'][number]): StoredMatch {
+  const base = { id: m.id, supply_flow_id: m.supply.flow_id, demand_flow_id: m.demand.flow_id, score: m.score, distance_km: m.distance_km, status: m.status };
+  if (!m.plan) return { ...base, in_plan: false, economics: { annual_value_eur: 0, npv_eur: 0, co2_t_per_year: 0 } };
+  const a = m.plan.allocation as { annual_value_eur?: number; npv_eur?: number; co2_t_per_year?: number; delivered_mwh_per_year?: number | null };
+  const stated = (m.economics as { delivered_per_year?: { amount: number; unit: string } }).delivered_per_year;
+  const delivered_per_year =
+    typeof a.delivered_mwh_per_year === 'number' ? { amount: a.delivered_mwh_per_year, unit: 'MWh/yr' } : stated ? { amount: stated.amount * m.plan.share, unit: stated.unit } : undefined;
+  return {
+    ...base,
+    in_plan: true,
+    economics: { annual_value_eur: a.annual_value_eur ?? 0, npv_eur: a.npv_eur ?? 0, co2_t_per_year: a.co2_t_per_year ?? 0, delivered_per_year },
+  };
+}
+
 export async function graphSuggestions(repo: Repository, options: SuggestionOptions = {}) {
-  const [rows, mapSites] = await Promise.all([repo.flowsInContext(), repo.mapSites()]);
+  const [rows, mapSites, plan] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary()]);
   const flows = rows.map((row) => toMatchFlow(row.flow, row.site, row.organization));
   const sites = mapSites.map((s) => ({
     id: s.id,
@@ -26,17 +58,28 @@ export async function graphSuggestions(repo: Repository, options: SuggestionOpti
     sector: s.sector ?? undefined,
     organization_name: s.organization_name,
   }));
-  const matches = [];
+  const matches: StoredMatch[] = [];
+  const alternatives: GraphMatch[] = [];
   for (let offset = 0; ; offset += 5000) {
     const page = await repo.matches.list({ offset, limit: 5000 });
     for (const m of page.items) {
-      matches.push({ id: m.id, supply_flow_id: m.supply.flow_id, demand_flow_id: m.demand.flow_id, score: m.score, distance_km: m.distance_km, status: m.status, economics: m.economics });
+      matches.push(graphMatch(m));
+      alternatives.push({ id: m.id, supply_flow_id: m.supply.flow_id, demand_flow_id: m.demand.flow_id, score: m.score, distance_km: m.distance_km, status: m.status, economics: m.economics });
     }
-    if (offset + page.items.length >= page.total) break;
+    if (offset + page.items.length >= page.total || page.items.length === 0) break;
   }
   const limit = options.limit ?? 10;
-  const network = exchangeNetworkStats(buildExchangeGraph(flows, matches, { sites }));
-  const { cascades } = findHeatCascades(flows, matches, { sites, limit });
+  const graph = buildExchangeGraph(flows, matches, { sites });
+  const stats = exchangeNetworkStats(graph);
+  const inPlan = new Set(matches.filter((m) => m.in_plan).map((m) => m.id));
+  let members = 0;
+  graph.forEachEdge((key) => {
+    if (inPlan.has(key)) members++;
+  });
+  const network: PlanNetworkStats = { ...stats, plan_members: members, alternatives: stats.exchanges - members };
+  // Cascades are chains of alternatives to explore (each flow once per chain), priced on their own.
+  const { cascades } = findHeatCascades(flows, alternatives, { sites, limit });
   const clusters = findServiceClusters(flows, sites, { radiusKm: options.radiusKm ?? 10, seed: 1, limit });
-  return { network, cascades, clusters };
+  const planned: PlanSummary | null = plan;
+  return { plan: planned, network, cascades, clusters };
 }

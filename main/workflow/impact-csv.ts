@@ -5,7 +5,7 @@
  * instead of running it (CSV formula injection). Numbers are written by this app, never from
  * user text, so they stay numbers (a negative value must not become text).
  */
-import type { ImpactRow } from './impact.ts';
+import type { ImpactPotential, ImpactRow, PotentialRow } from './impact.ts';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -42,10 +42,24 @@ export const IMPACT_CSV_HEADER = [
   'measured_per_year',
   'measured_unit',
   'measured_coverage',
+  'plan_share',
+  'plan_objective',
+  'plan_gap',
 ];
 
-export function impactCsv(rows: ImpactRow[], measured: ReadonlyMap<string, MeasuredColumns> = new Map()): string {
+/**
+ * One row per contracted or live exchange, then one row per plan member with status `potential`
+ * (its figures at the allocated share; summing them gives the plan's totals, never competing
+ * alternatives). `plan_share` is the share the plan gives the match, on every row whose match is a
+ * plan member; `plan_objective` and `plan_gap` are the plan's, on the potential rows.
+ */
+export function impactCsv(
+  rows: ImpactRow[],
+  measured: ReadonlyMap<string, MeasuredColumns> = new Map(),
+  potential: { plan: ImpactPotential | null; rows: readonly PotentialRow[] } = { plan: null, rows: [] },
+): string {
   const lines = [IMPACT_CSV_HEADER.join(',')];
+  const shares = new Map(potential.rows.map((p) => [p.id, p.share]));
   for (const r of rows) {
     const m = measured.get(r.id);
     lines.push(
@@ -65,8 +79,37 @@ export function impactCsv(rows: ImpactRow[], measured: ReadonlyMap<string, Measu
         csvNumber(m?.measured_per_year ?? null),
         csvText(m ? m.measured_unit : ''),
         csvNumber(m ? m.coverage : null, 4),
+        csvNumber(shares.get(r.id) ?? null, 6),
+        '',
+        '',
       ].join(','),
     );
+  }
+  if (potential.plan) {
+    for (const p of potential.rows) {
+      lines.push(
+        [
+          csvText(p.id),
+          'potential',
+          csvText(p.type),
+          csvText(p.supply_organization),
+          csvText(p.demand_organization),
+          '',
+          '',
+          csvNumber(p.co2_t),
+          csvNumber(p.value_eur, 2),
+          csvNumber(p.energy_mwh),
+          csvNumber(p.tonnes_t),
+          csvNumber(p.water_m3),
+          '',
+          '',
+          '',
+          csvNumber(p.share, 6),
+          csvText(potential.plan.objective),
+          csvNumber(potential.plan.gap, 6),
+        ].join(','),
+      );
+    }
   }
   return `${lines.join('\r\n')}\r\n`;
 }

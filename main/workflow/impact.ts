@@ -7,7 +7,11 @@
  * MWh/yr and m3/h into m3/yr over the hours the exchange runs), so the only decision here is
  * which column it lands in: MWh -> energy, m3 -> water, t -> tonnes; Nm3, t*km and hours have no
  * column (their value and CO2 still count).
+ *
+ * Beside them, the potential: the regional plan's totals (plan members only, at their allocation).
  */
+import type { MatchRecord } from '../db/matches.ts';
+import type { PlanSummary, PlanTotals } from '../db/plan-store.ts';
 import type { ExchangeRow } from '../db/workflow.ts';
 
 export const IMPACT_METRICS = ['co2_t', 'value_eur', 'energy_mwh', 'tonnes_t', 'water_m3'] as const;
@@ -35,6 +39,42 @@ export interface ImpactSummary {
   counts: { live: number; contracted: number };
 }
 
+/**
+ * The potential: the regional plan of the last run (domain.md 5.1), beside what is contracted and
+ * live. Its figures count plan members only, each at its allocated share, so a demand's value is
+ * never counted once per competing supplier. Null in the report before any plan was made.
+ */
+export interface ImpactPotential {
+  objective: PlanSummary['objective'];
+  objective_value: number;
+  bound: number;
+  /** Relative gap between the objective and the solver's bound (0: proven optimal). */
+  gap: number;
+  status: string;
+  /** Plan members (exchanges chosen) and the alternatives they were chosen from. */
+  members: number;
+  candidates: number;
+  /** The plan's own totals (NPV, value, CO2, heat delivered, capex). */
+  totals: PlanTotals;
+  by_type: PlanSummary['by_type'];
+  /** The plan members in the dashboard's columns (CO2, value, energy, tonnes, water), at their allocation. */
+  figures: ImpactFigures;
+  created_at: string;
+  engine_version: string;
+}
+
+/** One plan member in the dashboard's columns, at its allocated share. */
+export interface PotentialRow extends ImpactFigures {
+  id: string;
+  type: string;
+  /** The match's lifecycle status (a plan member may be suggested, negotiating ... live). */
+  match_status: string;
+  supply_organization: string;
+  demand_organization: string;
+  share: number;
+  delivered_per_year: { amount: number; unit: string };
+}
+
 const zero = (): ImpactFigures => ({ co2_t: 0, value_eur: 0, energy_mwh: 0, tonnes_t: 0, water_m3: 0 });
 
 function add(into: ImpactFigures, from: ImpactFigures): void {
@@ -43,11 +83,64 @@ function add(into: ImpactFigures, from: ImpactFigures): void {
 
 const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
 
+/** The columns a delivered quantity per year lands in: MWh -> energy, t -> tonnes, m3 -> water. */
+function quantityColumns(amount: number, unit: string): Pick<ImpactFigures, 'energy_mwh' | 'tonnes_t' | 'water_m3'> {
+  const base = unit.replace(/\/yr$/, '');
+  return { energy_mwh: base === 'MWh' ? amount : 0, tonnes_t: base === 't' ? amount : 0, water_m3: base === 'm3' ? amount : 0 };
+}
+
+/**
+ * A plan member at its allocation: value and CO2 as the plan computed them; the quantity per year
+ * is the allocated heat (MWh/yr) for heat, steam and cooling, else the stand-alone quantity per
+ * year times the share.
+ */
+export function potentialRow(m: MatchRecord): PotentialRow | null {
+  if (!m.plan) return null;
+  const a = m.plan.allocation as { delivered_mwh_per_year?: unknown; co2_t_per_year?: unknown; annual_value_eur?: unknown };
+  const e = m.economics as { delivered_per_year?: { amount?: unknown; unit?: unknown } };
+  const share = m.plan.share;
+  const heat = typeof a.delivered_mwh_per_year === 'number';
+  const amount = heat ? num(a.delivered_mwh_per_year) : num(e.delivered_per_year?.amount) * share;
+  const unit = heat ? 'MWh/yr' : typeof e.delivered_per_year?.unit === 'string' ? e.delivered_per_year.unit : '';
+  return {
+    id: m.id,
+    type: m.type,
+    match_status: m.status,
+    supply_organization: m.supply.organization_name,
+    demand_organization: m.demand.organization_name,
+    share,
+    delivered_per_year: { amount, unit },
+    co2_t: num(a.co2_t_per_year),
+    value_eur: num(a.annual_value_eur),
+    ...quantityColumns(amount, unit),
+  };
+}
+
+/** The potential of a plan: its summary's figures and its members' columns (null: no plan yet). */
+export function potentialOf(plan: PlanSummary | null, members: readonly PotentialRow[]): ImpactPotential | null {
+  if (plan === null) return null;
+  const figures = zero();
+  for (const r of members) add(figures, r);
+  return {
+    objective: plan.objective,
+    objective_value: plan.objective_value,
+    bound: plan.bound,
+    gap: plan.gap,
+    status: plan.status,
+    members: plan.members,
+    candidates: plan.candidates,
+    totals: plan.totals,
+    by_type: plan.by_type,
+    figures,
+    created_at: plan.created_at,
+    engine_version: plan.engine_version,
+  };
+}
+
 export function impactRow(x: ExchangeRow): ImpactRow {
   const e = x.economics as { co2_t_per_year?: unknown; annual_value_eur?: unknown; delivered_per_year?: { amount?: unknown; unit?: unknown } };
   const amount = num(e.delivered_per_year?.amount);
   const unit = typeof e.delivered_per_year?.unit === 'string' ? e.delivered_per_year.unit : '';
-  const base = unit.replace(/\/yr$/, '');
   return {
     id: x.id,
     status: x.status,
@@ -59,9 +152,7 @@ export function impactRow(x: ExchangeRow): ImpactRow {
     delivered_per_year: { amount, unit },
     co2_t: num(e.co2_t_per_year),
     value_eur: num(e.annual_value_eur),
-    energy_mwh: base === 'MWh' ? amount : 0,
-    tonnes_t: base === 't' ? amount : 0,
-    water_m3: base === 'm3' ? amount : 0,
+    ...quantityColumns(amount, unit),
   };
 }
 

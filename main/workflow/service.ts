@@ -5,7 +5,7 @@
  */
 import type { Repository } from '../db/repository.ts';
 import type { ExchangeRow, MeterBinding } from '../db/workflow.ts';
-import { summarizeImpact, type ImpactSummary } from './impact.ts';
+import { potentialOf, potentialRow, summarizeImpact, type ImpactPotential, type ImpactSummary, type PotentialRow } from './impact.ts';
 import { impactCsv, type MeasuredColumns } from './impact-csv.ts';
 import { loadSeries } from './meter-series.ts';
 import { projectionOf, verify, type Verification } from './mv.ts';
@@ -20,6 +20,8 @@ export interface VerifiedExchange {
 }
 
 export interface ImpactReport extends ImpactSummary {
+  /** The regional plan's totals, members, objective and gap beside the contracted and live figures; null before any plan. */
+  potential: ImpactPotential | null;
   /** One entry per exchange with meters bound. */
   verified: VerifiedExchange[];
   /** Sums over the verified exchanges, measured beside projected for the same covered time. */
@@ -51,9 +53,25 @@ async function verifyOne(repo: Repository, x: ExchangeRow, bindings: MeterBindin
   return verify(projectionOf(x.economics), series, options.fromMs ?? (x.live_at ? fromMs : firstReading), toMs);
 }
 
+/** The plan members of the last plan, in the dashboard's columns at their allocation (none before any plan). */
+export async function potentialRows(repo: Repository): Promise<PotentialRow[]> {
+  const out: PotentialRow[] = [];
+  for (let offset = 0; ; offset += 5000) {
+    const page = await repo.matches.list({ in_plan: true, offset, limit: 5000, order: 'npv' });
+    for (const m of page.items) {
+      const row = potentialRow(m);
+      if (row) out.push(row);
+    }
+    if (offset + page.items.length >= page.total || page.items.length === 0) break;
+  }
+  return out;
+}
+
 export async function impactReport(repo: Repository, options: PeriodOptions = {}): Promise<ImpactReport> {
   const exchanges = await repo.workflow.exchanges();
   const summary = summarizeImpact(exchanges);
+  const plan = await repo.plan.summary();
+  const potential = potentialOf(plan, plan ? await potentialRows(repo) : []);
   const bindings = await repo.workflow.listMeters();
   const verified: VerifiedExchange[] = [];
   for (const x of exchanges) {
@@ -77,7 +95,7 @@ export async function impactReport(repo: Repository, options: PeriodOptions = {}
     t.value_eur_per_year += v.verification.value_eur_per_year ?? 0;
     t.co2_t_per_year += v.verification.co2_t_per_year ?? 0;
   }
-  return { ...summary, verified, verified_totals: t };
+  return { ...summary, potential, verified, verified_totals: t };
 }
 
 /** The verification of one exchange (contracted or live) with meters bound. */
@@ -88,9 +106,17 @@ export async function verifyExchange(repo: Repository, matchId: string, options:
   return own.length ? verifyOne(repo, x, own, options) : null;
 }
 
-export function reportCsv(report: ImpactReport): string {
+/** The dashboard's CSV: the contracted and live exchanges, then the plan members as `potential` rows (`potential`: from `potentialRows`). */
+export function reportCsv(report: ImpactReport, potential: readonly PotentialRow[] = []): string {
   const measured = new Map<string, MeasuredColumns>(
     report.verified.map((v) => [v.match_id, { measured_per_year: v.verification.measured_per_year, measured_unit: `${v.verification.unit}/yr`, coverage: v.verification.coverage }]),
   );
-  return impactCsv(report.rows, measured);
+  return impactCsv(report.rows, measured, { plan: report.potential, rows: potential });
+}
+
+/** The report and its CSV with the potential rows, as the API and `turash impact --csv` export it. */
+export async function impactCsvExport(repo: Repository, options: PeriodOptions = {}): Promise<{ report: ImpactReport; csv: string }> {
+  const report = await impactReport(repo, options);
+  const csv = reportCsv(report, report.potential ? await potentialRows(repo) : []);
+  return { report, csv };
 }

@@ -13,7 +13,7 @@ import { Repository } from '../db/repository.ts';
 import { MatchService } from '../portfolio/match-service.ts';
 import { MatchAlerts } from './alerts.ts';
 import { impactCsv } from './impact-csv.ts';
-import { impactReport, reportCsv, verifyExchange } from './service.ts';
+import { impactCsvExport, impactReport, reportCsv, verifyExchange } from './service.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-workflow-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -35,7 +35,9 @@ async function portfolio(repo: Repository) {
   await repo.createSite({ id: 'site-c', organization_id: 'org-c', name: 'Brewery', country: 'DE', lat: 51.2, lon: 6.794, kind: 'plant' });
   const flow = (f: Record<string, unknown>) => repo.createFlow({ precision: 'measured', ...f });
   await flow({ id: 'heat-s', site_id: 'site-a', direction: 'supply', type: 'heat', name: 'Dryer exhaust', quantity: { amount: 3000, unit: 'kW' }, quality: { temperature_c: { min: 90, max: 110 } }, economics: { disposal_cost_eur: 0, disposal_per: 'MWh' } });
-  await flow({ id: 'heat-d', site_id: 'site-b', direction: 'demand', type: 'heat', name: 'Network feed', quantity: { amount: 2500, unit: 'kW' }, quality: { temperature_c: { min: 70, max: 90 } }, economics: { price_eur: 30, price_per: 'MWh' } });
+  // A flat demand (a network area would get the residential profile by default): every hour the
+  // supply after the exchanger (3000 kW x 0.9) covers it and its pipe losses, so it gets all it needs.
+  await flow({ id: 'heat-d', site_id: 'site-b', direction: 'demand', type: 'heat', name: 'Network feed', quantity: { amount: 2500, unit: 'kW' }, quality: { temperature_c: { min: 70, max: 90 } }, temporal: { profile: 'flat' }, economics: { price_eur: 30, price_per: 'MWh' } });
   await flow({ id: 'water-s', site_id: 'site-a', direction: 'supply', type: 'water', name: 'Cooling water', quantity: { amount: 10, unit: 'm3/h' }, economics: { disposal_cost_eur: 0, disposal_per: 'm3' } });
   await flow({ id: 'water-d', site_id: 'site-c', direction: 'demand', type: 'water', name: 'Wash water', quantity: { amount: 10, unit: 'm3/h' }, economics: { price_eur: 2, price_per: 'm3' } });
   await flow({ id: 'mat-s', site_id: 'site-a', direction: 'supply', type: 'material', name: 'Paper rejects', quantity: { amount: 1000, unit: 't/yr' }, economics: { disposal_cost_eur: 0, disposal_per: 't' } });
@@ -172,20 +174,24 @@ describe('impact', () => {
 
   test('totals of live and contracted exchanges equal a hand computation from the flows', async () => {
     const report = await impactReport(repo);
-    // Heat: min(3000 kW x 0.9 x (1 - 0.02/km x d), 2500 kW) = 2500 kW (d ~ 1 km) x 8000 h = 20,000 MWh/yr;
-    // value 20,000 x 30 EUR; CO2 20,000 x 0.3 t/MWh / 0.9 boiler efficiency.
+    // Heat (domain.md 5.2), flat on both sides: 2500 kW over 8000 h = 20,000 MWh/yr is needed, and
+    // 3000 kW x 0.9 less the pipe losses covers it every hour, so 20,000 MWh/yr are delivered;
+    // value 20,000 x 30 EUR; CO2 by counterfactual: 20,000 MWh / 0.9 boiler efficiency x 0.202 t/MWh
+    // of natural gas (no fuel stated), less the pumps' electricity x 0.3 t/MWh.
     const heatMwh = 2500 * 8000 / 1000;
+    const pumping = ((await repo.matches.get(ids.heat)).economics as { heat: { pumping_mwh_per_year: number } }).heat.pumping_mwh_per_year;
+    const heatCo2 = (heatMwh / 0.9) * 0.202 - pumping * 0.3;
     // Water: 10 m3/h x 8000 h = 80,000 m3/yr; value x 2 EUR/m3; CO2 80,000 x 1 kWh/m3 / 1000 x 0.3.
     const waterM3 = 10 * 8000;
     const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
     assert.deepEqual(report.counts, { live: 1, contracted: 1 });
     close(report.totals.live.energy_mwh, heatMwh, 'live energy');
     close(report.totals.live.value_eur, heatMwh * 30, 'live value');
-    close(report.totals.live.co2_t, (heatMwh * 0.3) / 0.9, 'live CO2');
+    close(report.totals.live.co2_t, heatCo2, 'live CO2');
     close(report.totals.contracted.water_m3, waterM3, 'contracted water');
     close(report.totals.contracted.value_eur, waterM3 * 2, 'contracted value');
     close(report.totals.contracted.co2_t, ((waterM3 * 1) / 1000) * 0.3, 'contracted CO2');
-    close(report.totals.all.co2_t, (heatMwh * 0.3) / 0.9 + (waterM3 / 1000) * 0.3, 'total CO2');
+    close(report.totals.all.co2_t, heatCo2 + (waterM3 / 1000) * 0.3, 'total CO2');
     close(report.totals.all.value_eur, heatMwh * 30 + waterM3 * 2, 'total value');
     assert.equal(report.totals.all.tonnes_t, 0, 'the material match is only negotiating: not counted');
     assert.deepEqual(report.by_type.map((t) => [t.type, t.count]), [['heat', 1], ['water', 1]]);
@@ -204,6 +210,64 @@ describe('impact', () => {
     const tricky = impactCsv([{ ...(await impactReport(repo)).rows[0]!, supply_organization: '@SUM(A1)', demand_organization: '+1, "quoted"', co2_t: -5 }]);
     assert.ok(tricky.includes(`,'@SUM(A1),"'+1, ""quoted""",`), tricky);
     assert.ok(tricky.includes(',-5,'), 'a negative number stays a number');
+  });
+});
+
+describe('potential: the regional plan beside the contracted and live figures', () => {
+  const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
+
+  test('the plan\'s totals, members, objective and gap, its members in the CSV at their allocation', async () => {
+    const plan = await repo.plan.summary();
+    assert.ok(plan, 'the run made a plan');
+    const { report, csv } = await impactCsvExport(repo);
+    const p = report.potential;
+    assert.ok(p);
+    assert.equal(p.members, plan.members);
+    assert.equal(p.candidates, plan.candidates);
+    assert.equal(p.objective, 'npv');
+    assert.equal(p.gap, plan.gap);
+    assert.deepEqual(p.totals, plan.totals);
+    const members = (await repo.matches.list({ in_plan: true, limit: 100 })).items;
+    assert.equal(members.length, plan.members);
+    // the dashboard's columns over the members equal the plan's own totals
+    close(p.figures.value_eur, plan.totals.annual_value_eur, 'potential value');
+    close(p.figures.co2_t, plan.totals.co2_t_per_year, 'potential CO2');
+    close(p.figures.energy_mwh, plan.totals.delivered_mwh_per_year, 'potential energy (heat)');
+    close(p.figures.tonnes_t, 1000, 'potential tonnes (the paper rejects)');
+    const rows = csv.trim().split('\r\n');
+    const header = rows[0]!.split(',');
+    assert.deepEqual(header.slice(-3), ['plan_share', 'plan_objective', 'plan_gap']);
+    const potential = rows.filter((l) => l.split(',')[1] === 'potential');
+    assert.equal(potential.length, plan.members);
+    const col = (name: string) => header.indexOf(name);
+    const value = potential.reduce((sum, l) => sum + Number(l.split(',')[col('value_eur_per_year')]), 0);
+    assert.ok(Math.abs(value - plan.totals.annual_value_eur) < 0.01 * potential.length, `CSV potential value ${value}`);
+    for (const l of potential) assert.equal(l.split(',')[col('plan_objective')], 'npv');
+    // the live heat exchange is a plan member: its row says which share it holds
+    const live = rows.find((l) => l.startsWith(`${ids.heat},live,`))!;
+    assert.equal(live.split(',')[col('plan_share')], '1');
+  });
+
+  test('null before any plan; competing alternatives of one demand are never added up', async () => {
+    const fresh = await Repository.open(join(folder, 'potential.db'));
+    try {
+      await portfolio(fresh);
+      assert.equal((await impactReport(fresh)).potential, null, 'no plan yet');
+      assert.ok(!reportCsv(await impactReport(fresh)).includes(',potential,'));
+      // A second supplier for the network, as able to cover it as the first
+      await fresh.createFlow({ id: 'heat-s2', site_id: 'site-c', direction: 'supply', type: 'heat', name: 'Boiler flue gas', precision: 'measured', quantity: { amount: 3000, unit: 'kW' }, quality: { temperature_c: { min: 90, max: 110 } }, economics: { disposal_cost_eur: 0, disposal_per: 'MWh' } });
+      await new MatchService(fresh).runAll({});
+      const competing = (await fresh.matches.list({ flow_id: 'heat-d', limit: 100 })).items;
+      assert.ok(competing.length >= 2, 'two alternatives for the one demand');
+      const listed = competing.reduce((sum, m) => sum + (m.economics as { heat: { delivered_mwh_per_year: number } }).heat.delivered_mwh_per_year, 0);
+      assert.ok(listed > 30_000, `the alternatives list ${listed} MWh/yr between them`);
+      const p = (await impactReport(fresh)).potential;
+      assert.ok(p);
+      assert.ok(p.figures.energy_mwh <= 20_000 * (1 + 1e-9), `the potential counts the demand's 20,000 MWh/yr at most once, not ${p.figures.energy_mwh}`);
+      assert.ok(p.figures.energy_mwh > 19_000, 'and does deliver it');
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
@@ -236,7 +300,9 @@ describe('measurement and verification', () => {
     assert.equal(v.coverage, 1);
     assert.equal(v.covered_hours, 24);
     assert.ok(Math.abs(v.value_eur - 57.6 * 30) < 1e-6);
-    assert.ok(Math.abs(v.co2_t - (57.6 * 0.3) / 0.9) < 1e-9);
+    // the engine's CO2 per MWh of this exchange (natural gas by counterfactual, less pumping)
+    const e = (await repo.matches.get(ids.heat)).economics as { co2_t_per_year: number };
+    assert.ok(Math.abs(v.co2_t - 57.6 * (e.co2_t_per_year / 20_000)) < 1e-9, `co2 ${v.co2_t}`);
     const projected = (20_000 * 24) / 8760;
     assert.ok(Math.abs(v.projected_for_period - projected) < 1e-9);
     assert.ok(Math.abs(v.ratio! - 57.6 / projected) < 1e-9);
@@ -276,8 +342,9 @@ describe('measurement and verification', () => {
     const report = await impactReport(repo, { fromMs: t0, toMs: t0 + DAY });
     assert.equal(report.verified.length, 1);
     assert.equal(report.verified[0]!.match_id, ids.heat);
-    assert.ok(Math.abs(report.verified_totals.co2_t - 19.2) < 1e-9);
-    assert.ok(Math.abs(report.verified_totals.projected_co2_t - ((20_000 * 24) / 8760) * (0.3 / 0.9)) < 1e-9);
+    const perMwh = ((await repo.matches.get(ids.heat)).economics as { co2_t_per_year: number }).co2_t_per_year / 20_000;
+    assert.ok(Math.abs(report.verified_totals.co2_t - 57.6 * perMwh) < 1e-9);
+    assert.ok(Math.abs(report.verified_totals.projected_co2_t - ((20_000 * 24) / 8760) * perMwh) < 1e-9);
     const csv = reportCsv(report);
     assert.ok(csv.includes(`,${57.6 * 365},MWh/yr,1`), csv);
   });

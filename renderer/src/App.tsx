@@ -13,6 +13,7 @@ import { ImportDialog } from './components/ImportDialog.tsx';
 import { MatchDetail } from './components/MatchDetail.tsx';
 import { listFilter, MATCH_FETCH_LIMIT, MatchList, NO_MATCH_FILTERS, type MatchFilters } from './components/MatchList.tsx';
 import { MatchRunDialog, weightsOf } from './components/MatchRunDialog.tsx';
+import { PLAN_QUERY_KEY } from './components/PlanTotals.tsx';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
 import { SiteList, type SiteFilters } from './components/SiteList.tsx';
 import { CLUSTER_RADII, DEFAULT_CLUSTER_RADIUS, SuggestionsPanel, type SuggestionSelection } from './components/SuggestionsPanel.tsx';
@@ -107,7 +108,7 @@ function Workspace() {
   const [selectedSiteId, setSelectedSiteId] = useState<string | null>(null);
   const [focusFlowId, setFocusFlowId] = useState<string | null>(null);
   const [filters, setFilters] = useState<SiteFilters>({ text: '', country: '', sector: '' });
-  const [layers, setLayers] = useState<LayerVisibility>({ sites: true, borders: true, matches: true });
+  const [layers, setLayers] = useState<LayerVisibility>({ sites: true, borders: true, plan: true, alternatives: true });
   const [fly, setFly] = useState<FlyRequest | null>(null);
   const [importOpen, setImportOpen] = useState(false);
   const [auditOpen, setAuditOpen] = useState(false);
@@ -123,6 +124,8 @@ function Workspace() {
   const defaults = useQuery({ queryKey: ['matching', 'defaults'], queryFn: () => client.matching.defaults.query(), staleTime: Infinity });
   const vocabulary = useQuery({ queryKey: ['meta', 'vocabulary'], queryFn: () => client.meta.vocabulary.query(), staleTime: Infinity });
   const summary = useQuery({ queryKey: ['matches', 'summary'], queryFn: () => client.matches.summary.query() });
+  // The regional plan of the last run (null before the first): its totals head the lists and the suggestions.
+  const plan = useQuery({ queryKey: PLAN_QUERY_KEY, queryFn: () => client.matching.plan.query() });
   const filter = useMemo(() => listFilter(matchFilters), [matchFilters]);
   const matchList = useQuery({
     queryKey: ['matches', 'list', filter],
@@ -342,6 +345,7 @@ function Workspace() {
             onSelect={selectSuggestion}
             onOpenSite={(id) => openSite(id, { fly: true })}
             onRun={() => setRunDialog({ autoStart: true })}
+            plan={plan.data}
           />
         ) : leftTab === 'matches' ? (
           <MatchList
@@ -356,6 +360,7 @@ function Workspace() {
             onSelect={(m) => selectMatch(m, { fit: true })}
             onRun={() => setRunDialog({ autoStart: true })}
             storedTotal={summary.data?.total}
+            plan={plan.data}
           />
         ) : (
         <SiteList
@@ -383,6 +388,8 @@ function Workspace() {
           onSelectSite={(id) => openSite(id)}
           fly={fly}
           matches={matchList.data?.items}
+          planExists={plan.data === undefined ? undefined : plan.data !== null}
+          onRun={() => setRunDialog({ autoStart: true })}
           highlight={highlight}
           selectedMatchId={selectedMatchId}
           onSelectMatch={(id) => {
@@ -404,6 +411,11 @@ function Workspace() {
             onClose={() => setSelectedMatchId(null)}
             onShowOnMap={(m) => selectMatch(m, { fit: true })}
             onOpenSite={(siteId, flowId) => openSite(siteId, { fly: true, flowId })}
+            onOpenMatch={(id) => {
+              setSelectedMatchId(id);
+              setLeftTab('matches');
+            }}
+            onRun={() => setRunDialog({ autoStart: true })}
           />
         </aside>
       )}

@@ -140,3 +140,14 @@ export function formatQuantity(q: { amount: number; unit: string } | null | unde
   if (!q || !Number.isFinite(q.amount)) return '–';
   return `${formatNumber(q.amount)} ${q.unit}`;
 }
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH_START_DAYS = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+/** An hour of the (365-day) profile year, 0-based: 1,000 -> "12 Feb 16:00". */
+export function formatHourOfYear(hour: number): string {
+  const day = Math.floor(hour / 24);
+  let m = 0;
+  while (m < 11 && MONTH_START_DAYS[m + 1]! <= day) m++;
+  return `${day - MONTH_START_DAYS[m]! + 1} ${MONTH_NAMES[m]} ${String(hour % 24).padStart(2, '0')}:00`;
+}

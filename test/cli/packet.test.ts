@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ctPerKwh, eur, hours, mw, quantity, share } from '../../main/packets/format.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), 'turash-cli-packet-'));
@@ -14,7 +15,7 @@ const db = join(folder, 'demo.db');
 after(() => rmSync(folder, { recursive: true, force: true }));
 
 function turash(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'turash.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, TURASH_HOME: folder } });
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'turash.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, TURASH_HOME: folder }, maxBuffer: 256 * 1024 * 1024 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, json: () => JSON.parse(run.stdout) };
 }
 
@@ -67,5 +68,44 @@ describe('turash packet', () => {
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /match "m-nope" does not exist/);
     assert.equal(readdirSync(folder).length, before);
+  });
+
+  test('a heat plan member\'s packet: the allocation, the LCOH and the hourly chart\'s caption, with the numbers of the bundle and of `turash plan`', () => {
+    const plan = turash('plan', '--db', db, '--json');
+    assert.equal(plan.status, 0, plan.stderr);
+    type Member = { match_id: string; type: string; allocated: { amount: number; unit: string }; delivered_mwh_per_year: number; capacity_mw: number; pipe_class_mw: number; economics: { npv_eur: number; lcoh_ct_per_kwh: number } };
+    const member = (plan.json().plan.members as Member[]).filter((m) => m.type === 'heat').sort((a, b) => b.economics.npv_eur - a.economics.npv_eur)[0];
+    assert.ok(member, 'the demo plan has a heat member');
+    const out = join(folder, 'heat.pdf');
+    const run = turash('packet', member.match_id, '--out', out, '--db', db, '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const report = run.json();
+    const bundle = JSON.parse(readFileSync(report.bundle.path, 'utf8'));
+    // the bundle carries the plan's numbers
+    assert.equal(bundle.match.priced_by, 'v2');
+    assert.equal(bundle.plan.role, 'member');
+    const a = bundle.plan.allocation;
+    assert.deepEqual(a.allocated, member.allocated);
+    assert.equal(a.npv_eur, member.economics.npv_eur);
+    assert.equal(a.lcoh_ct_per_kwh, member.economics.lcoh_ct_per_kwh);
+    assert.equal(bundle.hourly.delivered_mwh_per_year, member.delivered_mwh_per_year);
+    assert.equal(bundle.hourly.delivered.length, 8760);
+    const h = bundle.economics.heat;
+    assert.equal(h.capacity_mw, member.capacity_mw);
+    assert.equal(h.pipe_class_mw, member.pipe_class_mw);
+    // and both PDFs print exactly those numbers
+    for (const file of report.files) {
+      const text = execFileSync('pdftotext', ['-layout', file.path, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      for (const phrase of [
+        `Allocated ${quantity(a.allocated.amount, a.allocated.unit)} (${share(a.share)} of the exchange priced alone)`,
+        `in the plan: ${quantity(a.allocated.amount, a.allocated.unit)} allocated to this exchange`,
+        `net present value at the allocation ${eur(a.npv_eur)}`,
+        `Levelised cost of heat ${ctPerKwh(a.lcoh_ct_per_kwh)} ct/kWh at the plan's allocation`,
+        `pipe class ${mw(h.pipe_class_mw)} MW, 2 pipes (flow and return)`,
+        `Hour by hour over a year (MW): heat available from the supply after the exchanger (orange, ${hours(h.available_mwh_per_year)} MWh per year), the demand (blue, ${hours(h.demand_mwh_per_year)} MWh per year) and the heat delivered at the plan's allocation (green, ${hours(bundle.hourly.delivered_mwh_per_year)} MWh per year).`,
+      ]) {
+        assert.ok(text.includes(phrase), `${file.partner} PDF shows "${phrase}"`);
+      }
+    }
   });
 });

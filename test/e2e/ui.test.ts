@@ -30,7 +30,12 @@ let t: TestHost;
 let b: TestBrowser;
 let page: Page;
 
-const shot = (name: string) => page.screenshot({ path: join(RESULTS, name) });
+/** Extra copies of the screenshots for review (e.g. SHOTS_DIR=/tmp/shots). */
+const SHOTS = process.env['SHOTS_DIR'];
+const shot = async (name: string) => {
+  await page.screenshot({ path: join(RESULTS, name) });
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, name) });
+};
 
 function request(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -56,6 +61,7 @@ async function openEditor(): Promise<void> {
 describe('renderer in headless Chromium (browser host, demo portfolio)', { timeout: 90_000 }, () => {
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     t = await startTestHost({ seed: 'demo' });
     b = await launchBrowser({ allowedOrigin: t.host.url });
     page = b.page;
@@ -349,6 +355,54 @@ describe('renderer in headless Chromium (browser host, demo portfolio)', { timeo
     const inView = (await t.repo.mapSites()).filter((s) => s.lon >= west && s.lon <= east && s.lat >= south && s.lat <= north);
     assert.ok(inView.length >= n);
     assert.equal(rendered.total, inView.length, 'after the import the map draws every site in view, old and new');
+  });
+
+  it('draws the regional plan and its alternatives as two map layers, each switched from the legend with the keyboard', async () => {
+    // Before any run the legend already offers both layers, and the match tab says how to make the plan.
+    const plan = page.getByTestId('layer-plan');
+    const alternatives = page.getByTestId('layer-alternatives');
+    assert.ok((await plan.isChecked()) && (await alternatives.isChecked()), 'both layers are on by default');
+    await page.getByTestId('tab-matches').click();
+    assert.match(await page.getByTestId('list-plan-empty').innerText(), /Run matching to make the regional plan/);
+    await page.getByTestId('tab-sites').click();
+
+    await page.getByTestId('run-matching').click();
+    await page.getByTestId('matching-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('matching-dialog').press('Escape');
+    await page.getByTestId('matching-dialog').waitFor({ state: 'detached' });
+    const all = (await t.repo.matches.list({ limit: 5000 })).items;
+    const members = all.filter((m) => m.plan !== null).map((m) => m.id).sort();
+    const others = all.filter((m) => m.plan === null).map((m) => m.id).sort();
+    assert.ok(members.length > 0 && others.length > 0, 'the demo gives plan members and alternatives');
+    await page.evaluate(`window.turashMap.fitBounds([[6.0, 50.8], [8.2, 52.2]], { duration: 0, padding: 10 })`);
+    const drawn = async (layer: string): Promise<string[]> => {
+      await waitForMapIdle(page);
+      return page.evaluate(`[...new Set(window.turashMap.queryRenderedFeatures({ layers: [${JSON.stringify(layer)}] }).map((f) => f.properties.id))].sort()`);
+    };
+    const until = async (layer: string, want: string[]) => {
+      const deadline = Date.now() + 10_000;
+      let got = await drawn(layer);
+      while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+        await page.waitForTimeout(150);
+        got = await drawn(layer);
+      }
+      return got;
+    };
+    assert.deepEqual(await until('match-plan', members), members, 'plan members on their layer');
+    assert.deepEqual(await until('match-alternatives', others), others, 'alternatives on theirs');
+    await page.getByTestId('line-legend').waitFor();
+    await shot('ui-plan-layers.png');
+
+    // Keyboard: Tab reaches the checkbox, Space switches the layer off and on again.
+    await plan.focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(`document.activeElement?.getAttribute('data-testid')`), 'layer-alternatives', 'Tab moves from one layer to the next');
+    await page.keyboard.press('Space');
+    assert.equal(await alternatives.isChecked(), false);
+    assert.deepEqual(await until('match-alternatives', []), [], 'alternatives switched off');
+    assert.deepEqual(await drawn('match-plan'), members, 'the plan stays');
+    await page.keyboard.press('Space');
+    assert.deepEqual(await until('match-alternatives', others), others, 'alternatives back');
   });
 
   it('asks for the token when the page is opened without one', async () => {

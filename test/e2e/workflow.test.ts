@@ -9,7 +9,7 @@
  * reserved (with an expiry, which shows in the reminders badge) -> contracted, adds a note,
  * produces the partner packets (engineer F's packets.generate) and records one as sent, checks the
  * impact dashboard's totals equal the engine's numbers of the contracted match and exports its
- * CSV, takes it live and verifies it with a bound heat meter (M&V), and sees a new high-scoring
+ * CSV, shows the regional plan's totals as the potential beside them (with the share reached), takes it live and verifies it with a bound heat meter (M&V), and sees a new high-scoring
  * match arrive as a notification and in the in-app list.
  * Screenshots: test-results/workflow-*.png, and the first page of the supplier's PDF as
  * test-results/workflow-packet-1.png (pdftoppm).
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { MatchRecord } from '../../main/db/matches.ts';
-import { formatEur, formatNumber } from '../../renderer/src/format.ts';
+import { formatEur, formatNumber, formatPercent } from '../../renderer/src/format.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { REPO_ROOT, startTestHost, type TestHost } from '../support/host.ts';
 
@@ -33,7 +33,12 @@ let b: TestBrowser;
 let page: Page;
 let match: MatchRecord;
 
-const shot = (name: string) => page.screenshot({ path: join(RESULTS, name) });
+/** Extra copies of the screenshots for review (e.g. SHOTS_DIR=/tmp/shots). */
+const SHOTS = process.env['SHOTS_DIR'];
+const shot = async (name: string) => {
+  await page.screenshot({ path: join(RESULTS, name) });
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, name) });
+};
 const localDate = (ms: number) => {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
@@ -53,6 +58,7 @@ async function move(to: string, fill?: () => Promise<void>) {
 describe('the facilitator workflow in headless Chromium (browser host, demo portfolio)', { timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     t = await startTestHost({ seed: 'demo' });
     b = await launchBrowser({ allowedOrigin: t.host.url });
     page = b.page;
@@ -176,12 +182,31 @@ describe('the facilitator workflow in headless Chromium (browser host, demo port
     }
     assert.ok(expected['co2_t']! > 0 && expected['value_eur']! > 0, 'the best demo match avoids CO2 and is worth something');
     assert.equal(await dash.getByTestId('impact-row').count(), 1);
+
+    // Beside them the potential: the regional plan's totals (plan members only), and how much of it is reached.
+    const plan = await t.repo.plan.summary();
+    assert.ok(plan, 'the run made a regional plan');
+    const potential = dash.getByTestId('impact-potential');
+    await potential.waitFor();
+    assert.equal(Number(await potential.getByTestId('impact-potential-npv').getAttribute('data-value')), plan.totals.npv_eur, 'potential NPV = the plan\'s');
+    assert.equal((await potential.getByTestId('impact-potential-npv').innerText()).trim(), formatEur(plan.totals.npv_eur));
+    const near = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(y));
+    assert.ok(near(Number(await potential.getByTestId('impact-potential-value').getAttribute('data-value')), plan.totals.annual_value_eur), 'potential value = the plan\'s');
+    assert.ok(near(Number(await potential.getByTestId('impact-potential-co2').getAttribute('data-value')), plan.totals.co2_t_per_year), 'potential CO2 = the plan\'s');
+    const reachedValue = await potential.locator('tr', { has: page.getByTestId('impact-potential-value') }).locator('.wf-reached').innerText();
+    assert.equal(reachedValue.trim(), formatPercent(expected['value_eur']! / plan.totals.annual_value_eur), 'the share of the potential value reached');
+    // The report carries it itself (impact.report's potential) once the core does; until then the plan's summary is read.
+    const source = await potential.getAttribute('data-source');
+    assert.ok(source === 'impact.report' || source === 'matching.plan', `source ${source}`);
     await shot('workflow-5-impact.png');
 
     const [download] = await Promise.all([page.waitForEvent('download'), dash.getByTestId('impact-export-csv').click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
     const lines = csv.trim().split('\r\n');
-    assert.equal(lines.length, 2);
+    // The contracted exchange, then (from a core that exports the potential) one row per plan member.
+    const potentialLines = lines.slice(2);
+    assert.ok(potentialLines.length === 0 || potentialLines.length === plan.members, `${lines.length - 1} rows: the exchange and the plan's members`);
+    for (const line of potentialLines) assert.match(line, /^m-[^,]+,potential,/);
     assert.ok(lines[1]!.startsWith(`${match.id},contracted,`), lines[1]);
     assert.ok(lines[1]!.includes(`,${Number(e.co2_t_per_year.toFixed(3))},`), `CSV has the CO2: ${lines[1]}`);
     await dash.getByTestId('impact-close').click();

@@ -85,8 +85,9 @@ export function HourlyChart({ matchId, type }: { matchId: string; type: string }
         series: [
           { label: 'Day', value: (_u, v) => (v === null || v === undefined ? '–' : dayLabel(v, resolution)) },
           { label: 'Available (supply after the exchanger)', stroke: AVAILABLE_COLOR, width: 1, value: (_u, v) => (v === null || v === undefined ? '–' : formatMw(v)) },
-          { label: 'Demand', stroke: DEMAND_COLOR, width: 1.2, dash: [4, 3], value: (_u, v) => (v === null || v === undefined ? '–' : formatMw(v)) },
           { label: 'Delivered', stroke: color, fill: `${color}33`, width: 1.5, value: (_u, v) => (v === null || v === undefined ? '–' : formatMw(v)) },
+          // Drawn over the delivered area: where they part, the demand is not met.
+          { label: 'Demand', stroke: DEMAND_COLOR, width: 1.2, dash: [4, 3], value: (_u, v) => (v === null || v === undefined ? '–' : formatMw(v)) },
         ],
         axes: [
           { splits: () => MONTH_STARTS, values: (_u, splits) => splits.map((d) => MONTHS[MONTH_STARTS.indexOf(d)] ?? ''), size: 28, grid: { stroke: '#eef1f4' } },
@@ -95,7 +96,7 @@ export function HourlyChart({ matchId, type }: { matchId: string; type: string }
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
       },
-      [series.x, series.available, series.demand, series.delivered],
+      [series.x, series.available, series.delivered, series.demand],
       el,
     );
     const resize = new ResizeObserver(() => {
@@ -140,7 +141,13 @@ export function HourlyChart({ matchId, type }: { matchId: string; type: string }
         <p className="muted small">No hourly profile for this exchange.</p>
       ) : (
         <>
-          <div ref={host} className="hourly-plot" />
+          <div
+            ref={host}
+            className="hourly-plot"
+            role="img"
+            aria-label={`Power in MW over the year, January to December (${resolution === 'daily' ? 'daily means' : 'every hour'}): available supply after the exchanger, demand and delivered`}
+            data-testid="hourly-plot"
+          />
           {offScale && peaks && (
             <p className="muted small" data-testid="hourly-offscale">
               The supply offers up to {formatMw(peaks.available)} after the exchanger, far above this exchange: its line runs above the chart (“show all” to see it).

@@ -9,7 +9,7 @@
  * who takes its flows instead), heat by the hour (MatchPlan.tsx), LCOH beside NPV, every
  * assumption, and the marking of a match priced by the earlier engine.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiProblem, client } from '../api.ts';
 import { MatchWorkflow } from '../workflow/MatchWorkflow.tsx';
@@ -19,6 +19,7 @@ import {
   formatCtPerKwh,
   formatDateTime,
   formatEur,
+  formatHourOfYear,
   formatKm,
   formatNumber,
   formatPercent,
@@ -35,6 +36,7 @@ import {
   economicsOf,
   explainScore,
   heatOf,
+  typeLabel,
   MAIN_PATH,
   RELAXED_LABEL,
   ROUTE_REASON_LABEL,
@@ -116,7 +118,7 @@ export function MatchDetail({ matchId, weights, weightsKnown, onClose, onShowOnM
           <ScoreCard m={match.data} weights={weights} weightsKnown={weightsKnown} />
           <AssumptionsCard m={match.data} />
           <FlowsCard m={match.data} onOpenSite={onOpenSite} />
-          <Lifecycle m={match.data} onReload={() => void match.refetch()} />
+          <Lifecycle m={match.data} onReload={() => void match.refetch()} onOpenMatch={onOpenMatch} />
           <MatchWorkflow m={match.data} />
         </div>
       )}
@@ -138,7 +140,7 @@ function Headline({ m }: { m: MatchWithEvents }) {
       </div>
       <div className="headline-facts">
         <div>
-          <span className="badge type">{label(m.type)}</span> <span className={`route route-${m.route}`}>{m.route}</span> <span className={`badge match-status status-${m.status}`}>{m.status}</span>
+          <span className="badge type">{typeLabel(m.type)}</span> <span className={`route route-${m.route}`}>{m.route}</span> <span className={`badge match-status status-${m.status}`}>{m.status}</span>
           {a ? (
             <span className="badge plan-member" data-testid="match-in-plan" title="A member of the regional plan">
               in the plan
@@ -403,7 +405,7 @@ function FlowsCard({ m, onOpenSite }: { m: MatchWithEvents; onOpenSite(siteId: s
             <span className={`badge dir-${side}`}>{side === 'supply' ? 'Supply ↑' : 'Demand ↓'}</span>
             <div className="min0">
               <div className="flow-name">
-                {s.flow_name} <span className="muted">({label(s.flow_type)})</span>
+                {s.flow_name} <span className="muted">({typeLabel(s.flow_type)})</span>
               </div>
               <button type="button" className="link" onClick={() => onOpenSite(s.site_id, s.flow_id)} data-testid={`match-${side}-site`}>
                 {s.site_name}
@@ -432,10 +434,10 @@ function defaultReservedUntil(): string {
   return d.toISOString().slice(0, 10);
 }
 
-function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
+function Lifecycle({ m, onReload, onOpenMatch }: { m: MatchWithEvents; onReload(): void; onOpenMatch?: ((id: string) => void) | undefined }) {
   const queryClient = useQueryClient();
   const [pending, setPending] = useState<Pending | null>(null);
-  const [error, setError] = useState<{ text: string; conflict: boolean; overAllocated?: boolean; field?: string } | null>(null);
+  const [error, setError] = useState<{ text: string; conflict: boolean; overAllocation?: OverAllocation | null; field?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const status = m.status as MatchStatus;
   const next = TRANSITIONS[status] ?? [];
@@ -470,13 +472,9 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
         const text = p.fields.length ? p.fields.map((f) => f.message).join('; ') : p.message;
         const overAllocated = /over-allocate/i.test(text);
         setError({
-          text: conflict
-            ? 'Someone else changed this match since you opened it. Reload to see its current state, then decide again.'
-            : overAllocated
-              ? `Refused: holding this exchange would promise a flow more than it has, together with the exchanges already reserved, contracted or live. ${withFlowNames(text, m)}`
-              : text,
+          text: conflict ? 'Someone else changed this match since you opened it. Reload to see its current state, then decide again.' : overAllocated ? withFlowNames(text, m) : text,
           conflict,
-          ...(overAllocated ? { overAllocated: true } : {}),
+          ...(overAllocated ? { overAllocation: parseOverAllocation(text) } : {}),
           ...(p.fields[0] ? { field: p.fields[0].field } : {}),
         });
       }
@@ -562,8 +560,13 @@ function Lifecycle({ m, onReload }: { m: MatchWithEvents; onReload(): void }) {
             <textarea id="transition-note" rows={2} value={pending.note} onChange={(e) => setPending({ ...pending, note: e.target.value })} data-testid="transition-note" />
           </div>
           {error && (
-            <div className={`form-message ${error.conflict ? 'conflict' : 'error'}`} role="alert" data-testid="transition-error" data-reason={error.overAllocated ? 'over-allocated' : error.conflict ? 'conflict' : 'invalid'}>
-              {error.text}
+            <div
+              className={`form-message ${error.conflict ? 'conflict' : 'error'} ${error.overAllocation !== undefined ? 'refusal' : ''}`}
+              role="alert"
+              data-testid="transition-error"
+              data-reason={error.overAllocation !== undefined ? 'over-allocated' : error.conflict ? 'conflict' : 'invalid'}
+            >
+              {error.overAllocation !== undefined ? <OverAllocationMessage m={m} o={error.overAllocation} raw={error.text} onOpenMatch={onOpenMatch} /> : error.text}
               {error.conflict && (
                 <button
                   type="button"
@@ -639,4 +642,72 @@ function withFlowNames(text: string, m: MatchWithEvents): string {
       return out;
     })
     .join('');
+}
+
+/** What the core says when holding a match would over-allocate a flow (main/plan/model.ts OverAllocationError). */
+interface OverAllocation {
+  side: 'supply' | 'demand';
+  flow: string;
+  /** The hour of the largest excess (hourly flows), null over the year. */
+  hour: number | null;
+  allocated: number;
+  capacity: number;
+  held: { id: string; supply: string; demand: string; share: number }[];
+}
+
+function parseOverAllocation(text: string): OverAllocation | null {
+  const head = /over-allocate (supply|demand) flow (\S+) (?:over the year|at hour (\d+)): ([\d.e+-]+) allocated of ([\d.e+-]+) available/.exec(text);
+  if (!head) return null;
+  const held = [...text.matchAll(/(\bm-[^\s(),]+) \((\S+) -> ([^,]+), share ([\d.e+-]+)\)/g)].map((x) => ({ id: x[1]!, supply: x[2]!, demand: x[3]!, share: Number(x[4]) }));
+  return { side: head[1] as 'supply' | 'demand', flow: head[2]!, hour: head[3] === undefined ? null : Number(head[3]), allocated: Number(head[4]), capacity: Number(head[5]), held };
+}
+
+/** The refusal in a facilitator's words: which flow, by how much, and which held exchanges stand in the way (each opens). */
+function OverAllocationMessage({ m, o, raw, onOpenMatch }: { m: MatchWithEvents; o: OverAllocation | null; raw: string; onOpenMatch?: ((id: string) => void) | undefined }) {
+  const e = economicsOf(m);
+  const flowName = (id: string) => (id === m.supply.flow_id ? m.supply.flow_name : id === m.demand.flow_id ? m.demand.flow_name : id);
+  const unit = o?.hour !== null && o?.hour !== undefined ? 'MW' : heatOf(m) ? 'MWh/yr' : e.delivered.unit;
+  const others = o ? o.held.filter((h) => h.id !== m.id) : [];
+  // Name the exchanges in the way (organizations and status), not only their ids.
+  const held = useQueries({ queries: others.map((h) => ({ queryKey: ['matches', 'get', h.id], queryFn: () => client.matches.get.query({ id: h.id }), staleTime: 30_000 })) });
+  return (
+    <div className="refusal-body">
+      <p>
+        <b>Refused:</b> reserving <b className="dir supply">“{m.supply.flow_name}”</b> → <b className="dir demand">“{m.demand.flow_name}”</b> would promise a flow more than it has.
+      </p>
+      {o && (
+        <p data-testid="refusal-flow">
+          The {o.side} <b>“{flowName(o.flow)}”</b> would be allocated {formatNumber(o.allocated)} {unit} of the {formatNumber(o.capacity)} {unit} it has
+          {o.hour === null ? ' over the year' : ` at ${formatHourOfYear(o.hour)} (its tightest hour)`}, together with what is already reserved, contracted or live:
+        </p>
+      )}
+      {others.length > 0 && (
+        <ul className="refusal-held">
+          {others.map((h, i) => {
+            const x = held[i]?.data;
+            const name = x ? `${x.supply.organization_name} → ${x.demand.organization_name}` : h.id;
+            return (
+              <li key={h.id}>
+                {onOpenMatch ? (
+                  <button type="button" className="link" onClick={() => onOpenMatch(h.id)} data-testid="refusal-held" data-id={h.id} title={`Open this exchange (${h.id})`}>
+                    {name}
+                  </button>
+                ) : (
+                  <span>{name}</span>
+                )}{' '}
+                <span>
+                  ({x ? `${x.status}, ` : ''}share {formatPercent(h.share, 0)})
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p>Release or end that reservation first, or choose another partner for this flow; the next plan then allocates around what is held.</p>
+      <details>
+        <summary>The core&apos;s message</summary>
+        <span className="mono small">{raw}</span>
+      </details>
+    </div>
+  );
 }

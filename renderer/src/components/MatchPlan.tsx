@@ -84,9 +84,10 @@ export function PlanCard({ m, onOpenMatch, onRun }: { m: MatchWithEvents; onOpen
       <section className="card plan-card member" data-testid="plan-card" data-in-plan="true">
         <h3>Regional plan</h3>
         <p className="plan-line" data-testid="plan-status">
-          <span className="badge plan-member">In the plan</span> allocated <b data-testid="plan-allocated">{formatQuantity(a.allocated)}</b> <span className="muted">(share</span>{' '}
-          <b data-testid="plan-share">{formatPercent(a.share, a.share < 0.999 ? 1 : 0)}</b>
-          <span className="muted">)</span>
+          <span className="badge plan-member">In the plan</span>
+          <span>
+            allocated <b data-testid="plan-allocated">{formatQuantity(a.allocated)}</b> (share <b data-testid="plan-share">{formatPercent(a.share, a.share < 0.999 ? 1 : 0)}</b>)
+          </span>
           {a.with_heat_pump && <span className="badge heat-pump">with heat pump</span>}
         </p>
         <div className="econ-grid">
@@ -122,7 +123,8 @@ export function PlanCard({ m, onOpenMatch, onRun }: { m: MatchWithEvents; onOpen
     <section className="card plan-card alternative" data-testid="plan-card" data-in-plan="false">
       <h3>Regional plan</h3>
       <p className="plan-line" data-testid="plan-status">
-        <span className="badge plan-alternative">Alternative</span> not in the plan
+        <span className="badge plan-alternative">Alternative</span>
+        <span>not in the plan</span>
       </p>
       {supplyMembers.isPending || demandMembers.isPending ? (
         <span className="bar w70" />
@@ -148,8 +150,11 @@ export function PlanCard({ m, onOpenMatch, onRun }: { m: MatchWithEvents; onOpen
             <p className="muted">
               {npv <= 0
                 ? 'Not profitable on its own (NPV ≤ 0): the plan leaves it out.'
-                : 'No plan member uses either flow: the plan found more value elsewhere for the same hours, or the alternative came after the plan was made (run matching again).'}
+                : 'No plan member uses either flow: the alternative may have come after the plan was made (an edited flow is re-matched at once, the plan at the next run): run matching again.'}
             </p>
+          )}
+          {(onSupply.length > 0 || onDemand.length > 0) && (
+            <p className="muted">What is left of these flows (hour by hour for heat) is worth less to the plan than the exchanges above, or would not pay for this exchange&apos;s own {heatOf(m) ? 'pipe' : 'connection'}.</p>
           )}
           <p className="muted">Reserving an alternative is refused when it would promise a flow more than it has together with the exchanges already reserved, contracted or live.</p>
         </div>

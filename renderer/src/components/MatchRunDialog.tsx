@@ -1,14 +1,30 @@
 /**
- * Matching: the weights panel (six score weights, top N, maximum distance; defaults from
- * `matching.defaults`) and a full re-match started with `matching.run`, followed with the
- * `matching.watch` subscription (plain job events: progress through loading, matching and saving,
- * then done or failed), ending in a summary of the run.
+ * Matching: the weights panel (six score weights, top N, maximum distance, and the regional plan's
+ * objective: NPV, CO2 or delivered energy; defaults from `matching.defaults`) and a full re-match
+ * and plan started with `matching.run`, followed with the `matching.watch` subscription (plain job
+ * events: progress through loading, matching, saving and planning, then done or failed), ending in
+ * a summary of the run and of the regional plan.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { apiProblem, client } from '../api.ts';
 import { formatCount, formatPercent, label } from '../format.ts';
-import { COMPONENT_HELP, PENALTIES, ROUTE_REASON_LABEL, SCORE_COMPONENTS, type MatchDefaults, type MatchQuery, type MatchRunResult, type Weights } from '../matching/model.ts';
+import {
+  COMPONENT_HELP,
+  OBJECTIVE_HELP,
+  OBJECTIVE_LABEL,
+  OBJECTIVES,
+  PENALTIES,
+  ROUTE_REASON_LABEL,
+  SCORE_COMPONENTS,
+  typeLabel,
+  type MatchDefaults,
+  type MatchQuery,
+  type MatchRunResult,
+  type PlanObjective,
+  type Weights,
+} from '../matching/model.ts';
+import { PLAN_QUERY_KEY, PlanTotals } from './PlanTotals.tsx';
 
 type State =
   | { step: 'weights' }
@@ -54,8 +70,10 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
               setState({ step: 'done', result: event.result });
               onRan(q);
               void queryClient.invalidateQueries({ queryKey: ['matches'] });
-              // The suggestions (network, cascades) are computed from the stored matches.
+              // The suggestions (network, cascades) are computed from the stored matches; the plan is new.
               void queryClient.invalidateQueries({ queryKey: ['analytics'] });
+              void queryClient.invalidateQueries({ queryKey: PLAN_QUERY_KEY });
+              void queryClient.invalidateQueries({ queryKey: ['workflow', 'impact'] });
             } else setState({ step: 'failed', message: event.message });
           },
           onError: (error) => setState({ step: 'failed', message: apiProblem(error).message }),
@@ -116,13 +134,13 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
         <footer className="modal-foot">
           {state.step === 'weights' && (
             <button type="button" className="btn btn-primary" onClick={() => void run(query)} data-testid="matching-run-weights">
-              Run with these weights
+              Run and plan
             </button>
           )}
           {(state.step === 'done' || state.step === 'failed') && (
             <>
               <button type="button" className="btn" onClick={() => setState({ step: 'weights' })} data-testid="matching-adjust">
-                Adjust weights…
+                Weights & objective…
               </button>
               {state.step === 'failed' && (
                 <button type="button" className="btn" onClick={() => void run(query)}>
@@ -146,8 +164,14 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
   );
 }
 
-const PHASES = ['loading', 'matching', 'saving'] as const;
-const PHASE_LABEL: Record<string, string> = { starting: 'Starting…', loading: 'Loading flows', matching: 'Matching (engine)', saving: 'Saving matches' };
+const PHASES = ['loading', 'matching', 'saving', 'planning'] as const;
+const PHASE_LABEL: Record<string, string> = {
+  starting: 'Starting…',
+  loading: 'Loading flows',
+  matching: 'Matching and solving the plan',
+  saving: 'Saving matches',
+  planning: 'Storing the regional plan',
+};
 
 function RunProgress({ phase, done, total }: { phase: string; done: number; total: number }) {
   // Overall: each phase a third; within a phase its done/total when known.
@@ -168,7 +192,7 @@ function RunProgress({ phase, done, total }: { phase: string; done: number; tota
       </div>
       <div className="muted">
         {PHASE_LABEL[phase] ?? label(phase)}
-        {total > 1 ? `: ${formatCount(done)} of ${formatCount(total)} ${phase === 'saving' ? 'matches' : phase === 'matching' ? 'flows' : ''}` : '…'}
+        {total > 1 ? `: ${phase === 'planning' ? '' : `${formatCount(done)} of `}${formatCount(total)} ${phase === 'saving' ? 'matches' : phase === 'matching' ? 'flows' : phase === 'planning' ? 'plan members' : ''}` : '…'}
       </div>
     </div>
   );
@@ -176,6 +200,7 @@ function RunProgress({ phase, done, total }: { phase: string; done: number; tota
 
 function RunSummary({ result }: { result: MatchRunResult }) {
   const s = result.stats;
+  const plan = result.plan;
   if (!s) return <div className="form-message saved">Matching finished.</div>;
   const total = s.matches;
   const share = (n: number) => (total > 0 ? formatPercent(n / total) : '–');
@@ -183,9 +208,14 @@ function RunSummary({ result }: { result: MatchRunResult }) {
   return (
     <div className="import-summary" data-testid="matching-summary">
       <div className="form-message saved">
-        Matching finished: {formatCount(s.active_flows)} active flows ({formatCount(s.supplies)} supply, {formatCount(s.demands)} demand), {formatCount(s.pairs_examined)} pairs examined in{' '}
+        Matching and planning finished: {formatCount(s.active_flows)} active flows ({formatCount(s.supplies)} supply, {formatCount(s.demands)} demand), {formatCount(s.pairs_examined)} pairs examined in{' '}
         {formatCount(Math.round(s.timings_ms.total))} ms.
       </div>
+      <section className="run-plan" data-testid="matching-plan" aria-label="Regional plan">
+        <h3>Regional plan</h3>
+        <PlanTotals plan={plan ?? null} testid="run-plan" />
+      </section>
+      <h3 className="run-subhead">Alternatives (every match found)</h3>
       <div className="stat-grid">
         <div className="stat">
           <b data-testid="matching-found">{formatCount(total)}</b>
@@ -222,7 +252,7 @@ function RunSummary({ result }: { result: MatchRunResult }) {
             <dt>Automated by type</dt>
             <dd className="wrap" data-testid="matching-by-type">
               {Object.entries(s.routes.by_type)
-                .map(([type, t]) => `${label(type)} ${formatCount(t!.automated)} of ${formatCount(t!.matches)}`)
+                .map(([type, t]) => `${typeLabel(type)} ${formatCount(t!.automated)} of ${formatCount(t!.matches)}`)
                 .join(' · ')}
             </dd>
           </>
@@ -250,8 +280,30 @@ export function WeightsPanel({ query, onQuery, defaults }: { query: MatchQuery; 
   const maxKm = query.max_km ?? 0;
   const setWeight = (c: (typeof SCORE_COMPONENTS)[number], v: number) => onQuery({ ...query, weights: { ...weights, [c]: v } });
   const positive = SCORE_COMPONENTS.filter((c) => !PENALTIES.has(c));
+  const objective: PlanObjective = query.objective ?? 'npv';
   return (
     <div className="weights" data-testid="weights-panel">
+      <fieldset className="objective-field" data-testid="plan-objective">
+        <legend>Regional plan maximises</legend>
+        {OBJECTIVES.map((o) => (
+          <label key={o} title={OBJECTIVE_HELP[o]}>
+            <input
+              type="radio"
+              name="plan-objective"
+              value={o}
+              checked={objective === o}
+              onChange={() => {
+                const { objective: _drop, ...rest } = query;
+                onQuery(o === 'npv' ? rest : { ...rest, objective: o });
+              }}
+              data-testid={`objective-${o}`}
+            />
+            {OBJECTIVE_LABEL[o]}
+            {o === 'npv' && <span className="muted"> (default)</span>}
+          </label>
+        ))}
+        <p className="muted small">The plan allocates every supply and demand among the alternatives without promising any flow more than it has, choosing {OBJECTIVE_HELP[objective]}.</p>
+      </fieldset>
       <p className="muted formula">
         score = {positive.map((c) => `${weights[c].toFixed(2)} ${c}`).join(' + ')} − {weights.transport.toFixed(2)} transport − {weights.regulatory.toFixed(2)} regulatory, normalised to 0–1
       </p>

@@ -7,7 +7,7 @@
  * Before the first run (no plan stored) it says so and offers "Run matching".
  */
 import { formatCount, formatDateTime, formatEur, formatMwhPerYear, formatTonnesPerYear, label } from '../format.ts';
-import { OBJECTIVE_LABEL, planExplanation, planStatusText, type PlanSummary } from '../matching/model.ts';
+import { OBJECTIVE_LABEL, planExplanation, planStatusText, typeLabel, type PlanSummary } from '../matching/model.ts';
 
 /** The query key of `matching.plan` (invalidated after every run). */
 export const PLAN_QUERY_KEY = ['matching', 'plan'] as const;
@@ -102,7 +102,7 @@ export function PlanTotals({ plan, loading, onRun, canRun = true, variant = 'ful
           {types.map(([type, x], i) => (
             <span key={type}>
               {i > 0 && ' · '}
-              {label(type)} {formatCount(x.members)} ({formatEur(x.npv_eur)})
+              {typeLabel(type)} {formatCount(x.members)} ({formatEur(x.npv_eur)})
             </span>
           ))}
         </p>
@@ -120,8 +120,10 @@ export function PlanTotals({ plan, loading, onRun, canRun = true, variant = 'ful
 
 function Tile({ value, text, label: name, testid, strong }: { value: number; text: string; label: string; testid: string; strong?: boolean }) {
   return (
-    <div className={`sugg-stat ${strong ? 'strong' : ''}`} data-testid={testid} data-value={value}>
-      <b>{text}</b>
+    <div className={`sugg-stat ${strong ? 'strong' : ''}`}>
+      <b data-testid={testid} data-value={value}>
+        {text}
+      </b>
       <span>{name}</span>
     </div>
   );

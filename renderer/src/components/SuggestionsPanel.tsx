@@ -1,7 +1,9 @@
 /**
- * The Suggestions tab (left panel): graph analytics over the stored matches (`analytics.suggestions`).
+ * The Suggestions tab (left panel): the regional plan's totals on top (`matching.plan`: plan
+ * members only, never sums of competing alternatives, with the objective, the gap and what the
+ * figures mean), then graph analytics over the stored matches (`analytics.suggestions`).
  *
- * - The exchange network: sites involved, exchanges, connected groups, the most central sites.
+ * - The exchange network: sites involved, alternatives, connected groups, the most central sites.
  * - Heat cascades: chains A (500 °C) -> B (60 °C) -> C of matched heat exchanges, with the energy
  *   of each exchange. Clicking one highlights its sites and exchanges on the map and fits the view.
  * - Service clusters: nearby sites that could share a collection round, a service or a purchase,
@@ -13,6 +15,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { HeatCascade, NetworkStats, ServiceCluster, Suggestions } from '../api.ts';
 import { formatCount, formatEur, formatKm, formatNumber, label } from '../format.ts';
+import type { PlanSummary } from '../matching/model.ts';
+import { PlanTotals } from './PlanTotals.tsx';
 
 export type SuggestionSelection = { kind: 'cascade' | 'cluster'; id: string };
 
@@ -53,6 +57,8 @@ interface Props {
   onSelect(selection: SuggestionSelection | null): void;
   onOpenSite(siteId: string): void;
   onRun(): void;
+  /** The regional plan (null: none yet; undefined: loading). */
+  plan: PlanSummary | null | undefined;
 }
 
 export function SuggestionsPanel(props: Props) {
@@ -87,6 +93,10 @@ export function SuggestionsPanel(props: Props) {
               <Skeleton />
             ) : (
               <>
+                <section className="sugg-section plan-section" data-testid="suggestions-plan" aria-label="Regional plan">
+                  <h3>Regional plan</h3>
+                  <PlanTotals plan={props.plan} onRun={props.onRun} canRun={props.canRun} testid="sugg-plan" />
+                </section>
                 <Network network={data.network} onOpenSite={props.onOpenSite} />
                 <Cascades cascades={data.cascades} selectedId={selection?.kind === 'cascade' ? selection.id : null} onSelect={(id) => onSelect({ kind: 'cascade', id })} />
               </>
@@ -114,6 +124,9 @@ function Skeleton() {
 
 function Network({ network, onOpenSite }: { network: NetworkStats; onOpenSite(id: string): void }) {
   const [by, setBy] = useState<'degree' | 'value'>('degree');
+  // A core that prices the network by the plan says how many of its exchanges are plan members (figures: the plan's).
+  const split = network as NetworkStats & { plan_members?: number; alternatives?: number };
+  const planPriced = typeof split.plan_members === 'number';
   const largest = network.components[0];
   const central = by === 'degree' ? network.central_by_degree : network.central_by_value;
   return (
@@ -121,10 +134,16 @@ function Network({ network, onOpenSite }: { network: NetworkStats; onOpenSite(id
       <h3>Exchange network</h3>
       <div className="sugg-stats">
         <Stat testid="network-sites" value={formatCount(network.sites_involved)} unit={`of ${formatCount(network.sites)}`} label="sites involved" />
-        <Stat testid="network-exchanges" value={formatCount(network.exchanges)} label={network.live_exchanges > 0 ? `exchanges · ${formatCount(network.live_exchanges)} live` : 'exchanges'} />
+        <Stat
+          testid="network-exchanges"
+          value={formatCount(network.exchanges)}
+          label={`${planPriced ? `exchanges · ${formatCount(split.plan_members!)} in the plan` : 'exchanges (alternatives)'}${network.live_exchanges > 0 ? ` · ${formatCount(network.live_exchanges)} live` : ''}`}
+        />
         <Stat testid="network-components" value={formatCount(network.components.length)} label={network.components.length === 1 ? 'connected group' : 'connected groups'} />
-        <Stat testid="network-value" value={formatEur(network.value_eur_per_year)} label="value per year" />
       </div>
+      <p className="sugg-note muted">
+        The network links every alternative (competing ones share the same flows){planPriced ? `; its values are the plan's` : ': its size is no quantity, the plan above is'}.
+      </p>
       {largest && (
         <p className="sugg-note muted">
           Largest group: {formatCount(largest.sites.length)} sites, {formatCount(largest.exchanges)} exchanges · {formatCount(network.organizations_involved)} organizations involved
@@ -149,7 +168,13 @@ function Network({ network, onOpenSite }: { network: NetworkStats; onOpenSite(id
                 <button type="button" className="central-row" onClick={() => onOpenSite(c.site_id)} data-testid="central-site" data-id={c.site_id} title="Open the site">
                   <span className="central-name">{c.name ?? c.site_id}</span>
                   <span className="central-facts muted">
-                    <b>{formatCount(c.degree)}</b> exch. ({formatCount(c.out_degree)} out, {formatCount(c.in_degree)} in) · {formatCount(c.partners)} partners · {formatEur(c.value_eur_per_year)}/yr
+                    <b>{formatCount(c.degree)}</b> exch. ({formatCount(c.out_degree)} out, {formatCount(c.in_degree)} in) · {formatCount(c.partners)} partners
+                    {by === 'value' &&
+                      (planPriced ? (
+                        <span title="The value of its plan members, at their allocation"> · plan {formatEur(c.value_eur_per_year)}/yr</span>
+                      ) : (
+                        <span title="Sum over its alternatives: competing alternatives are counted each, so this ranks sites, it is no total"> · alternatives worth {formatEur(c.value_eur_per_year)}/yr</span>
+                      ))}
                   </span>
                 </button>
               </li>

@@ -28,8 +28,8 @@ import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef, useState } from 'react';
 import type { MapSite } from '../api.ts';
-import { formatCount, formatEur, formatKm, formatQuantity, formatScore, label, shortCount } from '../format.ts';
-import { ALTERNATIVE_COLOR, allocationOf, economicsOf, scoreColor, typeColor, typeColorExpression, type MatchRecord } from '../matching/model.ts';
+import { formatCount, formatEur, formatKm, formatQuantity, formatScore, shortCount } from '../format.ts';
+import { ALTERNATIVE_COLOR, allocationOf, economicsOf, scoreColor, typeColor, typeColorExpression, typeLabel, type MatchRecord } from '../matching/model.ts';
 import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
 import { highlightGeoJson, type MapHighlight } from './highlight.ts';
 import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
@@ -465,7 +465,7 @@ export function MapView(props: Props) {
       const score = document.createElement('b');
       score.textContent = formatScore(p.score);
       score.style.color = scoreColor(p.score);
-      facts.append('score ', score, ` · ${label(p.type)} · NPV ${formatEur(p.npv)} · ${formatKm(p.km)}`);
+      facts.append('score ', score, ` · ${typeLabel(p.type)} · NPV ${formatEur(p.npv)} · ${formatKm(p.km)}`);
       const more = document.createElement('div');
       more.className = 'muted';
       more.textContent = `${p.route} · ${p.status} · click to open`;
@@ -772,7 +772,7 @@ function LineLegend({ matches, layers, planExists, onRun }: { matches: MatchReco
           {types.map(([type, n]) => (
             <li key={type} className={layers.plan ? '' : 'off'} title={`${formatCount(n)} plan members of type ${type}`}>
               <span className="swatch line thick" style={{ background: typeColor(type) }} />
-              <span>{label(type)}</span>
+              <span>{typeLabel(type)}</span>
               <span className="legend-count">{formatCount(n)}</span>
             </li>
           ))}

@@ -277,10 +277,17 @@ export function planStatusText(plan: Pick<PlanSummary, 'status' | 'gap'>): { tex
 
 /** The one line that says what the plan's totals are. */
 export function planExplanation(plan: Pick<PlanSummary, 'objective' | 'members' | 'candidates'>): string {
+  const goal = plan.objective === 'co2' ? 'the most CO₂ avoided' : plan.objective === 'energy' ? 'the most energy delivered' : 'the largest total NPV';
   return (
-    `Among ${plan.candidates.toLocaleString('en-GB')} alternatives, the plan picks the ${plan.members.toLocaleString('en-GB')} exchanges with ${OBJECTIVE_HELP[plan.objective] ?? plan.objective}, ` +
-    'allocating no supply or demand more than it has (hour by hour for heat, steam and cooling). The totals count plan members only, never competing alternatives.'
+    `Totals of the ${plan.members.toLocaleString('en-GB')} plan members only, never sums of competing alternatives: of ${plan.candidates.toLocaleString('en-GB')} alternatives the plan picks ${goal} ` +
+    'while giving no supply or demand more than it has (hour by hour for heat).'
   );
+}
+
+/** A flow type as a label: "Heat", "CO₂", "Compressed air". */
+export function typeLabel(type: string): string {
+  if (type === 'co2') return 'CO₂';
+  return type.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 // ---- colours of the flow types (plan members on the map and in lists) --------------------------------

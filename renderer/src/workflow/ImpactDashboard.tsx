@@ -3,15 +3,42 @@
  * live exchanges (the engine's numbers of each stored match), separately and in total; charts by
  * status, by resource type and over the contract dates; the exchange table with CSV export; and
  * measurement and verification where meters are bound (measured beside projected).
+ *
+ * Beside them the potential: the regional plan's totals (`impact.report().potential`: plan members
+ * only, never sums of competing alternatives) and how much of it the contracted and live exchanges
+ * reach. While the report does not carry `potential` yet (an older core), the plan comes from
+ * `matching.plan`, which holds the same figures.
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { apiProblem, client, type Outputs } from '../api.ts';
-import { formatDateTime, formatEur, formatNumber, formatPercent, label } from '../format.ts';
+import { PLAN_QUERY_KEY } from '../components/PlanTotals.tsx';
+import { formatCount, formatDateTime, formatEur, formatMwhPerYear, formatNumber, formatPercent, formatTonnesPerYear, label } from '../format.ts';
+import { OBJECTIVE_LABEL, planStatusText, type PlanObjective } from '../matching/model.ts';
 
 type Report = Outputs['workflow']['impact']['report'];
 type Figures = Report['totals']['all'];
+
+/** The regional plan's figures as the impact report gives them (`potential`), or as `matching.plan` does. */
+interface Potential {
+  objective: string;
+  gap: number;
+  status?: string;
+  members: number | unknown[];
+  candidates?: number;
+  totals: { npv_eur: number; annual_value_eur: number; co2_t_per_year: number; delivered_mwh_per_year: number; capex_eur?: number };
+  /** The plan members in the dashboard's columns (impact.report's potential; absent from matching.plan). */
+  figures?: Figures;
+  created_at?: string;
+}
+
+function potentialOf(report: Report): Potential | null | undefined {
+  const p = (report as { potential?: unknown }).potential;
+  if (p === undefined) return undefined; // the core does not report it (yet)
+  if (p === null || typeof p !== 'object' || !('totals' in p)) return null;
+  return p as Potential;
+}
 
 const METRICS: { key: keyof Figures; name: string; unit: string; format(v: number): string }[] = [
   { key: 'co2_t', name: 'CO2 avoided', unit: 't/yr', format: (v) => `${formatNumber(v)} t/yr` },
@@ -115,12 +142,16 @@ export function ImpactDashboard({ onClose, onOpenMatch }: { onClose(): void; onO
   };
 
   const r = report.data;
+  const reported = r ? potentialOf(r) : undefined;
+  // Fallback while impact.report carries no `potential`: the same figures from matching.plan.
+  const plan = useQuery({ queryKey: PLAN_QUERY_KEY, queryFn: () => client.matching.plan.query(), enabled: !!r && reported === undefined });
+  const potential: Potential | null | undefined = reported !== undefined ? reported : plan.data === undefined ? undefined : (plan.data as Potential | null);
   // A portal: the dialog opens from the header and must not inherit the header's styles.
   return createPortal(
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="modal wf-impact" role="dialog" aria-modal="true" aria-labelledby="impact-title" data-testid="impact-dashboard">
         <header className="modal-head">
-          <h2 id="impact-title">Impact of contracted and live exchanges</h2>
+          <h2 id="impact-title">Impact of contracted and live exchanges, and the regional plan&apos;s potential</h2>
           <button type="button" className="icon-btn" onClick={onClose} aria-label="Close (Esc)" data-testid="impact-close">
             ×
           </button>
@@ -158,6 +189,7 @@ export function ImpactDashboard({ onClose, onOpenMatch }: { onClose(): void; onO
                   ))}
                 </tbody>
               </table>
+              <PotentialSection potential={potential} reached={r.totals.all} source={reported !== undefined ? 'impact.report' : 'matching.plan'} />
               <div className="wf-charts">
                 <Bars
                   title="CO2 avoided by status"
@@ -175,7 +207,7 @@ export function ImpactDashboard({ onClose, onOpenMatch }: { onClose(): void; onO
               </div>
               <div className="wf-table-head">
                 <h3>Exchanges</h3>
-                <button type="button" className="btn btn-small" onClick={() => void exportCsv()} data-testid="impact-export-csv" disabled={r.rows.length === 0}>
+                <button type="button" className="btn btn-small" onClick={() => void exportCsv()} data-testid="impact-export-csv" disabled={r.rows.length === 0 && !potential} title="The exchanges, and the regional plan's members as its potential">
                   Export CSV
                 </button>
               </div>
@@ -292,6 +324,82 @@ function Verified({ r, onOpenMatch }: { r: Report; onOpenMatch(id: string): void
           </p>
         </>
       )}
+    </section>
+  );
+}
+
+/** The regional plan's totals as the potential, and the share of it contracted and live exchanges reach. */
+function PotentialSection({ potential, reached, source }: { potential: Potential | null | undefined; reached: Figures; source: string }) {
+  if (potential === undefined) return <div className="skeleton-block" />;
+  if (potential === null) {
+    return (
+      <section className="wf-potential empty" data-testid="impact-potential-empty">
+        <h3>Potential (regional plan)</h3>
+        <p className="muted">No regional plan yet. Run matching to make the regional plan: its totals are the region&apos;s potential, beside what is contracted and live.</p>
+      </section>
+    );
+  }
+  const t = potential.totals;
+  const members = typeof potential.members === 'number' ? potential.members : potential.members.length;
+  const f = potential.figures;
+  // With the plan members in the dashboard's columns (materials and water too), every column compares.
+  const rows: { key: string; name: string; potential: number; reached: number | null; format(v: number): string }[] = [
+    { key: 'npv', name: 'NPV', potential: t.npv_eur, reached: null, format: formatEur },
+    { key: 'value', name: 'Annual value', potential: f ? f.value_eur : t.annual_value_eur, reached: reached.value_eur, format: (v) => `${formatEur(v)}/yr` },
+    { key: 'co2', name: 'CO2 avoided', potential: f ? f.co2_t : t.co2_t_per_year, reached: reached.co2_t, format: formatTonnesPerYear },
+    { key: 'energy', name: 'Energy', potential: f ? f.energy_mwh : t.delivered_mwh_per_year, reached: reached.energy_mwh, format: formatMwhPerYear },
+  ];
+  if (f) {
+    rows.push({ key: 'tonnes', name: 'Materials', potential: f.tonnes_t, reached: reached.tonnes_t, format: (v) => `${formatNumber(v)} t/yr` });
+    rows.push({ key: 'water', name: 'Water', potential: f.water_m3, reached: reached.water_m3, format: (v) => `${formatNumber(v)} m³/yr` });
+  }
+  if (t.capex_eur !== undefined) rows.push({ key: 'capex', name: 'Investment (capex)', potential: t.capex_eur, reached: null, format: formatEur });
+  const status = potential.status ? planStatusText({ status: potential.status, gap: potential.gap }) : null;
+  return (
+    <section className="wf-potential" data-testid="impact-potential" data-source={source}>
+      <h3>
+        Potential (regional plan) <span className="muted">· {formatCount(members)} exchanges{potential.candidates !== undefined ? ` of ${formatCount(potential.candidates)} alternatives` : ''}</span>
+      </h3>
+      <table className="wf-rows">
+        <thead>
+          <tr>
+            <th />
+            <th>Plan (potential)</th>
+            <th>Contracted + live</th>
+            <th>Reached</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const share = row.reached !== null && row.potential > 0 ? row.reached / row.potential : null;
+            return (
+              <tr key={row.key}>
+                <th>{row.name}</th>
+                <td data-testid={`impact-potential-${row.key}`} data-value={row.potential}>
+                  {row.format(row.potential)}
+                </td>
+                <td className="muted">{row.reached === null ? '–' : row.format(row.reached)}</td>
+                <td>
+                  {share === null ? (
+                    <span className="muted">–</span>
+                  ) : (
+                    <span className="wf-reached" title={`${formatPercent(share)} of the plan's ${row.name.toLowerCase()}`}>
+                      <span className="usage">
+                        <span style={{ width: `${Math.min(1, share) * 100}%` }} />
+                      </span>
+                      {formatPercent(share)}
+                    </span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="muted small">
+        The plan maximises {OBJECTIVE_LABEL[potential.objective as PlanObjective] ?? potential.objective}: {status ? status.text : `gap ${formatPercent(potential.gap, 1)}`}. Its totals count plan members only, at
+        their allocated quantities, never competing alternatives; contracted and live exchanges are counted at their own engine numbers.
+      </p>
     </section>
   );
 }
