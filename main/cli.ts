@@ -217,14 +217,14 @@ async function planCli(args: string[], io: Io): Promise<number> {
   const objective = (values.objective ?? 'npv') as (typeof PLAN_OBJECTIVES)[number];
   if (!PLAN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective is npv, co2 or energy (got "${values.objective}")`);
   return withCore(values.db, async (core) => {
-    const result = await planCommand(core, objective);
+    const { json, status, notes } = await planCommand(core, objective);
     if (values.json) {
-      io.out(JSON.stringify(result));
+      io.out(JSON.stringify(json));
       return 0;
     }
     const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
     const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
-    io.out(planText(result, names));
+    io.out(planText(json, status, notes, names));
     return 0;
   });
 }

@@ -18,7 +18,6 @@ export interface PlanJson {
     objective_value: number;
     bound: number;
     gap: number;
-    status: string;
     members: PlanMemberJson[];
     totals: { npv_eur: number; annual_value_eur: number; co2_t_per_year: number; delivered_mwh_per_year: number };
   };
@@ -70,17 +69,17 @@ function memberJson(m: PlanMemberView): PlanMemberJson {
   };
 }
 
-export async function planCommand(core: Core, objective: PlanObjectiveName): Promise<PlanJson> {
+/** The JSON of the issue, and the solver's status for the text output (optimal, time_limit, greedy_fallback, repaired, over_allocated). */
+export async function planCommand(core: Core, objective: PlanObjectiveName): Promise<{ json: PlanJson; status: string; notes: string[] }> {
   const run = await core.matching.runAll({}, undefined, objective);
   const s = run.planRun.summary;
   const inPlan = new Set(run.planRun.members.map((m) => m.match_id));
-  return {
+  const json: PlanJson = {
     plan: {
       objective: s.objective,
       objective_value: s.objective_value,
       bound: s.bound,
       gap: s.gap,
-      status: s.status,
       members: run.planRun.members.map(memberJson),
       totals: {
         npv_eur: s.totals.npv_eur,
@@ -91,16 +90,18 @@ export async function planCommand(core: Core, objective: PlanObjectiveName): Pro
     },
     alternatives: run.matches.map((m) => ({ ...m, in_plan: inPlan.has(m.id) })),
   };
+  return { json, status: s.status, notes: s.notes };
 }
 
 const OBJECTIVE_WORDS: Record<PlanObjectiveName, string> = { npv: 'net present value (EUR)', co2: 'CO2 avoided (t/yr)', energy: 'energy delivered (MWh/yr)' };
 
 /** The plan in a facilitator's words: headline, then the members by value. */
-export function planText(p: PlanJson, names: Map<string, string>, limit = 25): string {
+export function planText(p: PlanJson, status: string, notes: readonly string[], names: Map<string, string>, limit = 25): string {
   const t = p.plan.totals;
   const lines = [
     `regional plan: ${p.plan.members.length} exchanges chosen from ${p.alternatives.length} alternatives, maximising ${OBJECTIVE_WORDS[p.plan.objective]}`,
-    `  objective ${num(p.plan.objective_value, 0)}, solver bound ${num(p.plan.bound, 0)}, gap ${num(p.plan.gap * 100, 3)} % (${p.plan.status})`,
+    `  objective ${num(p.plan.objective_value, 0)}, solver bound ${num(p.plan.bound, 0)}, gap ${num(p.plan.gap * 100, 3)} % (${status})`,
+    ...notes.map((n) => `  note: ${n}`),
     `  totals: NPV ${eur(t.npv_eur)}, value ${eur(t.annual_value_eur)} per year, CO2 ${num(t.co2_t_per_year, 0)} t per year, heat ${num(t.delivered_mwh_per_year, 0)} MWh per year`,
     `  (every flow allocated at most what it has, hour by hour for heat; competing alternatives are never added up)`,
     '',
