@@ -94,24 +94,6 @@ export function smallPortfolio(o: SmallOptions): SmallPortfolio {
 
 const flowIndex = (p: SmallPortfolio): Map<string, number> => new Map(p.flows.map((f, i) => [f.id, i]));
 
-/** Loads per flow and class of the given shares (index = candidate), fixed draws where share > 0. */
-function classLoads(p: SmallPortfolio, x: readonly number[]): number[][] {
-  const fi = flowIndex(p);
-  const loads = p.flows.map(() => new Array<number>(p.classes).fill(0));
-  p.candidates.forEach((c, i) => {
-    const xi = x[i]!;
-    if (!(xi > 0)) return;
-    const u = p.use[i]!;
-    const s = fi.get(c.supply)!;
-    const d = fi.get(c.demand)!;
-    for (let t = 0; t < p.classes; t++) {
-      loads[s]![t]! += xi * u.draw[t]! + u.fixed[t]!;
-      loads[d]![t]! += xi * u.take[t]!;
-    }
-  });
-  return loads;
-}
-
 export const valueOf = (c: PlanCandidate, ob: PlanObjective, x: number): number => (x > 0 ? c.coef[ob].fixed + c.coef[ob].unit * x : 0);
 
 /**

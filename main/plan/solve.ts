@@ -34,6 +34,15 @@ const MIN_SHARE = 1e-9;
 /** Components up to this many candidates are solved in batches of up to BATCH_CANDIDATES. */
 const SMALL_COMPONENT = 30;
 const BATCH_CANDIDATES = 400;
+/**
+ * Components beyond GIANT_COMPONENT candidates are solved as blocks of up to BLOCK_CANDIDATES
+ * (consecutive in a breadth-first order of their flows), each with the full capacity of the flows
+ * it shares with other blocks: a relaxation, so the blocks' bounds add up to a valid bound; the
+ * blocks' plans are then merged, scaled down where a shared flow is over-allocated, compared with
+ * the greedy pick and made maximal.
+ */
+const GIANT_COMPONENT = 6000;
+const BLOCK_CANDIDATES = 3000;
 /** Initial peak-hour rows per flow, and rows added per violated flow and round. */
 const PEAK_ROWS = 24;
 const ROWS_PER_VIOLATION = 3;
@@ -267,6 +276,48 @@ function components(net: Net, idx: readonly number[], flowCount: number): number
   return [...groups.values()];
 }
 
+/**
+ * Splits a component into blocks of at most `max` candidates: flows in breadth-first order, each
+ * candidate at the position of its earlier flow, consecutive runs of that order. Neighbouring
+ * candidates land in the same block, so few flows are shared between blocks.
+ */
+function blocksOf(net: Net, comp: readonly number[], max: number): number[][] {
+  const byFlow = new Map<number, number[]>();
+  for (const i of comp) {
+    for (let s = 0; s < 2; s++) {
+      const f = net.side[2 * i + s]!;
+      let list = byFlow.get(f);
+      if (!list) byFlow.set(f, (list = []));
+      list.push(i);
+    }
+  }
+  const order = new Map<number, number>();
+  const queue: number[] = [];
+  let head = 0;
+  const start = [...byFlow.keys()].sort((a, b) => a - b);
+  for (const root of start) {
+    if (order.has(root)) continue;
+    order.set(root, order.size);
+    queue.push(root);
+    while (head < queue.length) {
+      const f = queue[head++]!;
+      for (const i of byFlow.get(f)!) {
+        for (let s = 0; s < 2; s++) {
+          const g = net.side[2 * i + s]!;
+          if (order.has(g)) continue;
+          order.set(g, order.size);
+          queue.push(g);
+        }
+      }
+    }
+  }
+  const position = (i: number): number => Math.min(order.get(net.side[2 * i]!)!, order.get(net.side[2 * i + 1]!)!);
+  const sorted = [...comp].sort((a, b) => position(a) - position(b) || a - b);
+  const blocks: number[][] = [];
+  for (let n = 0; n < sorted.length; n += max) blocks.push(sorted.slice(n, n + max));
+  return blocks;
+}
+
 interface Outcome {
   /** Share per member (global candidate index). */
   x: Map<number, number>;
@@ -329,10 +380,15 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
   // quick anyway, take what is left.
   const units: ComponentSolver[] = [];
   const small: number[][] = [];
+  const giants: { comp: number[]; blocks: ComponentSolver[] }[] = [];
   for (const comp of comps) {
     if (comp.length === 1) take(solveTrivial(net, comp[0]!));
     else if (comp.length <= SMALL_COMPONENT) small.push(comp);
-    else units.push(new ComponentSolver(net, comp, o));
+    else if (comp.length > GIANT_COMPONENT) {
+      const blocks = blocksOf(net, comp, BLOCK_CANDIDATES).map((b) => new ComponentSolver(net, b, o));
+      giants.push({ comp, blocks });
+      units.push(...blocks);
+    } else units.push(new ComponentSolver(net, comp, o));
   }
   for (let i = 0; i < small.length; ) {
     const batch: number[] = [];
@@ -393,7 +449,33 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     await unit.solve(budget, deadline);
     await yieldNow();
   }
-  for (const unit of units) take(unit.outcome());
+  // Giant components: their blocks' plans merged (the blocks' bounds add up to the component's).
+  const inBlocks = new Set<ComponentSolver>();
+  for (const giant of giants) {
+    const merged = new Map<number, number>();
+    let blockBound = 0;
+    let blockMs = 0;
+    const blockNotes: string[] = [];
+    for (const b of giant.blocks) {
+      inBlocks.add(b);
+      for (const [i, x] of b.sharesByCandidate()) merged.set(i, x);
+      const out = b.outcome();
+      blockBound += out.bound;
+      blockMs += out.solverMs;
+      rowsAdded += out.rowsAdded;
+      rounds = Math.max(rounds, out.rounds);
+      hourlyCalls += out.hourlyCalls;
+      blockNotes.push(...out.notes);
+    }
+    const whole = new ComponentSolver(net, giant.comp, o);
+    whole.adopt(merged, blockBound);
+    const out = whole.outcome();
+    out.notes.unshift(`component of ${giant.comp.length} candidates solved as ${giant.blocks.length} blocks`, ...blockNotes);
+    out.solverMs += blockMs;
+    take(out);
+    await yieldNow();
+  }
+  for (const unit of units) if (!inBlocks.has(unit)) take(unit.outcome());
   if (unsolved > 0) notes.unshift(`${unsolved} solver unit(s) reached after the time limit: greedy pick, made maximal`);
 
   const members: { id: string; share: number }[] = [];
@@ -670,14 +752,49 @@ class ComponentSolver {
   }
 
   /** Summaries, greedy pick, bound without the solver and the first rows (hourly arrays released after). */
-  prepare(): void {
+  prepare(rows = true): void {
     if (this.prepared) return;
     this.prepared = true;
     this.summarise();
     this.greedyX = this.greedy();
     this.x = Float64Array.from(this.greedyX);
     this.bound = this.knapsackBound();
-    if (this.L > 0) this.initialRows();
+    if (this.L > 0 && rows) this.initialRows();
+    this.store.clear();
+  }
+
+  /** The shares (global candidate index -> share) the unit's plan gives its candidates. */
+  sharesByCandidate(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let k = 0; k < this.K; k++) if (this.x[k]! > 0) out.set(this.g[k]!, this.x[k]!);
+    return out;
+  }
+
+  /**
+   * Takes a plan made elsewhere (a giant component's blocks) with its bound: scaled down where it
+   * over-allocates a flow, the greedy pick if that is better, made maximal; optimal when within
+   * the relative gap of the bound, else stopped by the time limit.
+   */
+  adopt(shares: Map<number, number>, bound: number): void {
+    this.prepare(false);
+    const x = new Float64Array(this.K);
+    for (let k = 0; k < this.K; k++) if (this.live[k]) x[k] = Math.min(this.u[k]!, shares.get(this.g[k]!) ?? 0);
+    const cut = this.repair(x);
+    if (cut > REAL_REPAIR) this.notes.push(`${this.what()}: its blocks' plans scaled down by up to ${(cut * 100).toPrecision(3)} % on the flows they share`);
+    const greedy = this.valueOf(this.greedyX);
+    let fallback = false;
+    if (this.valueOf(x) < greedy - 1e-9 * Math.max(1, Math.abs(greedy))) {
+      this.notes.push(`${this.what()}: its blocks' merged plan was below the greedy pick; greedy pick used`);
+      x.set(this.greedyX);
+      fallback = true;
+    }
+    this.maxAdded += this.maximal(x);
+    this.x = x;
+    this.bound = Math.min(this.bound, bound);
+    const value = this.valueOf(x);
+    if (value > this.bound) this.bound = value;
+    const proven = this.bound - value <= this.o.relGap * Math.abs(this.bound) + 1e-9 * Math.max(1, Math.abs(value));
+    this.labelStatus[0] = fallback ? 'greedy_fallback' : proven ? 'optimal' : 'time_limit';
     this.store.clear();
   }
 

@@ -487,11 +487,20 @@ describe('matching in headless Chromium (browser host, demo portfolio)', { timeo
     await page.getByTestId('matching-weights').click();
     await page.getByTestId('weight-quality').fill('0.5');
     await page.getByTestId('weight-top-n').fill('5');
+    // The plan's objective: CO2 this time (a radio group: the keyboard's arrows move it).
+    await page.getByTestId('objective-npv').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.ok(await page.getByTestId('objective-co2').isChecked(), 'CO2 chosen with the keyboard');
     await page.getByTestId('matching-run-weights').click();
     const summary = page.getByTestId('matching-summary');
     await summary.or(page.getByTestId('matching-failed')).waitFor({ timeout: 60_000 });
     assert.ok(await summary.isVisible(), 'the second run finished');
     assert.match(await summary.innerText(), /top 5 per flow/);
+    const plan = await t.repo.plan.summary();
+    assert.equal(plan?.objective, 'co2', 'the plan maximised CO2');
+    assert.equal(await summary.getByTestId('run-plan-objective').getAttribute('data-value'), 'co2');
+    assert.match(await text('run-plan-explain', summary), /the most CO₂ avoided/);
+    assert.equal(Number(await summary.getByTestId('run-plan-co2').getAttribute('data-value')), plan.totals.co2_t_per_year);
     await page.getByTestId('matching-show').click();
     const stored = await t.repo.matches.counts();
     await page.locator(`[data-testid="match-list-count"][data-total="${stored.total}"]`).waitFor();

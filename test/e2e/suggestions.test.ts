@@ -74,7 +74,7 @@ async function waitForLayer(layer: string, ids: readonly string[]): Promise<stri
   }
 }
 
-describe('suggestions in headless Chromium (browser host, demo portfolio)', { timeout: 90_000 }, () => {
+describe('suggestions in headless Chromium (browser host, demo portfolio)', { timeout: 150_000 }, () => {
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });

@@ -58,7 +58,7 @@ async function openEditor(): Promise<void> {
   await item.locator('[data-testid="flow-editor"]').waitFor();
 }
 
-describe('renderer in headless Chromium (browser host, demo portfolio)', { timeout: 90_000 }, () => {
+describe('renderer in headless Chromium (browser host, demo portfolio)', { timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });

@@ -311,7 +311,7 @@ function EconomicsCard({ m }: { m: MatchWithEvents }) {
         <Metric name="Opex / yr" testid="econ-opex" value={formatEur(e.opex_eur_per_year)} />
         <Metric name="Cash flow / yr" testid="econ-cashflow" value={formatEur(e.cash_flow_eur_per_year)} />
         <Metric name="NPV (10 yr, 8 %)" testid="econ-npv" value={formatEur(e.npv_eur)} strong negative={e.npv_eur < 0} />
-        <Metric name="LCOH" testid="econ-lcoh" value={h ? formatCtPerKwh(h.lcoh_ct_per_kwh) : 'n/a'} sub={h ? 'levelised cost of heat' : 'heat, steam, cooling only'} />
+        <Metric name="LCOH" testid="econ-lcoh" value={h ? formatCtPerKwh(h.lcoh_ct_per_kwh) : 'n/a'} sub={h ? 'levelised cost of heat' : m.priced_by === 'v1' ? 'not by the earlier method' : 'heat, steam, cooling only'} />
         <Metric name="IRR" testid="econ-irr" value={formatPercent(e.irr)} />
         <Metric name="Payback" testid="econ-payback" value={formatYears(e.payback_years)} />
         <Metric name="CO₂ avoided" testid="econ-co2" value={formatTonnesPerYear(e.co2_t_per_year)} />
