@@ -11,7 +11,7 @@
  * Beside them, the potential: the regional plan's totals (plan members only, at their allocation).
  */
 import type { MatchRecord } from '../db/matches.ts';
-import type { PlanSummary, PlanTotals } from '../db/plan-store.ts';
+import type { PlanSummary } from '../db/plan-store.ts';
 import type { ExchangeRow } from '../db/workflow.ts';
 
 export const IMPACT_METRICS = ['co2_t', 'value_eur', 'energy_mwh', 'tonnes_t', 'water_m3'] as const;
@@ -44,24 +44,13 @@ export interface ImpactSummary {
  * live. Its figures count plan members only, each at its allocated share, so a demand's value is
  * never counted once per competing supplier. Null in the report before any plan was made.
  */
-export interface ImpactPotential {
-  objective: PlanSummary['objective'];
-  objective_value: number;
-  bound: number;
-  /** Relative gap between the objective and the solver's bound (0: proven optimal). */
-  gap: number;
-  status: string;
-  /** Plan members (exchanges chosen) and the alternatives they were chosen from. */
-  members: number;
-  candidates: number;
-  /** The plan's own totals (NPV, value, CO2, heat delivered, capex). */
-  totals: PlanTotals;
-  by_type: PlanSummary['by_type'];
+export type ImpactPotential = Pick<
+  PlanSummary,
+  'objective' | 'objective_value' | 'bound' | 'gap' | 'status' | 'members' | 'candidates' | 'totals' | 'by_type' | 'created_at' | 'engine_version'
+> & {
   /** The plan members in the dashboard's columns (CO2, value, energy, tonnes, water), at their allocation. */
   figures: ImpactFigures;
-  created_at: string;
-  engine_version: string;
-}
+};
 
 /** One plan member in the dashboard's columns, at its allocated share. */
 export interface PotentialRow extends ImpactFigures {

@@ -10,6 +10,7 @@
 import type { MatchStatus } from '../../../main/domain/field-entities.ts';
 import type { CloseReason } from '../../../main/domain/match-lifecycle.ts';
 import type { Inputs, Outputs } from '../api.ts';
+import type { AllocatedEconomics, HeatView } from '../../../main/api/contract-types.ts';
 
 export type MatchRecord = Outputs['matches']['list']['items'][number];
 export type MatchWithEvents = Outputs['matches']['get'];
@@ -182,55 +183,9 @@ export function statusLabel(status: string): string {
 
 // ---- version 2: hourly heat, the regional plan (main/matching/economics.ts HeatView, plan-input.ts AllocatedEconomics) ----
 
-/** What a planner checks of a heat, steam or cooling exchange (the engine's HeatView). */
-export interface HeatView {
-  kind: 'heat' | 'steam' | 'cooling';
-  supply_profile: string;
-  demand_profile: string;
-  /** Largest 24-hour average of the delivered heat before losses, MW: what the pipe is sized on. */
-  capacity_mw: number;
-  pipe_class_mw: number;
-  /** Route length (one pipe), m. */
-  route_m: number;
-  /** Loss of both pipes per metre of route, W/m. */
-  loss_w_per_m: number;
-  loss_mwh_per_year: number;
-  flow_temperature_c: number;
-  return_temperature_c: number;
-  soil_temperature_c: number;
-  available_mwh_per_year: number;
-  demand_mwh_per_year: number;
-  delivered_mwh_per_year: number;
-  peak_delivered_mw: number;
-  hours_delivering: number;
-  pumping_mwh_per_year: number;
-  pumping_eur_per_year: number;
-  electricity_eur_per_mwh: number;
-  heat_pump: { cop: number; capex_eur: number; electricity_mwh_per_year: number; electricity_eur_per_year: number } | null;
-  lcoh_ct_per_kwh: number | null;
-  fuel: string;
-  co2_avoided_fuel_t_per_year: number;
-  co2_electricity_t_per_year: number;
-}
-
+export type { HeatView } from '../../../main/api/contract-types.ts';
 /** A plan member's numbers at its allocated share (the engine's AllocatedEconomics). */
-export interface Allocation {
-  share: number;
-  allocated: { amount: number; unit: string };
-  delivered_mwh_per_year: number | null;
-  capacity_mw: number | null;
-  pipe_class_mw: number | null;
-  with_heat_pump: boolean | null;
-  capex_eur: number;
-  pipe_capex_eur: number | null;
-  opex_eur_per_year: number;
-  annual_value_eur: number;
-  npv_eur: number;
-  irr: number | null;
-  payback_years: number | null;
-  lcoh_ct_per_kwh: number | null;
-  co2_t_per_year: number;
-}
+export type Allocation = AllocatedEconomics;
 
 export type PlanSummary = NonNullable<Outputs['matching']['plan']>;
 export type PlanObjective = PlanSummary['objective'];
