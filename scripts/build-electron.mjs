@@ -36,6 +36,8 @@ export const MAIN_EXTERNALS = [
   'fsevents',
   // pdfkit reads its font metrics (data/*.afm) from its own folder at run time.
   'pdfkit',
+  // HiGHS (the plan's solver) loads highs.wasm from beside its own module.
+  'highs',
 ];
 
 const ESM_REQUIRE_BANNER = [

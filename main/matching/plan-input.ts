@@ -34,6 +34,10 @@ export function standAloneQuantity(m: EngineMatch): number {
   return m.economics.heat !== null ? m.economics.heat.delivered_mwh_per_year : m.economics.delivered.amount;
 }
 
+/** Scratch of the candidates' hourly use (one at a time: the solver reads each result before the next call). */
+const scratchSeries = newHourlySeries();
+const scratchThermal = newThermalNumbers();
+
 export interface PlanInput {
   flows: PlanFlow[];
   candidates: PlanCandidate[];
@@ -77,17 +81,19 @@ export function planInput(matcher: Matcher, matches: readonly EngineMatch[], c: 
     if (h !== null && s.shape !== null && d.shape !== null) {
       const eta = c.thermal.exchanger_efficiency;
       const km = m.distance_km;
-      candidate.hourly = (): HourlyUse => {
-        const series = newHourlySeries();
-        const t = thermalExchange(cols, s.idx, d.idx, km, c, tc, newThermalNumbers(), series);
-        const supplyDraw = new Float64Array(HOURS_PER_YEAR);
-        const supplyFixed = new Float64Array(HOURS_PER_YEAR);
+      // The solver may ask many times and passes arrays to fill: reuse one scratch series, allocate nothing per call.
+      candidate.hourly = (into?: HourlyUse): HourlyUse => {
+        const t = thermalExchange(cols, s.idx, d.idx, km, c, tc, scratchThermal, scratchSeries);
+        const out = into ?? { supplyDraw: new Float64Array(HOURS_PER_YEAR), supplyFixed: new Float64Array(HOURS_PER_YEAR), demandTake: new Float64Array(HOURS_PER_YEAR) };
+        const delivered = scratchSeries.delivered;
+        const fixed = t.lossMw / eta;
         for (let k = 0; k < HOURS_PER_YEAR; k++) {
-          const q = series.delivered[k]!;
-          supplyDraw[k] = q / eta;
-          supplyFixed[k] = q > 0 ? t.lossMw / eta : 0;
+          const q = delivered[k]!;
+          out.supplyDraw[k] = q / eta;
+          out.supplyFixed[k] = q > 0 ? fixed : 0;
+          out.demandTake[k] = q;
         }
-        return { supplyDraw, supplyFixed, demandTake: series.delivered };
+        return out;
       };
     } else {
       candidate.supplyUse = e.delivered.amount;

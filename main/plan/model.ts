@@ -76,6 +76,11 @@ export interface PlanOptions {
   maxRounds?: number;
   /** Memory for cached hourly arrays of one component, MB; default 256. Beyond it they are recomputed. */
   hourlyCacheMB?: number;
+  /**
+   * Components beyond twice this many candidates are improved block by block (blocks of this many,
+   * the rest of the component held at its current plan); default 3000.
+   */
+  blockCandidates?: number;
   /** Called after each unit of work (for a progress bar); must not throw. */
   onProgress?: (progress: PlanProgress) => void;
 }
@@ -89,13 +94,16 @@ export interface PlanProgress {
 }
 
 /**
- * How a component (or the plan, the worst of its components) was solved:
+ * How a component was solved:
  * - `optimal`: proven within relGap (one-candidate components are solved exactly without the solver);
- * - `time_limit`: the solver's time ran out; its best plan (never worse than greedy) is used;
- * - `greedy_fallback`: the solver's plan was worse than the one-to-one greedy pick, or the solver
- *   failed: the greedy pick (then made maximal) is used;
+ * - `time_limit`: the time ran out; the best plan found (never worse than greedy) is used;
+ * - `greedy_fallback`: the solver's plan was worse than the one-to-one greedy pick (a solve stopped
+ *   by the time), or the solver failed: the greedy pick (then made maximal) is used;
  * - `repaired`: row generation did not reach a plan feasible at every hour within the rounds or the
  *   time: the offending shares were scaled down until it is.
+ * The plan's status is `repaired` if any component is, `greedy_fallback` only if the solver failed
+ * (an error) somewhere, `time_limit` if any component stopped by the time (greedy fallbacks at the
+ * time limit included), else `optimal`.
  */
 export type PlanStatus = 'optimal' | 'time_limit' | 'greedy_fallback' | 'repaired';
 

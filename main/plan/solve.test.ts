@@ -249,3 +249,30 @@ describe('plan solver: properties on random portfolios', () => {
     }
   });
 });
+
+describe('plan solver: giant components block by block', () => {
+  it('stays feasible, at least greedy, maximal and below its bound', async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const parts = [0, 1].map((n) => prefixed(smallPortfolio({ seed: seed * 71 + n, hourly: (seed + n) % 2 === 0, held: seed % 5 === 0 }), `p${n}.`));
+      const p = { flows: parts.flatMap((q) => q.flows), candidates: parts.flatMap((q) => q.candidates) };
+      // Blocks of 2 candidates: every component of more than 4 is improved block by block.
+      const r = await solvePlan(p.flows, p.candidates, { objective: 'npv', blockCandidates: 2 });
+      const label = `seed ${seed}`;
+      assert.ok(maxExcess(p, r.members) <= 1e-9, `${label}: over capacity`);
+      const greedy = greedyOneToOne(p, 'npv');
+      assert.ok(r.objective_value >= greedy - near(greedy), `${label}: ${r.objective_value} below greedy ${greedy}`);
+      const value = p.candidates.reduce((s, c, i) => s + valueOf(c, 'npv', sharesOf(p, r.members)[i]!), 0);
+      assert.ok(Math.abs(value - r.objective_value) <= near(value) && value <= r.bound + near(r.bound), label);
+      // The parts share no flow: the optimum is the sum of theirs.
+      const best = parts.reduce((sum, q) => sum + exhaustive(q, 'npv').value, 0);
+      assert.ok(best <= r.bound + near(r.bound), `${label}: bound ${r.bound} below the optimum ${best}`);
+      const members = new Set(r.members.map((m) => m.id));
+      for (const c of p.candidates) {
+        if (members.has(c.id)) continue;
+        const x = Math.min(1, spareShare(p, r.members, c));
+        assert.ok(!(x > 1e-7 && valueOf(c, 'npv', x) > 1e-9), `${label}: ${c.id} could join at ${x}`);
+      }
+      for (const c of p.candidates) if (c.held !== undefined) assert.equal(r.members.find((m) => m.id === c.id)?.share, c.held);
+    }
+  });
+});

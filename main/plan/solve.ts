@@ -4,8 +4,9 @@
  * objective with a mixed-integer model (x = allocation share, y = connection built) solved by HiGHS.
  *
  * Held candidates are subtracted from the capacities first. The rest is split into connected
- * components (candidates sharing a flow); each is solved on its own with row generation for the
- * hours, compared with the one-to-one greedy pick, and made maximal.
+ * components (candidates sharing a flow); each is solved on its own (small ones in batches, giant
+ * ones block by block) with row generation for the hours, compared with the one-to-one greedy
+ * pick, and made maximal. The time is shared by what is at stake in each.
  */
 import { emptyRows, highsRuntime, MipSession, resetHighsRuntime, rowCount, type MipOutcome, type RowBlock } from './highs.ts';
 import { BufferPool, HourlyStore } from './hourly.ts';
@@ -34,14 +35,7 @@ const MIN_SHARE = 1e-9;
 /** Components up to this many candidates are solved in batches of up to BATCH_CANDIDATES. */
 const SMALL_COMPONENT = 30;
 const BATCH_CANDIDATES = 400;
-/**
- * Components beyond GIANT_COMPONENT candidates are solved as blocks of up to BLOCK_CANDIDATES
- * (consecutive in a breadth-first order of their flows), each with the full capacity of the flows
- * it shares with other blocks: a relaxation, so the blocks' bounds add up to a valid bound; the
- * blocks' plans are then merged, scaled down where a shared flow is over-allocated, compared with
- * the greedy pick and made maximal.
- */
-const GIANT_COMPONENT = 6000;
+/** Components beyond twice this many candidates are improved block by block (GiantSolver). */
 const BLOCK_CANDIDATES = 3000;
 /** Initial peak-hour rows per flow, and rows added per violated flow and round. */
 const PEAK_ROWS = 24;
@@ -56,6 +50,7 @@ interface Options {
   decompose: boolean;
   maxRounds: number;
   cacheBytes: number;
+  block: number;
 }
 
 function resolveOptions(opts: PlanOptions): Options {
@@ -68,7 +63,9 @@ function resolveOptions(opts: PlanOptions): Options {
   if (!(relGap >= 0 && relGap < 1)) throw new RangeError('relGap must be in [0, 1)');
   if (!(Number.isInteger(maxRounds) && maxRounds >= 1)) throw new RangeError('maxRounds must be an integer >= 1');
   if (!(cacheMB >= 0)) throw new RangeError('hourlyCacheMB must be >= 0');
-  return { objective: opts.objective, timeLimitSec, relGap, decompose: opts.decompose ?? true, maxRounds, cacheBytes: cacheMB * 1024 * 1024 };
+  const block = opts.blockCandidates ?? BLOCK_CANDIDATES;
+  if (!(Number.isInteger(block) && block >= 1)) throw new RangeError('blockCandidates must be an integer >= 1');
+  return { objective: opts.objective, timeLimitSec, relGap, decompose: opts.decompose ?? true, maxRounds, cacheBytes: cacheMB * 1024 * 1024, block };
 }
 
 /** The validated network: flows, residual capacities after the held candidates, the plannable candidates. */
@@ -331,6 +328,8 @@ interface Outcome {
   maxAdded: number;
   solverMs: number;
   hourlyCalls: number;
+  /** Units where the solver failed (an error, not the time). */
+  failed: number;
   notes: string[];
 }
 
@@ -353,6 +352,7 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
   let maxAdded = 0;
   let solverMs = 0;
   let hourlyCalls = 0;
+  let failed = 0;
   const notes: string[] = [];
   const yieldNow = async (): Promise<void> => {
     if (performance.now() - lastYield > 50) {
@@ -372,23 +372,19 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     maxAdded += out.maxAdded;
     solverMs += out.solverMs;
     hourlyCalls += out.hourlyCalls;
+    failed += out.failed;
     for (const note of out.notes) if (notes.length < 50) notes.push(note);
   };
 
-  // Units: a component alone, or small components batched into one model (one solve instead of
-  // hundreds of tiny ones); largest first, so each gets its share of the time while the small ones,
-  // quick anyway, take what is left.
-  const units: ComponentSolver[] = [];
+  // Units: a component alone, small components batched into one model (one solve instead of
+  // hundreds of tiny ones), giant components block by block.
+  const units: Unit[] = [];
   const small: number[][] = [];
-  const giants: { comp: number[]; blocks: ComponentSolver[] }[] = [];
   for (const comp of comps) {
     if (comp.length === 1) take(solveTrivial(net, comp[0]!));
+    else if (comp.length > 2 * o.block) units.push(new GiantSolver(net, comp, o));
     else if (comp.length <= SMALL_COMPONENT) small.push(comp);
-    else if (comp.length > GIANT_COMPONENT) {
-      const blocks = blocksOf(net, comp, BLOCK_CANDIDATES).map((b) => new ComponentSolver(net, b, o));
-      giants.push({ comp, blocks });
-      units.push(...blocks);
-    } else units.push(new ComponentSolver(net, comp, o));
+    else units.push(new ComponentSolver(net, comp, o));
   }
   for (let i = 0; i < small.length; ) {
     const batch: number[] = [];
@@ -449,33 +445,7 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     await unit.solve(budget, deadline);
     await yieldNow();
   }
-  // Giant components: their blocks' plans merged (the blocks' bounds add up to the component's).
-  const inBlocks = new Set<ComponentSolver>();
-  for (const giant of giants) {
-    const merged = new Map<number, number>();
-    let blockBound = 0;
-    let blockMs = 0;
-    const blockNotes: string[] = [];
-    for (const b of giant.blocks) {
-      inBlocks.add(b);
-      for (const [i, x] of b.sharesByCandidate()) merged.set(i, x);
-      const out = b.outcome();
-      blockBound += out.bound;
-      blockMs += out.solverMs;
-      rowsAdded += out.rowsAdded;
-      rounds = Math.max(rounds, out.rounds);
-      hourlyCalls += out.hourlyCalls;
-      blockNotes.push(...out.notes);
-    }
-    const whole = new ComponentSolver(net, giant.comp, o);
-    whole.adopt(merged, blockBound);
-    const out = whole.outcome();
-    out.notes.unshift(`component of ${giant.comp.length} candidates solved as ${giant.blocks.length} blocks`, ...blockNotes);
-    out.solverMs += blockMs;
-    take(out);
-    await yieldNow();
-  }
-  for (const unit of units) if (!inBlocks.has(unit)) take(unit.outcome());
+  for (const unit of units) take(unit.outcome());
   if (unsolved > 0) notes.unshift(`${unsolved} solver unit(s) reached after the time limit: greedy pick, made maximal`);
 
   const members: { id: string; share: number }[] = [];
@@ -483,7 +453,10 @@ export async function solvePlan(flows: readonly PlanFlow[], candidates: readonly
     const x = shares.get(i);
     if (x !== undefined && x > 0) members.push({ id: candidates[i]!.id, share: x });
   }
-  const status: PlanStatus = tally.repaired > 0 ? 'repaired' : tally.greedy_fallback > 0 ? 'greedy_fallback' : tally.time_limit > 0 ? 'time_limit' : 'optimal';
+  // The plan's status: `greedy_fallback` only when the solver failed somewhere; a component where
+  // the greedy pick beat a solve stopped by the time limit makes it `time_limit` (counted apart).
+  const status: PlanStatus =
+    tally.repaired > 0 ? 'repaired' : failed > 0 ? 'greedy_fallback' : tally.time_limit + tally.greedy_fallback > 0 ? 'time_limit' : 'optimal';
   return {
     members,
     objective_value: value,
@@ -538,6 +511,7 @@ function solveTrivial(net: Net, i: number): Outcome {
     maxAdded: 0,
     solverMs: 0,
     hourlyCalls: use ? 1 : 0,
+    failed: 0,
     notes: [],
   };
 }
@@ -589,8 +563,163 @@ function scanSide(id: string, cap: Float64Array, draw: Float64Array, fixed: Floa
   };
 }
 
+/** What the scheduler of solvePlan works with: a component, a batch of small ones, or a giant one. */
+interface Unit {
+  readonly size: number;
+  readonly absoluteGap: number;
+  readonly needsSolver: boolean;
+  readonly improvable: boolean;
+  readonly solverMs: number;
+  prepare(): void;
+  solve(budgetSec: number, deadline: number): Promise<void>;
+  settle(status: PlanStatus): void;
+  outcome(): Outcome;
+}
+
+/**
+ * A giant component, improved block by block (large-neighbourhood search): each block of up to
+ * BLOCK_CANDIDATES candidates (consecutive in a breadth-first order of the flows) is solved with
+ * every other candidate held at its current share, so against the capacity they leave, starting
+ * from the current plan, which it can only improve. The plan is feasible after every block and
+ * never below the greedy pick it starts from; its bound is the component's bound without the
+ * solver (the blocks' own bounds are not bounds of the whole).
+ */
+class GiantSolver implements Unit {
+  private readonly whole: ComponentSolver;
+  private readonly blocks: number[][];
+  private readonly byFlow = new Map<number, number[]>();
+  private x = new Map<number, number>();
+  private next = 0;
+  private covered = 0;
+  private readonly notes: string[] = [];
+  private blockRows = 0;
+  private blockRounds = 0;
+  private blockCalls = 0;
+  private blockFailed = 0;
+  solverMs = 0;
+
+  constructor(
+    private readonly net: Net,
+    private readonly comp: readonly number[],
+    private readonly o: Options,
+  ) {
+    this.whole = new ComponentSolver(net, comp, o);
+    this.blocks = blocksOf(net, comp, o.block);
+    for (const i of comp) {
+      for (let s = 0; s < 2; s++) {
+        const f = net.side[2 * i + s]!;
+        let list = this.byFlow.get(f);
+        if (!list) this.byFlow.set(f, (list = []));
+        list.push(i);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.comp.length;
+  }
+  get absoluteGap(): number {
+    return this.whole.absoluteGap;
+  }
+  get needsSolver(): boolean {
+    return this.whole.needsSolver;
+  }
+  get improvable(): boolean {
+    return this.whole.improvable || this.covered < this.blocks.length;
+  }
+
+  prepare(): void {
+    this.whole.prepare(false);
+    this.x = this.whole.sharesByCandidate();
+  }
+
+  async solve(budgetSec: number, deadline: number): Promise<void> {
+    this.prepare();
+    const end = performance.now() + budgetSec * 1000;
+    let left = this.blocks.length;
+    let remainingSize = this.blocks.reduce((sum, b) => sum + b.length, 0);
+    while (left > 0 && performance.now() < end && performance.now() < deadline) {
+      const block = this.blocks[this.next]!;
+      this.next = (this.next + 1) % this.blocks.length;
+      left--;
+      const share = ((end - performance.now()) / 1000) * (block.length / remainingSize);
+      remainingSize -= block.length;
+      const part = new ComponentSolver(this.residualNet(block), block, this.o, undefined, this.x);
+      await part.solve(share, deadline);
+      for (const i of block) this.x.delete(i);
+      for (const [i, v] of part.sharesByCandidate()) this.x.set(i, v);
+      const out = part.outcome();
+      this.solverMs += out.solverMs;
+      this.blockRows += out.rowsAdded;
+      this.blockRounds = Math.max(this.blockRounds, out.rounds);
+      this.blockCalls += out.hourlyCalls;
+      this.blockFailed += out.failed;
+      for (const n of out.notes) if (this.notes.length < 10) this.notes.push(n);
+      this.covered++;
+    }
+    this.whole.adopt(this.x, Infinity);
+    this.x = this.whole.sharesByCandidate();
+  }
+
+  settle(status: PlanStatus): void {
+    this.whole.settle(status);
+  }
+
+  outcome(): Outcome {
+    const out = this.whole.outcome();
+    out.solverMs += this.solverMs;
+    out.rowsAdded += this.blockRows;
+    out.rounds = Math.max(out.rounds, this.blockRounds);
+    out.hourlyCalls += this.blockCalls;
+    out.failed += this.blockFailed;
+    out.notes.unshift(
+      `component of ${this.comp.length} candidates improved block by block (${Math.min(this.covered, this.blocks.length)} of ${this.blocks.length} blocks of up to ${this.o.block} solved${this.covered > this.blocks.length ? ', some twice' : ''}); its bound is the one without the solver`,
+      ...this.notes,
+    );
+    return out;
+  }
+
+  /** The network with the capacity the rest of the component leaves to this block's flows. */
+  private residualNet(block: readonly number[]): Net {
+    const inBlock = new Set(block);
+    const cap = this.net.cap.slice();
+    const capSum = Float64Array.from(this.net.capSum);
+    const store = new HourlyStore(this.net.cands, 0, this.net.pool);
+    const flows = new Set<number>();
+    for (const i of block) for (let s = 0; s < 2; s++) flows.add(this.net.side[2 * i + s]!);
+    for (const f of flows) {
+      const c0 = cap[f]!;
+      let r: Float64Array | number = isHourly(c0) ? Float64Array.from(c0) : c0;
+      for (const i of this.byFlow.get(f)!) {
+        const x = this.x.get(i);
+        if (inBlock.has(i) || x === undefined || !(x > 0)) continue;
+        const s = this.net.side[2 * i] === f ? 0 : 1;
+        if (isHourly(r)) {
+          const use = store.get(i);
+          const draw = drawOf(use, s);
+          const fx = fixedOf(use, s);
+          for (let h = 0; h < HOURS; h++) r[h] = r[h]! - x * draw[h]! - (fx ? fx[h]! : 0);
+          this.blockCalls++;
+        } else {
+          r -= x * scalarUse(this.net.cands[i]!, s);
+        }
+      }
+      if (isHourly(r)) {
+        let sum = 0;
+        for (let h = 0; h < HOURS; h++) sum += r[h] = Math.max(0, r[h]!);
+        capSum[f] = sum;
+      } else {
+        r = Math.max(0, r);
+        capSum[f] = r;
+      }
+      cap[f] = r;
+    }
+    return { ...this.net, cap, capSum };
+  }
+}
+
 /** One connected component: row generation around a HiGHS session. */
-class ComponentSolver {
+class ComponentSolver implements Unit {
   private readonly K: number;
   /** Local flow index per candidate side (2 k + s). */
   private readonly lf: Int32Array;
@@ -631,12 +760,15 @@ class ComponentSolver {
   private readonly label: Int32Array;
   private readonly labels: number;
   private readonly labelStatus: PlanStatus[] = [];
+  private failed = false;
 
   constructor(
     private readonly net: Net,
     private readonly g: readonly number[],
     private readonly o: Options,
     label?: Int32Array,
+    /** A feasible plan to start from and never fall below (a giant component's current plan). */
+    private readonly start?: ReadonlyMap<number, number>,
   ) {
     const K = (this.K = g.length);
     this.label = label ?? new Int32Array(K);
@@ -695,16 +827,19 @@ class ComponentSolver {
     this.prepare();
     let candidate: Float64Array = this.x;
     let status: PlanStatus = 'optimal';
+    let repairedLabels: Set<number> | undefined;
     if (this.L > 0) {
       try {
         const r = await this.rowGeneration(this.x, end, deadline);
         candidate = r.x;
         status = r.status;
+        repairedLabels = r.repairedLabels;
         this.bound = Math.min(this.bound, r.bound);
         this.rounds = Math.max(this.rounds, r.rounds);
       } catch (error) {
         this.notes.push(`${this.what()}: the solver failed twice (${(error as Error).message}); greedy pick used`);
         status = 'greedy_fallback';
+        this.failed = true;
       }
     }
     // Per component: the greedy pick if the solver's plan is worse (time limit), and never worse
@@ -731,7 +866,7 @@ class ComponentSolver {
     }
     let fellBack = 0;
     for (let l = 0; l < this.labels; l++) {
-      if (use[l] === 0) this.labelStatus[l] = status;
+      if (use[l] === 0) this.labelStatus[l] = status === 'repaired' && repairedLabels && !repairedLabels.has(l) ? 'time_limit' : status;
       else if (use[l] === 1) {
         if (status !== 'greedy_fallback') fellBack++;
         this.labelStatus[l] = 'greedy_fallback';
@@ -757,8 +892,12 @@ class ComponentSolver {
     this.prepared = true;
     this.summarise();
     this.greedyX = this.greedy();
+    if (this.start) {
+      // The baseline is the plan given, not the greedy pick of this part alone.
+      for (let k = 0; k < this.K; k++) this.greedyX[k] = this.live[k] ? Math.min(this.u[k]!, this.start.get(this.g[k]!) ?? 0) : 0;
+    }
     this.x = Float64Array.from(this.greedyX);
-    this.bound = this.knapsackBound();
+    this.bound = this.relaxationBound();
     if (this.L > 0 && rows) this.initialRows();
     this.store.clear();
   }
@@ -771,20 +910,20 @@ class ComponentSolver {
   }
 
   /**
-   * Takes a plan made elsewhere (a giant component's blocks) with its bound: scaled down where it
-   * over-allocates a flow, the greedy pick if that is better, made maximal; optimal when within
-   * the relative gap of the bound, else stopped by the time limit.
+   * Takes a plan made elsewhere (a giant component's blocks) and a bound for it: cleaned of
+   * floating-point excess (scaled down where it over-allocates a flow), the greedy pick if that is
+   * better, made maximal; optimal when within the relative gap of the bound, else `time_limit`.
    */
   adopt(shares: Map<number, number>, bound: number): void {
     this.prepare(false);
     const x = new Float64Array(this.K);
     for (let k = 0; k < this.K; k++) if (this.live[k]) x[k] = Math.min(this.u[k]!, shares.get(this.g[k]!) ?? 0);
     const cut = this.repair(x);
-    if (cut > REAL_REPAIR) this.notes.push(`${this.what()}: its blocks' plans scaled down by up to ${(cut * 100).toPrecision(3)} % on the flows they share`);
+    if (cut > REAL_REPAIR) this.notes.push(`${this.what()}: shares scaled down by up to ${(cut * 100).toPrecision(3)} % to fit every flow`);
     const greedy = this.valueOf(this.greedyX);
     let fallback = false;
     if (this.valueOf(x) < greedy - 1e-9 * Math.max(1, Math.abs(greedy))) {
-      this.notes.push(`${this.what()}: its blocks' merged plan was below the greedy pick; greedy pick used`);
+      this.notes.push(`${this.what()}: the block-by-block plan was below the greedy pick; greedy pick used`);
       x.set(this.greedyX);
       fallback = true;
     }
@@ -840,6 +979,7 @@ class ComponentSolver {
       maxAdded: this.maxAdded,
       solverMs: this.solverMs,
       hourlyCalls: this.store.computed,
+      failed: this.failed ? 1 : 0,
       notes: this.notes,
     };
   }
@@ -892,33 +1032,67 @@ class ComponentSolver {
   }
 
   /**
-   * An upper bound without the solver: every candidate has one supply, so the plan's value is at
-   * most the sum over supplies of a fractional knapsack of their candidates (value per unit of use,
-   * within the yearly capacity; fixed draws and negative fixed costs left out); the same on the
-   * demand side; the smaller of the two. Used when the solver reports no bound.
+   * An upper bound without the solver, from the dual of the linear relaxation (y >= x / u, each
+   * hourly flow by its annual sum, fixed draws left out). For any prices p_f >= 0 of the flows,
+   *   sum_k max(0, fixed_k) + sum_f cap_f p_f + sum_k u_k max(0, c_k - sum_{f of k} w_kf p_f)
+   * bounds the plan (c_k = unit_k + min(0, fixed_k) / u_k, w_kf the use of flow f at x = 1). The
+   * prices are improved flow by flow (each price's best value given the others is a weighted
+   * median of its candidates' break-even prices, the fractional-knapsack rule) for a few sweeps.
    */
-  private knapsackBound(): number {
-    let best = Infinity;
-    for (let s = 0; s < 2; s++) {
-      let total = 0;
-      for (let l = 0; l < this.flowG.length; l++) {
-        const items = this.onFlow[l]!.filter((j) => (j & 1) === s);
-        if (items.length === 0) continue;
-        const cap = this.capOf(l);
-        let room = isHourly(cap) ? this.net.capSum[this.flowG[l]!]! : cap;
-        const weight = (j: number): number => (isHourly(cap) ? this.sumDraw[j]! : this.use[j]!);
-        const density = (j: number): number => (weight(j) > 0 ? this.unit[j >> 1]! / weight(j) : Infinity);
-        items.sort((a, b) => density(b) - density(a));
-        for (const j of items) {
-          const k = j >> 1;
-          total += Math.max(0, this.fixed[k]!);
-          const w = weight(j);
-          const take = w > 0 ? Math.min(this.u[k]!, Math.max(0, room) / w) : this.u[k]!;
-          total += this.unit[k]! * take;
-          room -= take * w;
-        }
+  private relaxationBound(): number {
+    const K = this.K;
+    const c = new Float64Array(K);
+    let constant = 0;
+    for (let k = 0; k < K; k++) {
+      if (!this.live[k]) continue;
+      constant += Math.max(0, this.fixed[k]!);
+      c[k] = this.unit[k]! + Math.min(0, this.fixed[k]!) / this.u[k]!;
+    }
+    const weight = (j: number): number => (isHourly(this.capOf(this.lf[j]!)) ? this.sumDraw[j]! : this.use[j]!);
+    const capacity = (l: number): number => {
+      const cap = this.capOf(l);
+      return isHourly(cap) ? this.net.capSum[this.flowG[l]!]! : cap;
+    };
+    const price = new Float64Array(this.flowG.length);
+    const value = (): number => {
+      let v = constant;
+      for (let l = 0; l < this.flowG.length; l++) v += capacity(l) * price[l]!;
+      for (let k = 0; k < K; k++) {
+        if (!this.live[k]) continue;
+        const rest = c[k]! - weight(2 * k) * price[this.lf[2 * k]!]! - weight(2 * k + 1) * price[this.lf[2 * k + 1]!]!;
+        if (rest > 0) v += this.u[k]! * rest;
       }
-      best = Math.min(best, total);
+      return v;
+    };
+    let best = value();
+    const items: { t: number; a: number }[] = [];
+    for (let sweep = 0; sweep < 4; sweep++) {
+      for (let l = 0; l < this.flowG.length; l++) {
+        items.length = 0;
+        for (const j of this.onFlow[l]!) {
+          const k = j >> 1;
+          const w = weight(j);
+          if (!(w > 0)) continue;
+          const other = j ^ 1;
+          const r = c[k]! - weight(other) * price[this.lf[other]!]!;
+          if (r > 0) items.push({ t: r / w, a: this.u[k]! * w });
+        }
+        items.sort((x, y) => y.t - x.t);
+        const cap = capacity(l);
+        let used = 0;
+        let p = 0;
+        for (const it of items) {
+          used += it.a;
+          if (used >= cap) {
+            p = it.t;
+            break;
+          }
+        }
+        price[l] = p;
+      }
+      const v = value();
+      if (v < best) best = v;
+      else break;
     }
     return best;
   }
@@ -1126,7 +1300,7 @@ class ComponentSolver {
     startX: Float64Array,
     end: number,
     deadline: number,
-  ): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number }> {
+  ): Promise<{ x: Float64Array; status: PlanStatus; bound: number; rounds: number; repairedLabels?: Set<number> }> {
     const input = this.mipInput();
     let session: MipSession | null = null;
     let failures = 0;
@@ -1179,11 +1353,14 @@ class ComponentSolver {
         if (this.valueOf(fixedUp) > this.valueOf(best)) best = fixedUp;
         const t = performance.now();
         // Past the unit's time, rounds go on briefly (a plan feasible by rows beats a scaled-down one).
-        if (last || t >= deadline || t >= end + Math.max(250, this.budgetMs)) {
+        if (last || t >= deadline || t >= end + Math.max(500, this.budgetMs)) {
           this.notes.push(
             `${this.what()}: still over capacity at ${violated.length} flow(s) after ${round} round(s); shares scaled down`,
           );
-          return { x: best, status: best === startX ? 'time_limit' : 'repaired', bound, rounds: round };
+          // Only the components whose shares the repair changed count as repaired.
+          const changed = new Set<number>();
+          for (let k = 0; k < this.K; k++) if (Math.abs(best[k]! - x[k]!) > 1e-12) changed.add(this.label[k]!);
+          return { x: best, status: best === startX ? 'time_limit' : 'repaired', bound, rounds: round, repairedLabels: changed };
         }
         const pending = new Map<number, number[]>();
         for (const v of violated) pending.set(v.flow, v.hours);
@@ -1217,11 +1394,19 @@ class ComponentSolver {
   }
 
   /** A plan feasible up to the solver's tolerance: clean the noise off (a real cut is reported). */
-  private finish(x: Float64Array, limited: boolean, bound: number, rounds: number): { x: Float64Array; status: PlanStatus; bound: number; rounds: number } {
+  private finish(
+    x: Float64Array,
+    limited: boolean,
+    bound: number,
+    rounds: number,
+  ): { x: Float64Array; status: PlanStatus; bound: number; rounds: number; repairedLabels?: Set<number> } {
+    const before = Float64Array.from(x);
     const cut = this.repair(x);
     if (cut > REAL_REPAIR) {
       this.notes.push(`${this.what()}: shares scaled down by up to ${(cut * 100).toPrecision(3)} % to fit every hour`);
-      return { x, status: 'repaired', bound, rounds };
+      const changed = new Set<number>();
+      for (let k = 0; k < this.K; k++) if (Math.abs(before[k]! - x[k]!) > 1e-12 * Math.max(1, before[k]!)) changed.add(this.label[k]!);
+      return { x, status: 'repaired', bound, rounds, repairedLabels: changed };
     }
     return { x, status: limited ? 'time_limit' : 'optimal', bound, rounds };
   }

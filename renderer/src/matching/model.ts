@@ -220,7 +220,7 @@ export function planStatusText(plan: Pick<PlanSummary, 'status' | 'gap'>): { tex
     case 'time_limit':
       return { text: `stopped at the time limit: within ${gap} of the best possible plan`, warn: plan.gap > 0.01 };
     case 'greedy_fallback':
-      return { text: 'the solver gave no answer: a greedy pick of the alternatives (every flow still within what it has)', warn: true };
+      return { text: `the solver failed on part of the region: there, a greedy pick of the alternatives (every flow still within what it has; gap ${gap})`, warn: true };
     case 'repaired':
       return { text: `repaired after solving so that no flow is over-allocated (gap ${gap})`, warn: true };
     case 'over_allocated':
