@@ -179,7 +179,7 @@ function hourlyEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, 
   out.hours = t.hoursDelivering;
   // average power while heat flows, so that delivered x hours = the delivered energy, as for other rates
   out.delivered = t.hoursDelivering > 0 ? (t.deliveredMwh * 1000) / t.hoursDelivering : 0;
-  return priced(cols, s, d, t.deliveredMwh, thermalCapex(t), t.pumpingEurPerYear + t.heatPumpEur_perYear, ec, out);
+  return priced(cols, s, d, t.deliveredMwh, thermalCapex(t), t.pumpingEurPerYear + t.heatPumpEurPerYear, ec, out);
 }
 
 /** Value, opex, cash flow and NPV from the delivered quantity per year (base unit), the capex and the running costs besides maintenance. */
@@ -359,7 +359,7 @@ function heatView(s: CompiledFlow, d: CompiledFlow, t: ThermalNumbers, c: Matchi
     pumping_mwh_per_year: t.pumpingMwh,
     pumping_eur_per_year: t.pumpingEurPerYear,
     electricity_eur_per_mwh: t.electricityEurPerMwh,
-    heat_pump: Number.isNaN(t.cop) ? null : { cop: t.cop, capex_eur: t.heatPumpEur, electricity_mwh_per_year: t.heatPumpMwh, electricity_eur_per_year: t.heatPumpEur_perYear },
+    heat_pump: Number.isNaN(t.cop) ? null : { cop: t.cop, capex_eur: t.heatPumpEur, electricity_mwh_per_year: t.heatPumpMwh, electricity_eur_per_year: t.heatPumpEurPerYear },
     lcoh_ct_per_kwh: Number.isFinite(t.lcohEurPerMwh) ? t.lcohEurPerMwh / 10 : null,
     fuel: t.fuel,
     co2_avoided_fuel_t_per_year: t.co2AvoidedFuelT,

@@ -13,7 +13,7 @@ import { hotmapsCountry } from '../domain/profile-names.ts';
 import type { FlowColumns } from './compiled.ts';
 import type { Fuel, MatchingConfig } from './config.ts';
 import { annuityFactor } from './finance.ts';
-import { evaluateHeatExchange, newHeatResult, type HeatExchangeResult, type HeatPhysics, type HourlySeries } from './hourly/heat-exchange.ts';
+import { evaluateHeatExchange, newHeatResult, type HeatExchangeInput, type HeatExchangeResult, type HeatPhysics, type HourlySeries } from './hourly/heat-exchange.ts';
 
 export interface ThermalNumbers extends HeatExchangeResult {
   kind: 'heat' | 'steam' | 'cooling';
@@ -27,7 +27,7 @@ export interface ThermalNumbers extends HeatExchangeResult {
   /** COP of the heat pump, NaN when none is needed. */
   cop: number;
   heatPumpMwh: number;
-  heatPumpEur_perYear: number;
+  heatPumpEurPerYear: number;
   pumpingEurPerYear: number;
   electricityEurPerMwh: number;
   soilTempC: number;
@@ -57,7 +57,7 @@ export function newThermalNumbers(): ThermalNumbers {
     heatPumpEur: 0,
     cop: Number.NaN,
     heatPumpMwh: 0,
-    heatPumpEur_perYear: 0,
+    heatPumpEurPerYear: 0,
     pumpingEurPerYear: 0,
     electricityEurPerMwh: 0,
     soilTempC: 0,
@@ -104,9 +104,10 @@ export function heatPumpCop(sinkC: number, sourceC: number, c: MatchingConfig): 
 
 const isFuel = (f: string, c: MatchingConfig): f is Fuel => Object.hasOwn(c.heat.fuels, f);
 
-const heatInput = {
-  supply: null as never,
-  demand: null as never,
+/** Reused input of evaluateHeatExchange (the matcher prices thousands of pairs; no object per pair). */
+const heatInput: { -readonly [K in keyof HeatExchangeInput]: HeatExchangeInput[K] | null } = {
+  supply: null,
+  demand: null,
   supplyMw: 0,
   demandMw: 0,
   routeM: 0,
@@ -156,7 +157,7 @@ export function thermalExchange(
   out.soilTempC = params.soil_c;
   out.electricityEurPerMwh = params.electricity_eur_per_mwh;
   out.routeM = distanceKm * 1000 * hm.route_factor;
-  const x = heatInput as unknown as Parameters<typeof evaluateHeatExchange>[0];
+  const x = heatInput as HeatExchangeInput;
   x.supply = cols.shape[s]!;
   x.demand = cols.shape[d]!;
   x.supplyMw = cols.avgMw[s]!;
@@ -181,7 +182,7 @@ export function thermalExchange(
   out.heatPumpEur = lift ? h.heat_pump.capex_eur_per_mw * mw : 0;
   out.heatPumpMwh = lift ? out.deliveredMwh / out.cop : 0;
   const elecDefault = c.default_price_eur.electricity ?? 0;
-  out.heatPumpEur_perYear = out.heatPumpMwh * elecDefault;
+  out.heatPumpEurPerYear = out.heatPumpMwh * elecDefault;
   out.pumpingEurPerYear = out.pumpingMwh * out.electricityEurPerMwh;
   // CO2: the fuel the demand no longer burns, minus the electricity the exchange uses
   const fuel = cols.fuel[d]!;
@@ -193,7 +194,7 @@ export function thermalExchange(
   // LCOH: the Hotmaps annuity of capex, O&M share, and the electricity, per MWh delivered
   const capex = thermalCapex(out);
   out.lcohEurPerMwh =
-    out.deliveredMwh > 0 ? (capex / tc.lcohFactor + h.lcoh.om_rate * capex + out.pumpingEurPerYear + out.heatPumpEur_perYear) / out.deliveredMwh : Number.NaN;
+    out.deliveredMwh > 0 ? (capex / tc.lcohFactor + h.lcoh.om_rate * capex + out.pumpingEurPerYear + out.heatPumpEurPerYear) / out.deliveredMwh : Number.NaN;
   return out;
 }
 
