@@ -1,9 +1,9 @@
 // The desktop bundle's matching worker: built by scripts/build-electron.mjs and run as Electron's
 // main process would run it (a worker thread on the bundled file, no tsx loader).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { buildElectron } from '../../scripts/build-electron.mjs';
@@ -12,8 +12,14 @@ import { canonicalQuantity } from '../db/entities.ts';
 import { toMatchFlow } from '../matching/input.ts';
 import { matchAll } from '../matching/engine.ts';
 import { resolveConfig } from '../matching/config.ts';
+import { hotmapsProfileSource } from '../data/profile-source.ts';
+import type { PlanRun } from '../portfolio/regional-plan.ts';
 
-const outDir = mkdtempSync(join(tmpdir(), 'turash-worker-bundle-'));
+// Inside the repository's out/ (as in the packaged app, out/app beside node_modules): the bundle
+// leaves packages that load files from their own folder (highs.wasm) to node_modules.
+const OUT = fileURLToPath(new URL('../../out/', import.meta.url));
+mkdirSync(OUT, { recursive: true });
+const outDir = mkdtempSync(join(OUT, 'test-worker-bundle-'));
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
 test('the bundled matching worker returns what the engine returns in-process', async () => {
@@ -27,13 +33,16 @@ test('the bundled matching worker returns what the engine returns in-process', a
     return toMatchFlow({ ...flow, canonical, hours_per_year: hours }, site, { trust: trust.get(site.organization_id) });
   });
   const query = { now: '2026-11-24T00:00:00Z' };
-  const fromWorker = await new Promise<{ ok: boolean; result: ReturnType<typeof matchAll> }>((resolve, reject) => {
-    const worker = new Worker(outputs.matchWorker, { workerData: { flows, query } });
+  const fromWorker = await new Promise<{ ok: boolean; message?: string; result: ReturnType<typeof matchAll>; plan: PlanRun }>((resolve, reject) => {
+    const worker = new Worker(outputs.matchWorker, { workerData: { flows, query, held: [], objective: 'npv' } });
     worker.once('message', (m) => (resolve(m), void worker.terminate()));
     worker.once('error', reject);
   });
-  assert.equal(fromWorker.ok, true);
-  const inProcess = matchAll({ flows }, resolveConfig(query));
+  assert.equal(fromWorker.ok, true, fromWorker.message);
+  // the bundle reads the Hotmaps profiles from its own assets and runs HiGHS from node_modules
+  const inProcess = matchAll({ flows, profiles: hotmapsProfileSource() }, resolveConfig(query));
   assert.ok(inProcess.matches.length > 0);
   assert.deepEqual(fromWorker.result.matches, inProcess.matches);
+  assert.ok(fromWorker.plan.summary.members > 0, 'the worker made the regional plan');
+  assert.equal(fromWorker.plan.summary.gap, 0);
 });
