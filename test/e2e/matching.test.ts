@@ -456,6 +456,8 @@ describe('matching in headless Chromium (browser host, demo portfolio)', { timeo
     await detail.getByTestId('transition-negotiating').click();
     await detail.getByTestId('transition-confirm').click();
     await detail.getByTestId('match-status').filter({ hasText: 'negotiating' }).waitFor();
+    // the first form closes once its save is done (under load it can still say "Saving…" here)
+    await detail.getByTestId('transition-confirm').waitFor({ state: 'detached' });
     await detail.getByTestId('transition-reserved').click();
     await detail.getByTestId('transition-confirm').click();
     // The refusal stands in the form where the user acted, in words, naming both flows.
