@@ -28,26 +28,48 @@ module.exports = {
     },
     {
       name: 'sync-protocol-and-hub-independent-of-main',
-      comment: 'The hub is a generic, authorised relay of change messages; domain validation happens where data is applied.',
+      comment:
+        'The hub is a generic, authorised relay of change messages; domain validation happens where data is applied. ' +
+        'The sqlite3 Kysely driver it shares with the app lives in sync/storage/ for that reason.',
       severity: 'error',
-      from: { path: '^sync/(protocol|hub)/' },
-      // One exception: the generic sqlite3 Kysely driver (no domain knowledge), so the hub's
-      // embedded SQLite runs on the same tested driver as the app (docs/architecture.md).
-      to: { path: '^main/', pathNot: '^main/db/sqlite3-dialect\\.ts$' },
+      from: { path: '^sync/(protocol|hub|storage)/' },
+      to: { path: '^main/' },
+    },
+    {
+      name: 'sync-transport-independent-of-main',
+      comment: 'sync/transport serves the hub and the app alike: it must not pull the app into the hub.',
+      severity: 'error',
+      from: { path: '^sync/transport/' },
+      to: { path: '^main/' },
+    },
+    {
+      name: 'api-does-not-import-shell',
+      comment: 'The API (main/api) is served by the desktop shell, the browser host and tests alike: it never imports the Electron shell (main/app). Update policy types live in main/updates/.',
+      severity: 'error',
+      from: { path: '^main/api/' },
+      to: { path: '^main/app/' },
     },
     {
       name: 'renderer-imports-only-api-types',
       comment: 'The renderer talks to the core only through the appRouter: it may import its TYPE, never runtime code of main/.',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { path: '^(main|connectors|sync)/', dependencyTypesNot: ['type-only'] },
+      // One exception: the app's one CSV writer (formula guard), which imports nothing (rule below).
+      to: { path: '^(main|connectors|sync)/', pathNot: '^main/interchange/csv-write\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'renderer-type-imports-only-from-api',
       comment: 'Even types come from the API contract (main/api), not from the database or other internals.',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { path: '^main/', pathNot: '^main/(api|domain|db)/' },
+      to: { path: '^main/', pathNot: ['^main/(api|domain|db)/', '^main/interchange/csv-write\\.ts$'] },
+    },
+    {
+      name: 'csv-writer-imports-nothing',
+      comment: 'main/interchange/csv-write.ts runs in the renderer too: it imports nothing at all.',
+      severity: 'error',
+      from: { path: '^main/interchange/csv-write\\.ts$' },
+      to: {},
     },
     {
       name: 'renderer-no-node',
@@ -88,7 +110,7 @@ module.exports = {
       name: 'core-does-not-import-shell-or-host',
       comment: 'The core (db, domain, matching, ...) does not depend on how it is hosted.',
       severity: 'error',
-      from: { path: '^main/(domain|db|data|matching|ingest|packets|interchange|portfolio|field|workflow|sync|plan)/' },
+      from: { path: '^main/(domain|db|data|matching|ingest|packets|interchange|portfolio|field|workflow|sync|plan|updates)/' },
       to: { path: '^main/(app|host|api)/|^main/cli\\.ts$' },
     },
     {

@@ -12,6 +12,8 @@ export interface BenchArgs {
   seed?: number;
   /** --hotmaps: the Hotmaps CSV the matching workload expands around. */
   hotmaps?: string;
+  /** A suite's own options from the command line (`turash bench hub --laptops N ...`). */
+  options?: Record<string, string | boolean | undefined>;
 }
 
 export type BenchSuite = (args: BenchArgs) => Promise<unknown>;
@@ -34,4 +36,5 @@ export const BENCH_SUITES: Record<string, BenchSuite> = {
   packet: async () => (await import('./packet.ts')).runPacketBench(),
   ingest: async () => (await import('./ingest.ts')).runIngestBench(),
   sync: async (args) => (await import('./sync.ts')).runSyncBench(args.flows ? { changes: args.flows } : {}),
+  hub: async (args) => (await import('./hub-options.ts')).runHubBenchFromCli(args),
 };

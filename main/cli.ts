@@ -56,6 +56,9 @@ Usage:
   turash bench opcua                  OPC UA client CPU at 5,000 items / 1 s (server in a child)
   turash bench ingest                 samples/s into SQLite through the Recorder (vs one
                                       transaction per sample); API p99 idle / ingesting / re-match
+  turash bench hub [--laptops N] [--seconds S] [--store sqlite|postgres|both] [--postgres <url>]
+                                      N laptops (default 200) syncing through a SQLite hub and 1-2
+                                      hubs on PostgreSQL: msg/s, push/pull/live p95, hub memory
   turash serve [--port P] [--demo]    the browser host on 127.0.0.1 (prints the URL to open);
                                       --demo seeds the demo portfolio into an empty database
   turash read <endpoint> [--profile <name>] [--node <id> ...] [--depth N]
@@ -72,9 +75,10 @@ Usage:
                                       beside the hub (same --database): give a role, creating
                                       what is missing; prints a sign-in token (and a new user's
                                       generated password, once)
-  turash sync --hub <url> --token <token> [--workspace <name>]
+  turash sync --hub <url> [--token-file <path> | --token -] [--workspace <name>]
                                       one full sync of the database with a hub workspace (push,
-                                      pull, merkle check); prints what was pushed and pulled
+                                      pull, merkle check); prints what was pushed and pulled. The
+                                      token: a file, standard input (-) or TURASH_HUB_TOKEN
 
   turash impact [--csv <file>]        CO2, value, energy, tonnes and water of contracted and live
                                       exchanges (measured beside projected where meters are bound)
@@ -241,7 +245,11 @@ async function explainCli(args: string[], io: Io): Promise<number> {
 }
 
 async function benchCli(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' } } as const);
+  const { values, positionals } = parse(args, {
+    flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' },
+    // bench hub's own options (bench/hub-options.ts checks them).
+    laptops: { type: 'string' }, seconds: { type: 'string' }, store: { type: 'string' }, postgres: { type: 'string' }, team: { type: 'string' }, 'real-laptops': { type: 'string' },
+  } as const);
   if (values.help) return (io.out(HELP), 0);
   const { BENCH_SUITES } = await import('../bench/suites.ts');
   const which = positionals[0] ?? 'all';
@@ -251,7 +259,7 @@ async function benchCli(args: string[], io: Io): Promise<number> {
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   const report: Record<string, unknown> = {};
   for (const name of names) {
-    report[name] = await BENCH_SUITES[name]!({ ...(flows ? { flows } : {}), ...(seed !== undefined ? { seed } : {}), ...(values.hotmaps ? { hotmaps: values.hotmaps } : {}) });
+    report[name] = await BENCH_SUITES[name]!({ ...(flows ? { flows } : {}), ...(seed !== undefined ? { seed } : {}), ...(values.hotmaps ? { hotmaps: values.hotmaps } : {}), options: values });
   }
   io.out(JSON.stringify(report, null, values.json ? 0 : 2));
   return 0;

@@ -1,6 +1,6 @@
 /**
  * The sync API the UI uses: sign in to a hub, pick a workspace, the status (a subscription that
- * the header keeps open, so it is always current), sync now, sign out, a record's history and the
+ * the header keeps open, so it is always current), sync now, sign out (here or everywhere), a record's history and the
  * sync problems. A hub that refuses or cannot be reached is a PRECONDITION_FAILED with the hub's
  * reason; a missing sync service (a core opened without one) likewise.
  */
@@ -73,6 +73,8 @@ export const syncRouter = router({
   selectWorkspace: procedure.input(z.strictObject({ workspace: z.string().min(1).max(100) })).mutation(({ ctx, input }) => hubCall(() => syncOf(ctx).selectWorkspace(input.workspace))),
   syncNow: procedure.mutation(({ ctx }) => hubCall(() => syncOf(ctx).syncNow())),
   signOut: procedure.mutation(({ ctx }) => syncOf(ctx).signOut()),
+  /** Ends the user's sessions on every laptop (a lost or stolen one), then signs this one out. */
+  signOutEverywhere: procedure.mutation(({ ctx }) => hubCall(() => syncOf(ctx).signOut({ everywhere: true }))),
   /** Who changed which field of a record, when; local and remote changes, newest first. */
   history: procedure.input(z.strictObject({ entity, id: z.string().min(1).max(200) })).query(({ ctx, input }) => syncOf(ctx).history(input.entity, input.id)),
   problems: procedure.query(({ ctx }) => syncOf(ctx).problems()),

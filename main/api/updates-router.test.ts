@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
-import { UpdatePolicy, type Updater, type UpdateChannel } from '../app/updater-policy.ts';
+import { UpdatePolicy, type Updater, type UpdateChannel } from '../updates/policy.ts';
 import { contextFor, openCore, type Core } from '../core.ts';
 import { appRouter } from './router.ts';
 import { createCallerFactory } from './trpc.ts';

@@ -5,10 +5,10 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { RestartAnswer, UpdateState } from '../app/updater-policy.ts';
+import type { RestartAnswer, UpdateState } from '../updates/policy.ts';
 import { procedure, router } from './trpc.ts';
 
-/** What the API needs of the update policy (main/app/updater-policy.ts implements it). */
+/** What the API needs of the update policy (main/updates/policy.ts implements it). */
 export interface UpdatesPort {
   state(): UpdateState;
   check(): Promise<UpdateState>;

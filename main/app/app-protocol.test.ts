@@ -97,3 +97,32 @@ test('refusals: traversal 403, missing asset 404, other methods 405; client rout
   const dir = await handleAppRequest({ url: 'app://turash/assets/', method: 'GET' }, renderer);
   assert.match(await dir.text(), /Turash Field/);
 });
+
+test('a path that does not decode is a 400 through the handler, not an exception', async () => {
+  const response = await handleAppRequest(new Request('app://turash/%E0%A4%A'), renderer);
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /malformed percent-encoding/);
+  assert.ok(response.headers.get('content-security-policy'));
+});
+
+test('byte ranges: 206 with Content-Range, 416 past the end, Accept-Ranges on every file', async () => {
+  writeFileSync(join(renderer, 'assets', 'map.pmtiles'), Buffer.from(Array.from({ length: 100 }, (_, i) => i)));
+  const whole = await handleAppRequest(new Request('app://turash/assets/map.pmtiles'), renderer);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+  assert.equal((await whole.arrayBuffer()).byteLength, 100);
+  const part = await handleAppRequest(new Request('app://turash/assets/map.pmtiles', { headers: { range: 'bytes=10-13' } }), renderer);
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), 'bytes 10-13/100');
+  assert.equal(part.headers.get('content-length'), '4');
+  assert.deepEqual([...new Uint8Array(await part.arrayBuffer())], [10, 11, 12, 13]);
+  const open = await handleAppRequest(new Request('app://turash/assets/map.pmtiles', { headers: { range: 'bytes=98-' } }), renderer);
+  assert.deepEqual([...new Uint8Array(await open.arrayBuffer())], [98, 99]);
+  const past = await handleAppRequest(new Request('app://turash/assets/map.pmtiles', { headers: { range: 'bytes=100-200' } }), renderer);
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get('content-range'), 'bytes */100');
+  // Several ranges, or another unit, are ignored (RFC 9110 allows it): the whole file.
+  const several = await handleAppRequest(new Request('app://turash/assets/map.pmtiles', { headers: { range: 'bytes=0-1,5-6' } }), renderer);
+  assert.equal(several.status, 200);
+  assert.equal((await several.arrayBuffer()).byteLength, 100);
+});

@@ -23,7 +23,7 @@ import { RotatingLog, teeConsole } from './log-file.ts';
 import { fieldSecretPort, hubTokenVault } from './secret-ports.ts';
 import { SecretStore } from './secrets.ts';
 import { electronAutoUpdater } from './updater.ts';
-import { UPDATE_CHANNELS, updateFeedUrl, UpdatePolicy, type UpdateChannel } from './updater-policy.ts';
+import { UPDATE_CHANNELS, updateFeedUrl, UpdatePolicy, type UpdateChannel } from '../updates/policy.ts';
 import { aboutDetail, applicationMenuTemplate, importReportMessage, importSelectionProblem, IMPORT_DIALOG_FILTERS } from './menu.ts';
 import {
   APP_ENTRY_URL,

@@ -26,7 +26,7 @@ import { AppImageUpdater, type AppUpdater } from 'electron-updater';
 import type { AppAdapter } from 'electron-updater/out/AppAdapter.js';
 import type { InstallOptions } from 'electron-updater/out/BaseUpdater.js';
 import { adaptAppUpdater } from './updater.ts';
-import { electronUpdaterChannel, updateFeedUrl, UpdatePolicy, type PolicyTimers, type UpdateState, type UpdateStatus } from './updater-policy.ts';
+import { electronUpdaterChannel, updateFeedUrl, UpdatePolicy, type PolicyTimers, type UpdateState, type UpdateStatus } from '../updates/policy.ts';
 
 const requireFromUpdater = createRequire(createRequire(import.meta.url).resolve('electron-updater'));
 const runtime = requireFromUpdater('builder-util-runtime') as typeof BuilderUtilRuntime;

@@ -1,12 +1,12 @@
 /**
- * electron-updater behind the `Updater` interface of updater-policy.ts. The only module that
+ * electron-updater behind the `Updater` interface of main/updates/policy.ts. The only module that
  * imports electron-updater. `adaptAppUpdater` works on any AppUpdater (the test builds a real one
  * with a test app adapter and Node's HTTP); `electronAutoUpdater` takes electron-updater's
  * `autoUpdater` (read lazily: reading it constructs the platform updater, which needs Electron).
  */
 import type { EventEmitter } from 'node:events';
 import electronUpdater, { type AppUpdater } from 'electron-updater';
-import { electronUpdaterChannel, type Updater, type UpdateChannel } from './updater-policy.ts';
+import { electronUpdaterChannel, type Updater, type UpdateChannel } from '../updates/policy.ts';
 
 export interface UpdaterLogger {
   info(message?: unknown): void;

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { Kysely, sql } from 'kysely';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 import type { Database } from './schema.ts';
-import { Sqlite3Dialect, type Sqlite3Connection } from './sqlite3-dialect.ts';
+import { Sqlite3Dialect, type Sqlite3Connection } from '../../sync/storage/sqlite3-dialect.ts';
 
 export type Db = Kysely<Database>;
 

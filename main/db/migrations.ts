@@ -7,7 +7,7 @@
  * search index) are maintained by triggers, so no write path, present or future, can forget them.
  */
 import { MEASUREMENT_AGGREGATES_MIGRATION } from './measurement-schema.ts';
-import { SYNC_MIGRATION } from './sync-schema.ts';
+import { SYNC_HARDENING_MIGRATION, SYNC_MIGRATION } from './sync-schema.ts';
 import { PLAN_MIGRATION } from './plan-store.ts';
 import { WORKFLOW_MIGRATION } from './workflow-schema.ts';
 
@@ -185,5 +185,10 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     name: 'regional plan: the allocation of every plan member, the plan of the last run',
     statements: PLAN_MIGRATION,
+  },
+  {
+    version: 7,
+    name: 'sync hardening: who pushed each message, problem kinds, messages held aside',
+    statements: SYNC_HARDENING_MIGRATION,
   },
 ];

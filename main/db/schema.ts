@@ -193,14 +193,29 @@ export interface SyncMessagesTable {
   value: string;
   /** 0 = a local message the hub has not acknowledged yet. */
   pushed: number;
+  /** Migration 7: the hub user who pushed a received message (null for local ones, old hubs). */
+  user: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Migration 5: records whose merged state cannot be applied (invalid, orphaned), shown in the UI. */
 export interface SyncProblemsTable {
   dataset: string;
   row: string;
+  /** Migration 7: record | message | held | private (main/db/sync-schema.ts). */
+  kind: 'record' | 'message' | 'held' | 'private';
   at: string;
   message: string;
+}
+
+/** Migration 7: received messages not applied (held ahead of the clock, private here, refused). */
+export interface SyncAsideTable {
+  timestamp: string;
+  dataset: string;
+  row: string;
+  column: string;
+  value: string | null;
+  user: string | null;
+  kind: 'held' | 'private' | 'refused';
 }
 
 /** Migration 5: hub URL, workspace, cursor, last sync, ... as JSON values. */
@@ -238,6 +253,7 @@ export interface Database {
   sync_fields: SyncFieldsTable;
   sync_messages: SyncMessagesTable;
   sync_problems: SyncProblemsTable;
+  sync_aside: SyncAsideTable;
   sync_state: SyncStateTable;
   plan_runs: PlanRunsTable;
 }

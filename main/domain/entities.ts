@@ -177,12 +177,31 @@ export const temporalSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The largest price per unit accepted: a billion euros per tonne, MWh or m3 is far above any real
+ * price (catalyst platinum is some 3e7 €/t) and, times the largest quantity (MAX_QUANTITY), still
+ * leaves the economics finite. A value like 1e300 came from a typo or a hostile member (it would
+ * make every NPV infinite), so it is refused where it enters: import, the editor and sync.
+ */
+export const MAX_EUR_PER_UNIT = 1e9;
+/** The largest flow quantity: 1e15 of any unit (a million TWh/yr is beyond every plant on Earth). */
+export const MAX_QUANTITY = 1e15;
+
+const grouped = (n: number): string => n.toLocaleString('en-GB');
+
+/** Euros per unit of `field`, in the user's words when out of range. */
+const eurPerUnit = (field: string) =>
+  z
+    .number({ error: `${field} must be a finite number of euros` })
+    .min(0, `${field} must not be negative`)
+    .max(MAX_EUR_PER_UNIT, `${field} must be at most ${grouped(MAX_EUR_PER_UNIT)} € per unit (a larger price is surely a typo)`);
+
 export const economicsSchema = z.strictObject({
-  price_eur: z.number().min(0).optional(),
+  price_eur: eurPerUnit('price_eur').optional(),
   price_per: z.string().trim().min(1).max(20).optional(),
-  disposal_cost_eur: z.number().min(0).optional(),
+  disposal_cost_eur: eurPerUnit('disposal_cost_eur').optional(),
   disposal_per: z.string().trim().min(1).max(20).optional(),
-  price_asked_eur: z.number().min(0).optional(),
+  price_asked_eur: eurPerUnit('price_asked_eur').optional(),
   price_asked_per: z.string().trim().min(1).max(20).optional(),
   current_fuel: z.enum(CURRENT_FUELS, { error: (iss) => `${JSON.stringify(iss.input)} is not a known fuel: use ${CURRENT_FUELS.join(', ')}` }).optional(),
 });
@@ -193,7 +212,10 @@ export const logisticsSchema = z.strictObject({
 });
 
 export const quantitySchema = z.strictObject({
-  amount: z.number().min(0).max(1e15),
+  amount: z
+    .number({ error: 'the amount must be a finite number' })
+    .min(0, 'the amount must not be negative')
+    .max(MAX_QUANTITY, `the amount must be at most ${grouped(MAX_QUANTITY)} (a larger quantity is surely a typo)`),
   unit: z.string().trim().min(1).max(20),
 });
 

@@ -198,6 +198,7 @@ test('a quantity without a period, or a power per time, is named and explained',
 test('bad amounts and hours per year are refused', () => {
   assert.throws(() => toCanonical('heat', Number.NaN, 'kW', 8000), { message: 'amount must be a finite number, got NaN' });
   assert.throws(() => toCanonical('heat', Infinity, 'kW', 8000), /got Infinity/);
+  assert.throws(() => toCanonical('heat', 1e306, 'GW', 8000), { message: '1e+306 GW is too large to convert to kW' });
   assert.throws(() => toCanonical('heat', 1, 'MWh/yr', 0), { message: 'hoursPerYear must be above 0 and at most 8784, got 0' });
   assert.throws(() => toCanonical('heat', 1, 'MWh/yr', -5), /got -5/);
   assert.throws(() => toCanonical('heat', 1, 'MWh/yr', 525_600), /got 525600/);

@@ -200,6 +200,8 @@ export function toCanonical(
   let value = amount * parsed.factor;
   if (parsed.basis === 'hour' && target.basis === 'year') value *= hoursPerYear;
   if (parsed.basis === 'year' && target.basis === 'hour') value /= hoursPerYear;
+  // Only an amount far beyond the schema's bound (MAX_QUANTITY) gets here; say so rather than store Infinity.
+  if (!Number.isFinite(value)) throw new Error(`${amount} ${unit} is too large to convert to ${canonicalUnit}`);
   return { amount: value, unit: canonicalUnit };
 }
 

@@ -17,6 +17,7 @@ before(async () => {
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Turash Field</title>');
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(rendererDir, 'assets', 'map.pmtiles'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
   writeFileSync(join(folder, 'secret.txt'), 'not for the browser');
   core = await openCore(join(folder, 'host.db'));
   await core.repo.createOrganization({ id: 'org-1', name: 'Acme Paper' });
@@ -116,5 +117,60 @@ describe('browser host', () => {
     assert.equal(await open(`${base}?token=wrong`), 'refused');
     assert.equal(await open(`${base}?token=${host.token}`, { origin: 'https://evil.example' }), 'refused');
     assert.equal(await open(`${base}?token=${host.token}`), 'open');
+  });
+
+  test('a path that does not decode (/%E0%A4%A) is a 400, and the host keeps serving', async () => {
+    for (const path of ['/%E0%A4%A', '/assets/%E0%A4%A.js', '/trpc/%E0%A4%A']) {
+      const res = await request(path, auth());
+      assert.equal(res.status, 400, path);
+      assert.match(JSON.parse(res.body).error.message, /malformed percent-encoding/, path);
+    }
+    const upgrade = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/trpc%E0%A4%A?token=${host.token}`);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+    assert.equal(upgrade, 400);
+    assert.equal((await request('/')).status, 200);
+  });
+
+  test('serves byte ranges of a file (206, 416) and says it does (Accept-Ranges)', async () => {
+    const whole = await request('/assets/map.pmtiles');
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers['accept-ranges'], 'bytes');
+    assert.equal(whole.headers['content-length'], '256');
+    const part = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: Buffer }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: host.port, path: '/assets/map.pmtiles', headers: { range: 'bytes=16-19' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
+    });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], 'bytes 16-19/256');
+    assert.deepEqual([...part.bytes], [16, 17, 18, 19]);
+    assert.equal((await request('/assets/map.pmtiles', { range: 'bytes=-2' })).headers['content-range'], 'bytes 254-255/256');
+    const past = await request('/assets/map.pmtiles', { range: 'bytes=256-' });
+    assert.equal(past.status, 416);
+    assert.equal(past.headers['content-range'], 'bytes */256');
+  });
+
+  test('a request body nesting JSON deeply is refused (400) before it is parsed', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: host.port, path: '/trpc/organizations.create', method: 'POST', headers: { ...auth(), 'content-type': 'application/json' } },
+        (r) => {
+          let body = '';
+          r.on('data', (c) => (body += c));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(`{"id":"org-3","name":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    });
+    assert.equal(res.status, 400);
+    assert.match(JSON.parse(res.body).error.message, /the request body: name\[0\].* nests JSON more than 64 levels deep/);
   });
 });

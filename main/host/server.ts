@@ -5,22 +5,27 @@
  * It is a local server holding a company's data, so it trusts nobody by default:
  * - it listens on 127.0.0.1 only;
  * - every API call needs the per-run random token (Authorization: Bearer, or ?token= on the
- *   WebSocket upgrade); the token reaches the page in the URL fragment, never sent to a server;
+ *   WebSocket upgrade, since a browser cannot set headers there); the token reaches the page in
+ *   the URL fragment, never sent to a server;
  * - requests from another origin, or with a Host header other than the loopback address, are
  *   refused (cross-site requests from pages on the internet and DNS rebinding);
- * - pages are served with a strict Content-Security-Policy.
+ * - pages are served with a strict Content-Security-Policy;
+ * - the tRPC transport's guards (sync/transport/, shared with the sync hub) bound bodies, JSON
+ *   nesting, WebSocket frames, connections and subscriptions, and a path that does not decode is
+ *   a 400, never a crash.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer } from 'ws';
+import { extname, join, resolve } from 'node:path';
+import { refuseHttp } from '../../sync/transport/errors.ts';
+import { parseTarget } from '../../sync/transport/request.ts';
+import { serveTrpc, type TransportLimits } from '../../sync/transport/trpc-server.ts';
 import { appRouter } from '../api/router.ts';
 import { contextFor, type Core } from '../core.ts';
 import { contentSecurityPolicy } from './csp.ts';
+import { answerStatic, contentTypeOf, sendStatic } from './static-files.ts';
 
 export interface HostOptions {
   core: Core;
@@ -41,23 +46,20 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 80 * 1024 * 1024; // imports upload whole files
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.pbf': 'application/x-protobuf',
-  '.pmtiles': 'application/octet-stream',
-  '.txt': 'text/plain; charset=utf-8',
+export const HOST_TRANSPORT_LIMITS: TransportLimits = {
+  maxBodyBytes: 80 * 1024 * 1024, // imports upload whole files
+  // Imported documents travel as parsed JSON in some calls: room for real data, none for attacks.
+  maxDepth: 64,
+  // The renderer batches the queries of a page (httpBatchLink without a cap).
+  maxBatch: 100,
+  // Only subscriptions travel on the WebSocket (renderer/src/api.ts).
+  maxFrameBytes: 64 * 1024,
+  maxSubscriptionsPerConnection: 64,
+  maxConnectionsPerAddress: 32,
+  maxConnectionsPerToken: 32,
 };
 
-function sameToken(given: string | undefined, token: string): boolean {
+function sameToken(given: string | undefined | null, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -69,11 +71,6 @@ function bearer(req: http.IncomingMessage): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
 }
 
-function refuse(res: http.ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ error: { message } }));
-}
-
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const rendererDir = resolve(options.rendererDir);
   if (!existsSync(join(rendererDir, 'index.html'))) {
@@ -83,9 +80,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   let origins: Set<string> = new Set();
   let hosts: Set<string> = new Set();
 
-  const createContext = () => contextFor(options.core);
-  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_BODY_BYTES });
-
   /** Loopback Host header and, when the browser sends one, our own Origin. */
   const trustedRequest = (req: http.IncomingMessage): string | undefined => {
     if (!hosts.has(req.headers.host ?? '')) return `host "${req.headers.host}" refused: use ${[...hosts][0]}`;
@@ -94,46 +88,59 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return undefined;
   };
 
-  const serveStatic = (req: http.IncomingMessage, res: http.ServerResponse, port: number) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    let file = normalize(join(rendererDir, pathname));
-    if (!file.startsWith(rendererDir + sep) && file !== rendererDir) return refuse(res, 403, 'outside the application');
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html'); // single-page app
-    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, {
-      'content-type': type,
-      'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cross-origin-opener-policy': 'same-origin',
-      'cache-control': extname(file) === '.html' ? 'no-store' : 'public, max-age=3600',
-    });
-    if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
-  };
+  const transport = serveTrpc({
+    router: appRouter,
+    limits: HOST_TRANSPORT_LIMITS,
+    createContext: () => contextFor(options.core),
+    authenticateUpgrade: (req, _call, url) => {
+      const problem = trustedRequest(req);
+      if (problem) return { refused: { status: 403, reason: 'untrusted_origin', message: problem } };
+      if (!sameToken(url.searchParams.get('token'), token)) return { refused: { status: 403, reason: 'unauthenticated_upgrade', message: 'missing or wrong token' } };
+      return { key: 'host' };
+    },
+    events: {
+      internalError: ({ procedure, error }) => console.error(`turash serve: ${procedure} failed:`, error),
+    },
+  });
+
+  const staticHeaders = (port: number) => (file: string) => ({
+    'content-type': contentTypeOf(file),
+    'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'cache-control': extname(file) === '.html' ? 'no-store' : 'public, max-age=3600',
+  });
 
   const server = http.createServer((req, res) => {
-    const problem = trustedRequest(req);
-    if (problem) return refuse(res, 403, problem);
-    const port = (server.address() as AddressInfo).port;
-    if (req.url?.startsWith('/trpc/')) {
-      if (!sameToken(bearer(req), token)) return refuse(res, 401, 'missing or wrong token: open the URL that "turash serve" printed');
-      return trpcHandler(req, res);
+    try {
+      const problem = trustedRequest(req);
+      if (problem) return refuseHttp(res, 'FORBIDDEN', problem);
+      const target = parseTarget(req.url);
+      if (!target.ok) return refuseHttp(res, 'BAD_REQUEST', target.message);
+      if (target.pathname.startsWith('/trpc/')) {
+        if (!sameToken(bearer(req), token)) return refuseHttp(res, 'UNAUTHORIZED', 'missing or wrong token: open the URL that "turash serve" printed');
+        return transport.handleHttp(req, res);
+      }
+      const port = (server.address() as AddressInfo).port;
+      const method = req.method ?? 'GET';
+      void answerStatic(rendererDir, { method, encodedPath: target.url.pathname, range: req.headers.range }, staticHeaders(port), 'index').then(
+        (answer) =>
+          sendStatic(res, method, answer, (status, reason, headers) => {
+            res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+            res.end(JSON.stringify({ error: { message: reason } }));
+          }),
+        (error: unknown) => {
+          console.error('turash serve: static file failed:', error);
+          refuseHttp(res, 'INTERNAL_SERVER_ERROR', 'internal error');
+        },
+      );
+    } catch (error) {
+      console.error('turash serve: request failed:', error);
+      refuseHttp(res, 'INTERNAL_SERVER_ERROR', 'internal error');
     }
-    serveStatic(req, res, port);
   });
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-  const wssHandler = applyWSSHandler({ wss, router: appRouter, createContext, keepAlive: { enabled: true, pingMs: 30_000 } });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (trustedRequest(req) || url.pathname !== '/trpc' || !sameToken(url.searchParams.get('token') ?? undefined, token)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
+  server.on('upgrade', (req, socket, head) => transport.handleUpgrade(req, socket, head));
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -152,9 +159,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     token,
     port,
     close: async () => {
-      wssHandler.broadcastReconnectNotification();
-      for (const client of wss.clients) client.terminate();
-      wss.close();
+      transport.close();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     },

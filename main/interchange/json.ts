@@ -4,6 +4,7 @@
  */
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { ExchangeDocument, ImportProblem, ImportResult, JsonPath, KnownIds } from './format.ts';
+import { MAX_NESTING, tooDeepAt } from './nesting.ts';
 import { LineIndex, stripBom } from './text-lines.ts';
 import { checkDocument, placeProblems } from './validate.ts';
 
@@ -30,6 +31,13 @@ export function parseExchangeJson(text: string, fileName: string, known?: KnownI
   const source = stripBom(text);
   const lines = new LineIndex(source);
   if (source.trim() === '') return { ok: false, problems: [{ file: fileName, line: 1, reason: 'the file is empty' }] };
+
+  // Before the parser, which recurses once per level (a stack overflow with no file or line).
+  const deep = tooDeepAt(source);
+  if (deep !== undefined) {
+    const at = lines.position(deep);
+    return { ok: false, problems: [{ file: fileName, line: at.line, column: at.column, reason: `nested deeper than ${MAX_NESTING} levels` }] };
+  }
 
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { allowTrailingComma: false, disallowComments: true });

@@ -3,7 +3,7 @@
  * (six 32-bit words), months as a 12-bit integer, prices converted to EUR per base unit, angles in
  * radians. Built once per flow; the pair evaluator reads nothing else.
  */
-import { FLOW_TYPES, type FlowType, type Precision } from '../domain/entities.ts';
+import { FLOW_TYPES, MAX_QUANTITY, type FlowType, type Precision } from '../domain/entities.ts';
 import type { MatchFlow, Range } from './input.ts';
 import { pricePerBase } from './prices.ts';
 import { PRECISION_WEIGHT } from '../domain/units.ts';
@@ -153,6 +153,10 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     }
   }
   const q = f.quality;
+  // Quantities are bounded where they enter (main/domain/entities.ts); one stored before that
+  // bound counts as nothing, so the economics never become infinite or NaN (canonical units are at
+  // most 1e9 times the stated ones).
+  const amount = Number.isFinite(f.amount) && Math.abs(f.amount) <= MAX_QUANTITY * 1e9 ? f.amount : 0;
   const price = f.price_eur === undefined ? Number.NaN : pricePerBase(f.type, f.price_eur, f.price_per);
   const disposal = f.disposal_cost_eur === undefined ? Number.NaN : pricePerBase(f.type, f.disposal_cost_eur, f.disposal_per);
   const measured = f.measured_at === undefined ? Number.NaN : Date.parse(f.measured_at);
@@ -169,7 +173,7 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     type: f.type,
     typeCode: TYPE_CODE[f.type],
     active: f.status === 'active',
-    amount: f.amount,
+    amount,
     lat: f.lat,
     lon: f.lon,
     phi: (f.lat * Math.PI) / 180,
@@ -214,7 +218,7 @@ export function compileFlow(f: MatchFlow, idx: number, org: number, country: num
     maxKm: f.max_distance_km ?? Number.POSITIVE_INFINITY,
     shape,
     // canonical kW over the flow's available hours -> annual MWh -> average MW over the year
-    avgMw: HOURLY_TYPES.has(f.type) ? (f.amount * f.hours_per_year) / 1000 / 8760 : 0,
+    avgMw: HOURLY_TYPES.has(f.type) ? (amount * f.hours_per_year) / 1000 / 8760 : 0,
     countryCode: f.country,
     fuel: f.current_fuel ?? '',
   };

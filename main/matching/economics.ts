@@ -7,7 +7,7 @@
  * candidate); `economicsView` adds what only shown matches need (IRR, sensitivity, complexity,
  * breakdown, assumptions) from the very same numbers, so a packet shows what the ranking used.
  */
-import { FLOW_TYPES, type FlowType } from '../domain/entities.ts';
+import { FLOW_TYPES, MAX_EUR_PER_UNIT, type FlowType } from '../domain/entities.ts';
 import type { CompiledFlow, FlowColumns } from './compiled.ts';
 import type { PairFacts } from './compatibility.ts';
 import type { ComplexityLevel, MatchingConfig, RiskLevel } from './config.ts';
@@ -161,7 +161,7 @@ export function thermalBounds(cols: FlowColumns, s: number, d: number, distanceK
     const dflt = ec.defaultPrice[cols.typeCode[d]!]!;
     price = Number.isNaN(dflt) ? 0 : dflt;
   }
-  let disposal = cols.disposalBase[s]!;
+  let disposal = boundedPrice(cols.disposalBase[s]!);
   if (Number.isNaN(disposal)) {
     const dflt = ec.defaultDisposal[cols.typeCode[s]!]!;
     disposal = Number.isNaN(dflt) ? 0 : dflt;
@@ -183,16 +183,27 @@ function hourlyEconomics(cols: FlowColumns, s: number, d: number, f: PairFacts, 
 }
 
 /** Value, opex, cash flow and NPV from the delivered quantity per year (base unit), the capex and the running costs besides maintenance. */
-function priced(cols: FlowColumns, s: number, d: number, annualQty: number, capex: number, runningOpex: number, ec: EconContext, out: EconNumbers): EconNumbers {
+/**
+ * Prices and quantities are bounded where they enter (main/domain/entities.ts); a record stored
+ * before those bounds must still never put an infinite or NaN NPV into a stored match. A price
+ * beyond the bound (with room for unit conversion: per kWh to per MWh) counts as not stated, and
+ * a quantity too large to value is worth nothing.
+ */
+const MAX_EUR_PER_BASE_UNIT = MAX_EUR_PER_UNIT * 1e6;
+const boundedPrice = (eur: number): number => (Math.abs(eur) <= MAX_EUR_PER_BASE_UNIT ? eur : Number.NaN);
+
+function priced(cols: FlowColumns, s: number, d: number, quantity: number, capex: number, runningOpex: number, ec: EconContext, out: EconNumbers): EconNumbers {
+  const annualQty = Number.isFinite(quantity) ? quantity : 0;
+  if (!Number.isFinite(out.delivered)) out.delivered = 0;
   const st = cols.typeCode[s]!;
-  let price = cols.priceBase[d]!;
+  let price = boundedPrice(cols.priceBase[d]!);
   let priceSource: PriceSource = 'flow';
   if (Number.isNaN(price)) {
     const dflt = ec.defaultPrice[cols.typeCode[d]!]!;
     price = Number.isNaN(dflt) ? 0 : dflt;
     priceSource = Number.isNaN(dflt) ? 'none' : 'default';
   }
-  let disposal = cols.disposalBase[s]!;
+  let disposal = boundedPrice(cols.disposalBase[s]!);
   let disposalSource: PriceSource = 'flow';
   if (Number.isNaN(disposal)) {
     const dflt = ec.defaultDisposal[st]!;

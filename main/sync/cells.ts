@@ -50,11 +50,15 @@ export async function mergeCells(tx: Tx, messages: ChangeMessage[]): Promise<num
   return won;
 }
 
-/** Adds messages to the shared log; `pushed` 1 for what the hub already has. Duplicates are ignored. */
-export async function recordMessages(tx: Tx, messages: ChangeMessage[], pushed: 0 | 1): Promise<void> {
+/**
+ * Adds messages to the shared log; `pushed` 1 for what the hub already has, with the hub user who
+ * pushed each (when the hub said). Duplicates are ignored.
+ */
+export async function recordMessages(tx: Tx, messages: (ChangeMessage & { user?: string })[], pushed: 0 | 1): Promise<void> {
   for (const part of chunks(messages, JSON_CHUNK)) {
-    await sql`INSERT INTO sync_messages (timestamp, dataset, row, "column", value, pushed)
-      SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${pushed} FROM json_each(${tuples(part)}) j WHERE true
+    const withUsers = JSON.stringify(part.map((m) => [m.timestamp, m.dataset, m.row, m.column, m.value, m.user ?? null]));
+    await sql`INSERT INTO sync_messages (timestamp, dataset, row, "column", value, pushed, user)
+      SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${pushed}, j.value->>5 FROM json_each(${withUsers}) j WHERE true
       ON CONFLICT (timestamp) ${pushed ? sql`DO UPDATE SET pushed = 1` : sql`DO NOTHING`}`.execute(tx);
   }
 }

@@ -193,6 +193,24 @@ describe('local replica', () => {
     assert.equal(history[0]!.fields.name, name);
   });
 
+  test('a merkle repair re-queues only this replica\'s own messages, never a colleague\'s', async () => {
+    const a = await replica();
+    const b = await replica();
+    await a.repo.createOrganization(org);
+    await ship(a, b);
+    await b.repo.createSite(site);
+    const own = await b.outbox(100);
+    await b.acknowledge(own.map((m) => m.timestamp));
+    assert.equal(await b.pending(), 0);
+    // b holds a's four organisation messages and its own site messages, all pushed.
+    const requeued = await b.requeueSince(0);
+    assert.equal(requeued, own.length);
+    const again = await b.outbox(100);
+    const node = await b.nodeId();
+    assert.deepEqual(again.map((m) => m.timestamp).sort(), own.map((m) => m.timestamp).sort());
+    assert.ok(again.every((m) => m.timestamp.endsWith(node)));
+  });
+
   test('history names who changed which field, local and remote', async () => {
     const a = await replica();
     const b = await replica();

@@ -7,6 +7,9 @@
  * SecretStore (main/app/secrets.ts); without one (browser host, command line) the token is kept in
  * the local database's sync_state table, readable by whoever can read the database file. That is
  * a deliberate, documented trade-off (docs/sync.md): the token is revocable on the hub (sign out).
+ *
+ * Hub sessions expire (sync/PROTOCOL.md: 30 days unused, 90 days at most; every sync slides the
+ * first). An ended session is not retried: the status becomes an `error` saying to sign in again.
  */
 import { EventEmitter } from 'node:events';
 import { createTRPCClient, httpLink } from '@trpc/client';
@@ -64,6 +67,14 @@ interface Saved {
 }
 
 const IDLE: SyncStatus = { state: 'idle', pending: 0, lastSync: null, lastError: null, live: false };
+
+/** What the header shows when the hub no longer takes the saved token. */
+export const SESSION_ENDED = 'your session ended: sign in again';
+
+/** The sync client's words for a refused token (sync/client/client.ts describeError), in the user's. */
+function inUserWords(status: SyncStatus): SyncStatus {
+  return status.state === 'error' && status.lastError?.startsWith('the hub refused the token') ? { ...status, lastError: SESSION_ENDED } : status;
+}
 
 export class SyncService extends EventEmitter<SyncServiceEvents> {
   readonly replica: LocalReplica;
@@ -196,7 +207,7 @@ export class SyncService extends EventEmitter<SyncServiceEvents> {
     if (!saved.hub || !saved.workspace || !token) return undefined;
     const client = new SyncClient(this.replica, { url: saved.hub, token, workspace: saved.workspace.id });
     client.on('status', (status) => {
-      this.#status = status;
+      this.#status = inUserWords(status);
       void this.#refresh();
     });
     client.on('round', () => void this.replica.setState('lastSync', new Date().toISOString()));
@@ -232,11 +243,24 @@ export class SyncService extends EventEmitter<SyncServiceEvents> {
     }
   }
 
-  async signOut(): Promise<SyncView> {
+  /**
+   * Signs this laptop out. `everywhere`: ends every session of the user on the hub first (every
+   * laptop, after a lost or stolen one); that must reach the hub, so its failure is reported and
+   * nothing is signed out. A plain sign-out forgets the token even when the hub is unreachable.
+   */
+  async signOut(options: { everywhere?: boolean } = {}): Promise<SyncView> {
     const saved = await this.#saved();
     const token = await this.#vault.get().catch(() => undefined);
+    if (options.everywhere) {
+      if (!saved.hub || !token) throw new Error('not signed in to a hub: sign in first to sign out everywhere');
+      try {
+        await hubHttp({ url: saved.hub, token }).auth.signOutEverywhere.mutate();
+      } catch (error) {
+        throw new Error(`signing out everywhere at ${saved.hub} failed: ${describeError(error)}`);
+      }
+    }
     await this.#stopClient();
-    if (saved.hub && token) await hubHttp({ url: saved.hub, token }).auth.signOut.mutate().catch(() => undefined);
+    if (saved.hub && token && !options.everywhere) await hubHttp({ url: saved.hub, token }).auth.signOut.mutate().catch(() => undefined);
     await this.#vault.set(undefined);
     // The hub address stays so signing in again is quick; the cursor stays with the replica.
     await this.replica.setState('connection', { hub: saved.hub } satisfies Saved);

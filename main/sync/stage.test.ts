@@ -79,21 +79,21 @@ describe('staging in SQL', () => {
       const entry = (hlc: string | null, fields: Record<string, unknown>, entity = 'organization', id = 'o-js') =>
         w.tx.insertInto('change_log').values({ at: '2026-11-25T00:00:00.000Z', entity, entity_id: id, op: 'upsert', fields: JSON.stringify(fields), origin: 'local', shipped: 0, hlc, actor: 'test' }).execute();
       // The counter carries into the next millisecond within the entry.
-      await entry(`2099-01-01T00:00:00.000Z-FFFE-${node}`, { name: 'Carry', sector: 'A', notes: 'B', legal_form: 'GmbH' });
+      await entry(`2049-01-01T00:00:00.000Z-FFFE-${node}`, { name: 'Carry', sector: 'A', notes: 'B', legal_form: 'GmbH' });
       // Field names that are not plain identifiers (byte order and JS sort could differ).
-      await entry(`2099-01-01T00:00:01.000Z-0000-${node}`, { 'odd-key': 1, 'é': 2, '\ue000': 3, '😀': 4, name: 'Odd' });
+      await entry(`2049-01-01T00:00:01.000Z-0000-${node}`, { 'odd-key': 1, 'é': 2, '\ue000': 3, '😀': 4, name: 'Odd' });
       // Written before migration 5: no clock yet, stamped when staged.
       await entry(null, { name: 'Old', sector: 'C' });
       // Not a synced dataset: no message at all.
-      await entry(`2099-01-01T00:00:02.000Z-0000-${node}`, { name: 'x' }, 'device', 'd-1');
+      await entry(`2049-01-01T00:00:02.000Z-0000-${node}`, { name: 'x' }, 'device', 'd-1');
       // An entry with no fields and one with a single field.
-      await entry(`2099-01-01T00:00:03.000Z-0000-${node}`, {});
-      await entry(`2099-01-01T00:00:04.000Z-0005-${node}`, { name: 'One' });
+      await entry(`2049-01-01T00:00:03.000Z-0000-${node}`, {});
+      await entry(`2049-01-01T00:00:04.000Z-0005-${node}`, { name: 'One' });
     });
     const got = await staged(r);
     const want = await expected(r);
     assert.deepEqual(got, want);
-    assert.ok(got.messages.some((m) => m.startsWith(`2099-01-01T00:00:00.001Z-0000-${node} organization/o-js/`)), 'the carry into the next millisecond');
+    assert.ok(got.messages.some((m) => m.startsWith(`2049-01-01T00:00:00.001Z-0000-${node} organization/o-js/`)), 'the carry into the next millisecond');
     assert.ok(got.messages.some((m) => m.includes('/o-js/odd-key = 1')));
     const { rows } = await r.repo.write((w) => sql<{ n: number }>`SELECT count(*) AS n FROM change_log WHERE hlc IS NULL`.execute(w.tx));
     assert.equal(rows[0]!.n, 0, 'the old entry got its clock');

@@ -8,7 +8,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { loadNode, saveClock, tickAfter, type NodeState } from '../db/change-log.ts';
-import { MAX_COUNTER, parseTimestamp } from '../../sync/protocol/hlc.ts';
+import { isTimestamp, MAX_COUNTER, parseTimestamp } from '../../sync/protocol/hlc.ts';
 import type { Database } from '../db/schema.ts';
 import { TOMBSTONE_COLUMN, type ChangeMessage } from '../../sync/protocol/messages.ts';
 import { chunks, mergeCells, readCell, recordMessages } from './cells.ts';
@@ -51,7 +51,7 @@ function consecutiveStamps(hlc: string, count: number): string[] {
  * Who a record belongs to, as far as sharing is concerned, read from the cells and kept current
  * while a pass stages entries (the cells themselves are written at the end of each pass).
  */
-class SharingView {
+export class SharingView {
   readonly #tx: Tx;
   readonly #cells = new Map<string, string | undefined>();
   constructor(tx: Tx) {
@@ -96,9 +96,8 @@ class SharingView {
         const parent = PARENT[r.dataset];
         if (!parent) continue;
         for (const value of [this.#cells.get(`${r.dataset}\u0000${r.row}\u0000${parent.column}`), r.reference]) {
-          if (value === undefined || value === null || value === 'null') continue;
-          const id = JSON.parse(value) as unknown;
-          if (typeof id === 'string') parents.push({ dataset: parent.dataset, row: id });
+          const id = idOf(value);
+          if (id !== undefined) parents.push({ dataset: parent.dataset, row: id });
         }
       }
       level = parents;
@@ -117,9 +116,9 @@ class SharingView {
     let current: { dataset: SyncedDataset; row: string } = { dataset, row };
     while (current.dataset !== 'organization') {
       const parent = PARENT[current.dataset]!;
-      const value = await this.#cell(current.dataset, current.row, parent.column);
-      if (value === undefined || value === 'null') return undefined;
-      current = { dataset: parent.dataset, row: JSON.parse(value) as string };
+      const id = idOf(await this.#cell(current.dataset, current.row, parent.column));
+      if (id === undefined) return undefined;
+      current = { dataset: parent.dataset, row: id };
     }
     return current.row;
   }
@@ -127,8 +126,23 @@ class SharingView {
   async isShared(dataset: SyncedDataset, row: string): Promise<boolean> {
     const org = await this.organizationOf(dataset, row);
     if (org === undefined) return true; // no known owner: nothing says it is private
-    const sharing = await this.#cell('organization', org, 'sharing');
-    return !isPrivate(sharing === undefined ? undefined : (JSON.parse(sharing) as string | undefined) ?? undefined);
+    const sharing = idOf(await this.#cell('organization', org, 'sharing'));
+    return !isPrivate(sharing);
+  }
+}
+
+/**
+ * The id (or sharing level) a reference cell holds, or undefined when it holds none. Cells may hold
+ * anything another replica wrote (the hub relays values without interpreting them): only a string
+ * of sane length is an id.
+ */
+function idOf(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null || value.length > 1000 || value[0] !== '"') return undefined;
+  try {
+    const id = JSON.parse(value) as unknown;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -196,7 +210,7 @@ function stagedMessages(first: number, last: number, except: number[]) {
 
 /** Whether SQLite stages this entry exactly as `messagesOfEntry` would (see `stagedMessages`). */
 function stagedInSql(hlc: string | null, op: string, keys: number | null): boolean {
-  if (hlc === null) return false;
+  if (hlc === null || !isTimestamp(hlc)) return false; // restamped the JS way
   if (op === 'delete') return true;
   if (keys === null || keys < 0) return false;
   if (keys <= 1) return true; // the first field takes `hlc` as it is
@@ -211,7 +225,8 @@ function stagedInSql(hlc: string | null, op: string, keys: number | null): boole
 
 /**
  * Stages every local change-log entry not staged yet (`shipped = 0`), in log order, inside the
- * caller's transaction. Returns how many entries were staged.
+ * caller's transaction. Returns how many entries were staged; `outvoted` receives the records
+ * (`dataset NUL row`) where a staged message lost against a newer cell (see settleLocalChanges, apply.ts).
  *
  * SQLite turns the entries into messages and writes them into the cells and the outbox itself
  * (`stagedMessages`): parsing every entry's fields in JavaScript and sending 100,000 messages
@@ -220,7 +235,7 @@ function stagedInSql(hlc: string | null, op: string, keys: number | null): boole
  * make a subtree shared. Entries SQLite cannot stage exactly (written before migration 5, odd
  * field names, a counter about to carry) take the JavaScript way, as before.
  */
-export async function stageLocalChanges(tx: Tx): Promise<number> {
+export async function stageLocalChanges(tx: Tx, outvoted?: Set<string>): Promise<number> {
   let staged = 0;
   let node: NodeState | undefined;
   const sharing = new SharingView(tx);
@@ -261,8 +276,9 @@ export async function stageLocalChanges(tx: Tx): Promise<number> {
         }
       } else {
         let hlc = storedHlc;
-        if (hlc === null) {
-          // Written before migration 5: stamped now, in log order.
+        if (hlc === null || !isTimestamp(hlc)) {
+          // Written before migration 5 (or stamped by a clock outside the protocol's range, which
+          // no other replica could take): stamped now, in log order.
           node ??= await loadNode(tx);
           hlc = node.clock.send();
           await tx.updateTable('change_log').set({ hlc }).where('seq', '=', seq).execute();
@@ -288,10 +304,34 @@ export async function stageLocalChanges(tx: Tx): Promise<number> {
       SELECT dataset, row, "column", timestamp, value FROM (${stagedMessages(first, last, inJs)}) WHERE true
       ON CONFLICT (dataset, row, "column") DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value
       WHERE excluded.timestamp > sync_fields.timestamp`.execute(tx);
+    if (outvoted) {
+      // Every staged message normally wins its cell (the clock is past everything received).
+      // When fewer changed a cell than were staged, some lost against a cell stamped later (a
+      // clock that was far ahead before issue #14): their records must be re-materialised, or
+      // the table would keep the local value while the cell (and every other laptop) has another.
+      const { rows: counted } = await sql<{ n: number }>`SELECT changes() AS n`.execute(tx);
+      let expected = 0;
+      const js = new Set(inJs);
+      for (const [seq, entity, , op, , keys] of entries) {
+        if (!isSyncedDataset(entity) || js.has(seq)) continue;
+        expected += op === 'delete' ? 1 : Math.max(0, keys ?? 0);
+      }
+      if (Number(counted[0]?.n ?? 0) < expected) {
+        const { rows: lost } = await sql<{ dataset: string; row: string }>`SELECT DISTINCT m.dataset, m.row FROM (${stagedMessages(first, last, inJs)}) m
+          JOIN sync_fields f ON f.dataset = m.dataset AND f.row = m.row AND f."column" = m."column" WHERE f.timestamp > m.timestamp`.execute(tx);
+        for (const r of lost) outvoted.add(`${r.dataset}\u0000${r.row}`);
+      }
+    }
     await sql`INSERT INTO sync_messages (timestamp, dataset, row, "column", value, pushed)
       SELECT timestamp, dataset, row, "column", value, 0 FROM (${stagedMessages(first, last, [...inJs, ...held])}) WHERE true
       ON CONFLICT (timestamp) DO NOTHING`.execute(tx);
-    await mergeCells(tx, cells);
+    const won = await mergeCells(tx, cells);
+    if (outvoted && won < cells.length) {
+      for (const m of cells) {
+        const current = await readCell(tx, m.dataset, m.row, m.column);
+        if (current && current.timestamp > m.timestamp) outvoted.add(`${m.dataset}\u0000${m.row}`);
+      }
+    }
     await recordMessages(tx, outbox, 0);
     for (const p of publish) await publishSubtree(tx, p.dataset, p.row);
     await tx.updateTable('change_log').set({ shipped: 1 }).where('shipped', '=', 0).where('origin', '=', 'local').where('seq', '<=', last).execute();

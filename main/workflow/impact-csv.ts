@@ -1,22 +1,19 @@
 /**
  * The impact table as CSV for spreadsheets. Organisation names and other text come from partners
- * and imports, so a text cell starting with = + - @ (or a tab or carriage return, which some
- * spreadsheets skip before reading a formula) is prefixed with ' : a spreadsheet shows it as text
- * instead of running it (CSV formula injection). Numbers are written by this app, never from
- * user text, so they stay numbers (a negative value must not become text).
+ * and imports: cells are written by the app's one CSV writer (main/interchange/csv-write.ts), which
+ * quotes them and guards them against CSV formula injection. Numbers are rounded here and stay
+ * numbers (a negative value must not become text).
  */
+import { csvCell } from '../interchange/csv-write.ts';
 import type { ImpactPotential, ImpactRow, PotentialRow } from './impact.ts';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 export function csvText(value: string): string {
-  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+  return csvCell(value);
 }
 
 export function csvNumber(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '';
-  return String(Number(value.toFixed(digits)));
+  return csvCell(Number(value.toFixed(digits)));
 }
 
 /** Measured figures per exchange, when meters are bound (M&V). */

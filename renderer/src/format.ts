@@ -1,4 +1,5 @@
 /** Display helpers: numbers, units and labels, in one place so every panel reads the same. */
+import { csvDocument } from '../../main/interchange/csv-write.ts';
 
 const grouped = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 
@@ -43,13 +44,12 @@ export function formatCoordinate(lat: number, lon: number): string {
   return `${Math.abs(lat).toFixed(5)}° ${ns}, ${Math.abs(lon).toFixed(5)}° ${ew}`;
 }
 
-/** Turns a server field list into a CSV file and starts its download. */
+/**
+ * Turns a server field list into a CSV file and starts its download. Names come from other members
+ * through sync: the app's one CSV writer guards them against spreadsheet formula injection.
+ */
 export function downloadCsv(fileName: string, header: string[], rows: (string | number | undefined | null)[][]): void {
-  const cell = (v: string | number | undefined | null) => {
-    const s = v === undefined || v === null ? '' : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  const text = [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  const text = csvDocument(header, rows);
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
   const a = document.createElement('a');
   a.href = url;

@@ -98,6 +98,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   #subscription: { unsubscribe(): void } | undefined;
   #liveTimer: NodeJS.Timeout | undefined;
   #liveAttempt = 0;
+  /** The minutes from which a merkle repair was made (see #round_). */
+  readonly #repairedFrom = new Set<number>();
 
   constructor(replica: Replica, address: HubAddress & { workspace: string }, options: SyncClientOptions = {}) {
     super();
@@ -195,7 +197,11 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       // still advances only with the applied page (stored in the same local transaction).
       if (!page.done) request = fetch(page.cursor);
       if (page.messages.length > 0 || page.cursor !== cursor) {
-        const messages = page.messages.map(({ timestamp, dataset, row, column, value }) => ({ timestamp, dataset, row, column, value }));
+        // The change and who pushed it (the hub's record; absent from older hubs). The replica
+        // checks every message itself: the hub's answer is not trusted to be well-formed.
+        const messages = page.messages.map(({ timestamp, dataset, row, column, value, user }) =>
+          user === undefined ? { timestamp, dataset, row, column, value } : { timestamp, dataset, row, column, value, user },
+        );
         const outcome = await this.replica.apply(messages, page.cursor);
         pulled += messages.length;
         applied += outcome.applied;
@@ -209,6 +215,9 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   async #round_(): Promise<RoundReport> {
     let pushed = await this.#push();
     let pull = await this.#pull();
+    // Messages held because they were ahead of this clock are applied once it reaches them.
+    const due = await this.replica.applyDue?.();
+    if (due) pull = { ...pull, applied: pull.applied + due.applied };
     let repaired = false;
     for (let check = 0; check < 3; check++) {
       const [hub, mine] = await Promise.all([this.#api.sync.merkle.query({ workspace: this.workspace }), this.replica.merkle()]);
@@ -221,7 +230,12 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         continue;
       }
       // A real divergence (a hub restored from a backup, a lost page): send again what we hold
-      // from that minute on, and read the workspace again from the start.
+      // from that minute on, and read the workspace again from the start. Once per minute per
+      // client: a difference a repair cannot remove (a message the hub stored before it checked
+      // timestamps in full, which no replica can place in its trie) would otherwise make every
+      // round re-read the whole workspace.
+      if (this.#repairedFrom.has(from)) break;
+      this.#repairedFrom.add(from);
       repaired = true;
       await this.replica.requeueSince(from);
       pushed += await this.#push();

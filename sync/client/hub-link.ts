@@ -1,10 +1,10 @@
 /**
  * The tRPC connection to a hub: HTTP (batched) for push, pull and merkle; a WebSocket for the live
- * signal. Node 20 has no global WebSocket, so `ws` is passed in; the browser's own is used where
- * there is one.
+ * signal, opened with `ws` (Node and Electron's main process) so the upgrade can carry the token
+ * in its Authorization header (sync/transport/ws-client.ts).
  */
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink, type TRPCClient } from '@trpc/client';
-import WebSocket from 'ws';
+import { bearerWebSocket } from '../transport/ws-client.ts';
 import type { HubRouter } from '../hub/server.ts';
 
 export type HubApi = TRPCClient<HubRouter>;
@@ -38,8 +38,8 @@ export interface HubLive {
 export function hubLive(address: HubAddress, onClose: () => void): HubLive {
   const ws = createWSClient({
     url: wsUrlOf(address.url),
-    WebSocket: (globalThis.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
-    connectionParams: { token: address.token },
+    // The token goes in the upgrade's Authorization header: the hub refuses upgrades without it.
+    WebSocket: bearerWebSocket(address.token) as unknown as typeof globalThis.WebSocket,
     retryDelayMs: () => 1000,
     onClose: () => onClose(),
   });

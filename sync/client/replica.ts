@@ -13,7 +13,7 @@
  *   (nothing between them that this replica has not applied, and everything in the push is its
  *   own), so its own messages are not pulled back just to be found known.
  */
-import type { ChangeMessage } from '../protocol/messages.ts';
+import type { ChangeMessage, PulledMessage } from '../protocol/messages.ts';
 import type { MerkleTrie } from '../protocol/merkle.ts';
 
 export interface ApplyOutcome {
@@ -37,8 +37,17 @@ export interface Replica {
    * transaction (the hub's sequence numbers up to it are this push and what was applied before).
    */
   acknowledge(timestamps: string[], cursor?: number): Promise<void>;
-  /** Applies a page of hub messages and stores `cursor` in the same transaction. */
-  apply(messages: ChangeMessage[], cursor: number): Promise<ApplyOutcome>;
+  /**
+   * Applies a page of hub messages and stores `cursor` in the same transaction. Must not fail
+   * because of what a message holds (a page the replica cannot use would stop its sync for
+   * good): a message it cannot apply becomes a problem, and the cursor moves on.
+   */
+  apply(messages: PulledMessage[], cursor: number): Promise<ApplyOutcome>;
+  /**
+   * Applies what the replica held back until now (messages stamped ahead of its clock), if it
+   * holds any; called once per round, as no page may come to trigger it. Optional.
+   */
+  applyDue?(): Promise<ApplyOutcome>;
   /** The hub cursor of the last applied page (0 before the first pull). */
   cursor(): Promise<number>;
   /** Forgets the cursor so the next pull starts over (merkle repair; applying is idempotent). */
@@ -47,6 +56,7 @@ export interface Replica {
   pending(): Promise<number>;
   /** The merkle trie over every message this replica shares with the hub. */
   merkle(): Promise<MerkleTrie>;
-  /** Marks every shared message from `millis` on as not pushed, so it is pushed again. */
+  /** Marks this replica's own shared messages from `millis` on as not pushed, so they are pushed again
+   *  (never other replicas' messages: the hub refuses a node id claimed by another user). */
   requeueSince(millis: number): Promise<number>;
 }

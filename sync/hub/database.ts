@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { Sqlite3Dialect, type Sqlite3Connection } from '../../main/db/sqlite3-dialect.ts';
+import { Sqlite3Dialect, type Sqlite3Connection } from '../storage/sqlite3-dialect.ts';
 import { hubMigrations } from './migrations.ts';
 import type { HubDatabase } from './schema.ts';
 

@@ -112,6 +112,48 @@ export function hubContract(backend: string, databaseFor: (name: string) => Prom
       assert.equal((await client.sync.merkle.query({ workspace: workspaceId })).head, 0);
     });
 
+    it('pull names the user who pushed each message; a node id belongs to the first user who pushed it', async () => {
+      const { workspaceId } = await seedMember(hub.store, 'owner@example.org', 'provenance', 'owner');
+      await hub.store.grant(workspaceId, (await hub.store.findUserByEmail('engineer@example.org'))!.id, 'engineer');
+      const ownerLaptop = messageFactory('0a0a0a0a0a0a0a0a', Date.parse('2026-11-26T08:00:00.000Z'));
+      await httpClient(hub, owner.token).sync.push.mutate({ workspace: workspaceId, client: 'owner-laptop', messages: ownerLaptop.make(3) });
+      // The engineer forges a message as if the owner's laptop wrote it (the owner's node id):
+      // history would name the owner for the engineer's edit.
+      const forged = messageFactory('0a0a0a0a0a0a0a0a', Date.parse('2026-11-26T09:00:00.000Z')).make(1);
+      const own = messageFactory('0b0b0b0b0b0b0b0b', Date.parse('2026-11-26T09:00:00.000Z')).make(2);
+      const refused = await httpClient(hub, engineer.token)
+        .sync.push.mutate({ workspace: workspaceId, client: 'engineer-laptop', messages: [...own, ...forged] })
+        .catch((e: unknown) => e);
+      assert.equal(codeOf(refused), 'FORBIDDEN');
+      assert.match((refused as Error).message, /messages\[2\]\.timestamp: node id 0a0a0a0a0a0a0a0a belongs to owner@example\.org/);
+      const engineerClient = httpClient(hub, engineer.token);
+      assert.equal((await engineerClient.sync.pull.query({ workspace: workspaceId })).messages.length, 3, 'nothing of the refused push stored');
+      // Its own node id works, and so does re-sending the owner's messages the hub already holds
+      // (a laptop repairing after a merkle difference sends what it has).
+      const held = (await engineerClient.sync.pull.query({ workspace: workspaceId })).messages.map(({ timestamp, dataset, row, column, value }) => ({ timestamp, dataset, row, column, value }));
+      const pushed = await engineerClient.sync.push.mutate({ workspace: workspaceId, client: 'engineer-laptop', messages: [...own, ...held] });
+      assert.equal(pushed.stored, 2);
+      const pulled = await httpClient(hub, owner.token).sync.pull.query({ workspace: workspaceId });
+      assert.deepEqual(
+        pulled.messages.map((m) => [m.timestamp.slice(-16), m.user]),
+        [...Array(3).fill(['0a0a0a0a0a0a0a0a', 'owner@example.org']), ...Array(2).fill(['0b0b0b0b0b0b0b0b', 'engineer@example.org'])],
+      );
+    });
+
+    it('a message timestamped more than 60 s ahead of the hub clock refuses the whole push', async () => {
+      const { workspaceId } = await seedMember(hub.store, 'owner@example.org', 'future', 'owner');
+      const client = httpClient(hub, owner.token);
+      const now = messageFactory('0c0c0c0c0c0c0c0c', Date.now() - 1000).make(2);
+      const soon = messageFactory('0c0c0c0c0c0c0c0c', Date.now() + 30_000).make(1);
+      const late = [{ ...now[0]!, timestamp: '2050-12-31T23:59:59.000Z-0000-0c0c0c0c0c0c0c0c' }];
+      const refused = await client.sync.push.mutate({ workspace: workspaceId, client: 'laptop-a', messages: [...now, ...late] }).catch((e: unknown) => e);
+      assert.equal(codeOf(refused), 'BAD_REQUEST');
+      assert.match((refused as Error).message, /^messages\[2\]\.timestamp: 2050-12-31T23:59:59\.000Z-0000-0c0c0c0c0c0c0c0c is \d+ s ahead of the hub's clock \(at most 60 s/);
+      assert.equal((await client.sync.pull.query({ workspace: workspaceId })).messages.length, 0, 'nothing stored');
+      // Within the window (a laptop clock a little fast) is fine.
+      assert.equal((await client.sync.push.mutate({ workspace: workspaceId, client: 'laptop-a', messages: [...now, ...soon] })).stored, 3);
+    });
+
     it('a subscriber on the WebSocket is told about new messages and pulls them', async () => {
       const { workspaceId } = await seedMember(hub.store, 'owner@example.org', 'live', 'owner');
       const listener = wsClient(hub, engineer.token);

@@ -109,7 +109,7 @@ describe('hub limits and hostile input', () => {
     assert.equal(await stored(), 1);
   });
 
-  it('the request rate per token: 429 over the limit, other tokens unaffected', async () => {
+  it('the request rate per user: 429 over the limit, other users unaffected', async () => {
     const strict = await startHub({ database: join(folder, 'rate.db'), limits: { rate: { perSecond: 0.001, burst: 5 } } });
     try {
       const a = await seedMember(strict.store, 'a@example.org', 'rate', 'viewer');
@@ -123,7 +123,7 @@ describe('hub limits and hostile input', () => {
       assert.equal(limited.status, 429);
       const body = (await limited.json()) as { error: { message: string; data: { code: string } } };
       assert.equal(body.error.data.code, 'TOO_MANY_REQUESTS');
-      assert.match(body.error.message, /rate limit: too many requests with this token; retry in \d+ s/);
+      assert.match(body.error.message, /rate limit: too many requests \(a@example\.org\); retry in \d+ s/);
       const other = await merkle(b.token, b.workspaceId);
       assert.equal(other.status, 200);
     } finally {

@@ -1,8 +1,22 @@
 /**
  * The hub's limits, so one client (broken or hostile) cannot exhaust it: request size, messages
- * per push, page size, and a request rate per token (a token bucket: `burst` requests at once,
- * refilled at `perSecond`).
+ * per push, page size, a request rate per signed-in user (a token bucket: `burst` requests at
+ * once, refilled at `perSecond`; requests without a valid token share their address's bucket),
+ * sign-in attempts per address, and a backoff per account after failed sign-ins.
+ *
+ * The buckets live in the memory of one hub instance; the sign-in backoff lives in the database,
+ * so hub instances on one PostgreSQL share it.
  */
+
+/** After `freeFailures` failed sign-ins, an account waits baseSeconds * 2^(n - freeFailures), capped. */
+export interface SignInBackoff {
+  freeFailures: number;
+  baseSeconds: number;
+  maxSeconds: number;
+  /** A failure count untouched this long starts again from zero. */
+  forgetAfterHours: number;
+}
+
 export interface HubLimits {
   /** Largest HTTP request body and WebSocket message, in bytes. */
   maxBodyBytes: number;
@@ -13,6 +27,9 @@ export interface HubLimits {
   rate: { perSecond: number; burst: number };
   /** Sign-in attempts per client address (a separate, smaller bucket against password guessing). */
   signInRate: { perSecond: number; burst: number };
+  signInBackoff: SignInBackoff;
+  /** A message timestamp further ahead of the hub's clock than this is refused. */
+  maxClockAheadMs: number;
 }
 
 export const DEFAULT_LIMITS: HubLimits = {
@@ -22,6 +39,8 @@ export const DEFAULT_LIMITS: HubLimits = {
   maxPullBytes: 8 * 1024 * 1024,
   rate: { perSecond: 50, burst: 200 },
   signInRate: { perSecond: 0.2, burst: 10 },
+  signInBackoff: { freeFailures: 5, baseSeconds: 15, maxSeconds: 3600, forgetAfterHours: 24 },
+  maxClockAheadMs: 60_000,
 };
 
 /** The largest push the wire schema accepts at all, whatever the configured limit. */

@@ -1,18 +1,19 @@
 /**
  * The hub's tRPC API (the wire contract is sync/PROTOCOL.md; keep the two in step).
  *
- * Every procedure but auth.signIn needs a valid token (401 UNAUTHORIZED otherwise); every
- * workspace procedure needs a membership (403 FORBIDDEN); writing needs a role above viewer, and
- * membership admin needs the owner role. Authentication and the rate limit run BEFORE input
- * validation, so an anonymous caller learns nothing from the shape of its input.
+ * Every procedure but auth.signIn and auth.acceptInvite needs a valid token (401 UNAUTHORIZED
+ * otherwise); every workspace procedure needs a membership (403 FORBIDDEN); writing needs a role
+ * above viewer, and membership admin needs the owner role. Authentication and the rate limit run
+ * BEFORE input validation, so an anonymous caller learns nothing from the shape of its input.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
+import { parseTimestamp } from '../protocol/hlc.ts';
 import { asChangeMessage, changeMessageSchema, clientIdSchema, type ChangeMessage } from '../protocol/messages.ts';
 import type { HubFeed } from './feed.ts';
 import { ABSOLUTE_MAX_MESSAGES_PER_PUSH, type HubLimits, type RateLimiter } from './limits.ts';
 import { ROLES, type Role } from './schema.ts';
-import { HubConflictError, HubNotFoundError, type HubStore, type HubUser } from './store.ts';
+import { HubConflictError, HubForbiddenError, HubNotFoundError, type HubSession, type HubStore, type HubUser } from './store.ts';
 
 export interface HubContext {
   store: HubStore;
@@ -22,9 +23,12 @@ export interface HubContext {
   signInRate: RateLimiter;
   /** The bearer token the request carried (header, or WebSocket connection params). */
   token: string | undefined;
-  /** The caller's network address (rate limit of sign-in attempts). */
+  /** The caller's network address (behind a trusted proxy: the client's, as the proxy says). */
   address: string;
 }
+
+/** A token's session, looked up once per request by the rate limit and used by `authed`. */
+type Resolved = { session: HubSession | undefined };
 
 /** `messages[3].timestamp: not an HLC timestamp ...; ...`: what and where, for people and logs. */
 export function describeZodError(error: ZodError): string {
@@ -54,18 +58,28 @@ const t = initTRPC.context<HubContext>().create({
   },
 });
 
+/** Procedures that take a password or an invite instead of a token: the small per-address bucket. */
+const PASSWORD_PATHS = new Set(['auth.signIn', 'auth.acceptInvite']);
+
+/**
+ * The request rate, keyed on who is asking: the signed-in USER (all their tokens share one
+ * allowance, so signing in again buys nothing), else the address (so made-up tokens share the
+ * address's allowance instead of each getting a fresh one).
+ */
 const limited = t.middleware(async ({ ctx, next, path }) => {
-  if (path === 'auth.signIn') {
+  if (PASSWORD_PATHS.has(path)) {
     if (!ctx.signInRate.take(ctx.address)) {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many sign-in attempts from ${ctx.address}: retry in ${ctx.signInRate.retryAfter(ctx.address)} s` });
     }
-    return next();
+    return next({ ctx: { session: undefined } as Resolved });
   }
-  const key = ctx.token ? `token:${ctx.token}` : `address:${ctx.address}`;
+  const session = ctx.token ? await ctx.store.userOfToken(ctx.token) : undefined;
+  const key = session ? `user:${session.id}` : `address:${ctx.address}`;
   if (!ctx.rate.take(key)) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit: too many requests with this token; retry in ${ctx.rate.retryAfter(key)} s` });
+    const who = session ? session.email : `requests without a valid token from ${ctx.address}`;
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit: too many requests (${who}); retry in ${ctx.rate.retryAfter(key)} s` });
   }
-  return next();
+  return next({ ctx: { session } as Resolved });
 });
 
 /** Maps the store's errors to codes, keeping their message. */
@@ -75,17 +89,22 @@ const storeErrors = t.middleware(async ({ next }) => {
   const cause = result.error.cause;
   if (cause instanceof HubConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
   if (cause instanceof HubNotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+  if (cause instanceof HubForbiddenError) throw new TRPCError({ code: 'FORBIDDEN', message: cause.message, cause });
   return result;
 });
 
 const publicProcedure = t.procedure.use(limited).use(storeErrors);
 
+/** The words a laptop shows when its token stops working (sync/client turns it into a status). */
+export const SESSION_ENDED = 'your session ended (expired, signed out or revoked): sign in again';
+
 const authed = publicProcedure.use(async ({ ctx, next }) => {
-  const user = ctx.token ? await ctx.store.userOfToken(ctx.token) : undefined;
-  if (!user) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.token ? 'the token is not valid (signed out or revoked): sign in again' : 'no token: sign in first (Authorization: Bearer <token>)' });
+  const session = ctx.session;
+  if (!session) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.token ? SESSION_ENDED : 'no token: sign in first (Authorization: Bearer <token>)' });
   }
-  return next({ ctx: { user, token: ctx.token! } });
+  const user: HubUser = { id: session.id, email: session.email };
+  return next({ ctx: { user, session, token: ctx.token! } });
 });
 
 const workspaceId = z.string().min(1).max(100);
@@ -131,23 +150,79 @@ const email = z.string().trim().min(3).max(254).email('not an email address');
 const password = z.string().min(10, 'a password has at least 10 characters').max(200);
 const role = z.enum(ROLES as [Role, ...Role[]]);
 
-async function signedInAs(ctx: { store: HubStore }, user: HubUser, token: string) {
-  return { token, user, workspaces: await ctx.store.workspacesOf(user.id) };
+/** A new sign-in session for the user, with what the laptop needs to show and to sync. */
+async function signedInAs(ctx: { store: HubStore }, user: HubUser) {
+  await ctx.store.recordSignIn(user.id);
+  const token = await ctx.store.createSession(user.id, 'sign-in');
+  return { token, expiresAt: (await ctx.store.expiryOf(token))!, user, workspaces: await ctx.store.workspacesOf(user.id) };
+}
+
+/** 429 while the account (existing or not) is backing off after failed sign-ins. */
+async function refuseWhileBackingOff(ctx: { store: HubStore }, email: string): Promise<void> {
+  const wait = await ctx.store.signInWait(email);
+  if (wait > 0) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed sign-ins for ${email.trim().toLowerCase()}: retry in ${wait} s` });
+}
+
+/**
+ * Refuses a push whose messages were written (by their timestamps) more than the allowed window
+ * ahead of the hub's clock: such a timestamp would win every later edit of its field.
+ */
+function refuseFuture(messages: ChangeMessage[], maxAheadMs: number): void {
+  const now = Date.now();
+  for (let index = 0; index < messages.length; index++) {
+    const timestamp = messages[index]!.timestamp;
+    let millis: number;
+    try {
+      ({ millis } = parseTimestamp(timestamp));
+    } catch (error) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `messages[${index}].timestamp: ${(error as Error).message}; nothing of this push was stored` });
+    }
+    if (millis > now + maxAheadMs) {
+      const seconds = Math.round((millis - now) / 1000);
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `messages[${index}].timestamp: ${messages[index]!.timestamp} is ${seconds} s ahead of the hub's clock (at most ${maxAheadMs / 1000} s are allowed): check the laptop's clock; nothing of this push was stored`,
+      });
+    }
+  }
 }
 
 export const hubRouter = t.router({
   auth: t.router({
+    /** Per address (signInRate) and per account (backoff after failures, in the database). */
     signIn: publicProcedure.input(z.object({ email, password: z.string().min(1).max(200) }).strict()).mutation(async ({ ctx, input }) => {
+      await refuseWhileBackingOff(ctx, input.email);
       const user = await ctx.store.checkPassword(input.email, input.password);
-      if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'wrong email or password' });
-      return signedInAs(ctx, user, await ctx.store.createSession(user.id, 'sign-in'));
+      if (!user) {
+        await ctx.store.recordSignInFailure(input.email, ctx.limits.signInBackoff);
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'wrong email or password' });
+      }
+      await ctx.store.clearSignInFailures(input.email);
+      return signedInAs(ctx, user);
+    }),
+    /**
+     * An invite (members.grant) exchanged for the first password and a session. Single use, and
+     * never for an account that has a password (409).
+     */
+    acceptInvite: publicProcedure.input(z.object({ token: z.string().min(1).max(200), password }).strict()).mutation(async ({ ctx, input }) => {
+      const user = await ctx.store.acceptInvite(input.token, input.password);
+      if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the invite is not valid (used already, expired or unknown): ask the workspace owner for a new one' });
+      return signedInAs(ctx, user);
     }),
     signOut: authed.mutation(async ({ ctx }) => {
       await ctx.store.deleteSession(ctx.token);
       return { signedOut: true };
     }),
-    setPassword: authed.input(z.object({ password }).strict()).mutation(async ({ ctx, input }) => {
-      await ctx.store.setPassword(ctx.user.id, input.password);
+    /** Ends every session of the caller, on every laptop, this one included. */
+    signOutEverywhere: authed.mutation(async ({ ctx }) => ({ sessionsEnded: await ctx.store.deleteSessionsOf(ctx.user.id) })),
+    /** Needs the current password; ends the caller's other sessions (this one keeps working). */
+    setPassword: authed.input(z.object({ currentPassword: z.string().min(1).max(200), password }).strict()).mutation(async ({ ctx, input }) => {
+      await refuseWhileBackingOff(ctx, ctx.user.email);
+      if (!(await ctx.store.checkPassword(ctx.user.email, input.currentPassword))) {
+        await ctx.store.recordSignInFailure(ctx.user.email, ctx.limits.signInBackoff);
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'the current password is wrong: the password was not changed' });
+      }
+      await ctx.store.changePassword(ctx.user.id, input.password, ctx.token);
       return { changed: true };
     }),
   }),
@@ -157,7 +232,7 @@ export const hubRouter = t.router({
   workspaces: t.router({
     list: authed.query(({ ctx }) => ctx.store.workspacesOf(ctx.user.id)),
     create: authed.input(z.object({ name: z.string().trim().min(1).max(100) }).strict()).mutation(async ({ ctx, input }) => {
-      const { workspace, created } = await ctx.store.ensureWorkspace(input.name);
+      const { workspace, created } = await ctx.store.ensureWorkspace(input.name, ctx.user.id);
       if (!created) throw new TRPCError({ code: 'CONFLICT', message: `a workspace named "${input.name}" exists already` });
       await ctx.store.grant(workspace.id, ctx.user.id, 'owner');
       return { ...workspace, role: 'owner' as Role };
@@ -166,15 +241,16 @@ export const hubRouter = t.router({
 
   members: t.router({
     list: member('read').query(({ ctx, input }) => ctx.store.members(input.workspace)),
-    /** Grants a role (adds the member, or changes their role). A new user gets an invite token. */
+    /** Grants a role (adds the member, or changes their role). A user without a password gets an invite. */
     grant: member('admin')
       .input(z.object({ email, role }))
       .mutation(async ({ ctx, input }) => {
         const { user, created } = await ctx.store.ensureUser(input.email);
         await ctx.store.grant(input.workspace, user.id, input.role);
-        // A new user has no password yet: the owner passes this token on; the invitee signs in
-        // with it and sets a password (auth.setPassword).
-        const inviteToken = created ? await ctx.store.createSession(user.id, 'invite') : null;
+        // Someone with no password yet: the owner passes this invite on; the invitee exchanges it
+        // once for a session by choosing a password (auth.acceptInvite).
+        const hasPassword = !!(await ctx.store.findUserByEmail(user.email))?.password_hash;
+        const inviteToken = hasPassword ? null : await ctx.store.createSession(user.id, 'invite');
         return { email: user.email, role: input.role, created, inviteToken };
       }),
     revoke: member('admin')
@@ -194,6 +270,7 @@ export const hubRouter = t.router({
         if (input.messages.length > ctx.limits.maxMessagesPerPush) {
           throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `messages: ${input.messages.length} in one push; the limit is ${ctx.limits.maxMessagesPerPush}: split the batch` });
         }
+        refuseFuture(input.messages, ctx.limits.maxClockAheadMs);
         return ctx.store.push(input.workspace, input.client, ctx.user.id, input.messages);
       }),
     pull: member('read')

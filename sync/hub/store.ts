@@ -13,11 +13,18 @@ import type { ChangeMessage, StoredMessage } from '../protocol/messages.ts';
 import { fromNodes, nodeDeltas, type MerkleTrie } from '../protocol/merkle.ts';
 import { hashPassword, newToken, tokenHash, verifyPassword } from './credentials.ts';
 import type { HubDb, HubDialect } from './database.ts';
-import type { Role } from './schema.ts';
+import type { SignInBackoff } from './limits.ts';
+import type { Role, SessionKind } from './schema.ts';
 
 export interface HubUser {
   id: string;
   email: string;
+}
+
+/** The user a valid token belongs to, and when that token stops working (if not used again). */
+export interface HubSession extends HubUser {
+  kind: Exclude<SessionKind, 'invite'>;
+  expiresAt: string;
 }
 
 export interface WorkspaceMembership {
@@ -36,24 +43,38 @@ export interface PushResult {
   merkle: MerkleTrie;
 }
 
+/** A pulled message with the email of the user who pushed it first ('' when the hub does not know). */
+export type HubMessage = StoredMessage & { user: string };
+
 export interface PullResult {
-  messages: StoredMessage[];
+  messages: HubMessage[];
   /** Pass back as `since` to continue. */
   cursor: number;
   /** True when there is nothing after `cursor` (at the time of the pull). */
   done: boolean;
 }
 
-type MessageRow = { seq: number | string; timestamp: string; dataset: string; row_id: string; column_name: string; value: string; client_id: string };
+type MessageRow = { seq: number | string; timestamp: string; dataset: string; row_id: string; column_name: string; value: string; client_id: string; user_id: string | null };
 
 /** Raised for a state conflict the caller can fix (last owner, duplicate name); tRPC maps it. */
 export class HubConflictError extends Error {}
 export class HubNotFoundError extends Error {}
+/** Raised when the caller may not do this whatever they retry (another user's node id). */
+export class HubForbiddenError extends Error {}
 
 /** Rows per INSERT: 9 parameters each stays under SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 500;
-/** How long a members.grant invite token works. */
+/** How long a members.grant invite token works (once: accepting it consumes it). */
 export const INVITE_DAYS = 14;
+/** A sign-in session ends after this many days without use ... */
+export const SESSION_IDLE_DAYS = 30;
+/** ... and this many days after signing in, however often it is used. */
+export const SESSION_MAX_DAYS = 90;
+/** The token `turash hub grant` prints works this long (an operator's decision: no sliding). */
+export const GRANT_DAYS = 90;
+/** Sliding writes the expiry at most once per this interval, not on every request. */
+const SLIDE_EVERY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 /** Rows per SELECT of a pull. */
 const PULL_CHUNK = 1000;
 
@@ -61,11 +82,24 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** The node id of an HLC timestamp: its last 16 hex digits (lower case). */
+export function nodeOf(timestamp: string): string {
+  return timestamp.slice(-16).toLowerCase();
+}
+
+function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
 export class HubStore {
   readonly db: HubDb;
   readonly dialect: HubDialect;
   /** Called after a push that stored something committed (the SQLite hub's in-process feed). */
   onCommitted: ((workspaceId: string, head: number) => void) | undefined;
+  /** The hub's clock for session lifetimes and sign-in backoff (tests move it). */
+  clock: () => number = Date.now;
 
   constructor(db: HubDb, dialect: HubDialect) {
     this.db = db;
@@ -82,7 +116,7 @@ export class HubStore {
   async ensureUser(email: string, password?: string): Promise<{ user: HubUser; created: boolean }> {
     const existing = await this.findUserByEmail(email);
     if (existing) {
-      if (password !== undefined) await this.setPassword(existing.id, password);
+      if (password !== undefined) await this.#writePassword(existing.id, password);
       return { user: { id: existing.id, email: existing.email }, created: false };
     }
     const user = { id: randomUUID(), email: normaliseEmail(email) };
@@ -95,8 +129,17 @@ export class HubStore {
     return { user: { id: stored!.id, email: stored!.email }, created: stored!.id === user.id };
   }
 
-  async setPassword(userId: string, password: string): Promise<void> {
+  async #writePassword(userId: string, password: string): Promise<void> {
     await this.db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', userId).execute();
+  }
+
+  /**
+   * Sets a new password and ends every other session of the user (a changed password is what
+   * people do when they fear someone else has it). `keepToken`: the caller's own session.
+   */
+  async changePassword(userId: string, password: string, keepToken?: string): Promise<void> {
+    await this.#writePassword(userId, password);
+    await this.deleteSessionsOf(userId, keepToken);
   }
 
   /** The user when the password is right; undefined otherwise (same time either way). */
@@ -107,31 +150,131 @@ export class HubStore {
   }
 
   /**
-   * A new token for the user. Invite tokens (members.grant) travel through chat and mail, so they
-   * expire after INVITE_DAYS; the others last until signed out.
+   * A new token for the user. A sign-in session ends SESSION_IDLE_DAYS after its last use and
+   * SESSION_MAX_DAYS after it began; a grant token (`turash hub grant`) GRANT_DAYS after it was
+   * printed; an invite (members.grant) travels through chat and mail, works INVITE_DAYS and only
+   * once, for acceptInvite (it is not a session).
    */
-  async createSession(userId: string, kind: 'sign-in' | 'grant' | 'invite', now = Date.now()): Promise<string> {
+  async createSession(userId: string, kind: SessionKind, now = this.clock()): Promise<string> {
     const token = newToken();
-    const expires = kind === 'invite' ? new Date(now + INVITE_DAYS * 86_400_000).toISOString() : null;
+    const days = kind === 'invite' ? INVITE_DAYS : kind === 'grant' ? GRANT_DAYS : SESSION_MAX_DAYS;
+    const max = new Date(now + days * DAY_MS).toISOString();
+    const expires = kind === 'sign-in' ? new Date(now + SESSION_IDLE_DAYS * DAY_MS).toISOString() : max;
     await this.db
       .insertInto('sessions')
-      .values({ token_hash: tokenHash(token), user_id: userId, kind, created_at: new Date(now).toISOString(), expires_at: expires })
+      .values({ token_hash: tokenHash(token), user_id: userId, kind, created_at: new Date(now).toISOString(), expires_at: expires, max_expires_at: max })
       .execute();
     return token;
   }
 
-  async userOfToken(token: string): Promise<HubUser | undefined> {
-    return this.db
+  /** The session of a valid token (never an invite); using a sign-in session slides its expiry. */
+  async userOfToken(token: string): Promise<HubSession | undefined> {
+    const now = this.clock();
+    const hash = tokenHash(token);
+    const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.email'])
-      .where('sessions.token_hash', '=', tokenHash(token))
-      .where((eb) => eb.or([eb('sessions.expires_at', 'is', null), eb('sessions.expires_at', '>', new Date().toISOString())]))
+      .select(['users.id', 'users.email', 'sessions.kind', 'sessions.expires_at', 'sessions.max_expires_at'])
+      .where('sessions.token_hash', '=', hash)
+      .where('sessions.kind', '<>', 'invite')
+      .where('sessions.expires_at', '>', new Date(now).toISOString())
       .executeTakeFirst();
+    if (!row || row.kind === 'invite' || !row.expires_at) return undefined;
+    let expiresAt = row.expires_at;
+    if (row.kind === 'sign-in') {
+      const slid = Math.min(now + SESSION_IDLE_DAYS * DAY_MS, Date.parse(row.max_expires_at ?? row.expires_at));
+      if (slid - Date.parse(row.expires_at) >= SLIDE_EVERY_MS) {
+        expiresAt = new Date(slid).toISOString();
+        await this.db.updateTable('sessions').set({ expires_at: expiresAt }).where('token_hash', '=', hash).execute();
+      }
+    }
+    return { id: row.id, email: row.email, kind: row.kind, expiresAt };
+  }
+
+  /** When a token stops working if not used again (for the sign-in answer). */
+  async expiryOf(token: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('sessions').select('expires_at').where('token_hash', '=', tokenHash(token)).executeTakeFirst();
+    return row?.expires_at ?? undefined;
   }
 
   async deleteSession(token: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
+  }
+
+  /** Ends every session (and pending invite) of the user but `exceptToken`'s; how many ended. */
+  async deleteSessionsOf(userId: string, exceptToken?: string): Promise<number> {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (exceptToken !== undefined) query = query.where('token_hash', '<>', tokenHash(exceptToken));
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async recordSignIn(userId: string): Promise<void> {
+    await this.db.updateTable('users').set({ last_sign_in_at: new Date(this.clock()).toISOString() }).where('id', '=', userId).execute();
+  }
+
+  /**
+   * Exchanges an invite for a first password and a sign-in session. The invite is consumed
+   * whatever happens next (deleted first, so two racing uses cannot both pass), and it never
+   * changes a password that is set already. undefined: no such unexpired invite.
+   */
+  async acceptInvite(token: string, password: string): Promise<HubUser | undefined> {
+    const hash = tokenHash(token);
+    const invite = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.email'])
+      .where('sessions.token_hash', '=', hash)
+      .where('sessions.kind', '=', 'invite')
+      .where('sessions.expires_at', '>', new Date(this.clock()).toISOString())
+      .executeTakeFirst();
+    if (!invite) return undefined;
+    const consumed = await this.db.deleteFrom('sessions').where('token_hash', '=', hash).where('kind', '=', 'invite').executeTakeFirst();
+    if (Number(consumed.numDeletedRows) !== 1) return undefined;
+    const passwordHash = await hashPassword(password);
+    const set = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', invite.id).where('password_hash', 'is', null).executeTakeFirst();
+    if (Number(set.numUpdatedRows) !== 1) {
+      throw new HubConflictError(`${invite.email} has a password already: sign in with it (an invite never changes a password; ask the hub's operator if it is lost)`);
+    }
+    // Other invites of the same person are spent too: the account has its password now.
+    await this.db.deleteFrom('sessions').where('user_id', '=', invite.id).where('kind', '=', 'invite').execute();
+    return { id: invite.id, email: invite.email };
+  }
+
+  // ---- failed sign-ins (per account, shared by every hub instance on one database)
+
+  /** Seconds the account (by normalised email, existing or not) must wait before a sign-in. */
+  async signInWait(email: string): Promise<number> {
+    const row = await this.db.selectFrom('sign_in_failures').select('locked_until').where('email', '=', normaliseEmail(email)).executeTakeFirst();
+    const until = row?.locked_until ? Date.parse(row.locked_until) : 0;
+    return Math.max(0, Math.ceil((until - this.clock()) / 1000));
+  }
+
+  /**
+   * Counts a failed sign-in; from `backoff.freeFailures` on, the account waits
+   * baseSeconds * 2^(failures - freeFailures), at most maxSeconds. A count older than
+   * forgetAfterHours starts again. The increment is one statement, so instances do not lose counts.
+   */
+  async recordSignInFailure(email: string, backoff: SignInBackoff): Promise<void> {
+    const now = this.clock();
+    const key = normaliseEmail(email);
+    const stale = new Date(now - backoff.forgetAfterHours * 3_600_000).toISOString();
+    await this.db.deleteFrom('sign_in_failures').where('last_failure_at', '<', stale).execute();
+    const at = new Date(now).toISOString();
+    const row = await this.db
+      .insertInto('sign_in_failures')
+      .values({ email: key, failures: 1, last_failure_at: at, locked_until: null })
+      .onConflict((oc) => oc.column('email').doUpdateSet({ failures: sql<number>`sign_in_failures.failures + 1`, last_failure_at: at }))
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    const over = Number(row.failures) - backoff.freeFailures;
+    if (over < 0) return;
+    const wait = Math.min(backoff.maxSeconds, backoff.baseSeconds * 2 ** Math.min(over, 30));
+    await this.db.updateTable('sign_in_failures').set({ locked_until: new Date(now + wait * 1000).toISOString() }).where('email', '=', key).execute();
+  }
+
+  async clearSignInFailures(email: string): Promise<void> {
+    await this.db.deleteFrom('sign_in_failures').where('email', '=', normaliseEmail(email)).execute();
   }
 
   // ---- workspaces and memberships
@@ -160,14 +303,17 @@ export class HubStore {
     return this.db.selectFrom('workspaces').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
   }
 
-  /** Creates the workspace when missing (by name). */
-  async ensureWorkspace(name: string): Promise<{ workspace: { id: string; name: string }; created: boolean }> {
+  /**
+   * Creates the workspace when missing (by name). `createdBy`: the user who made it through
+   * workspaces.create; none when the operator's command line made it.
+   */
+  async ensureWorkspace(name: string, createdBy?: string): Promise<{ workspace: { id: string; name: string }; created: boolean }> {
     const existing = await this.findWorkspaceByName(name);
     if (existing) return { workspace: existing, created: false };
     const id = randomUUID();
     await this.db
       .insertInto('workspaces')
-      .values({ id, name, next_seq: 0, created_at: new Date().toISOString() })
+      .values({ id, name, next_seq: 0, created_at: new Date().toISOString(), created_by: createdBy ?? null })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
     const stored = (await this.findWorkspaceByName(name))!;
@@ -202,6 +348,17 @@ export class HubStore {
     }
   }
 
+  /** Who made a workspace through the API (undefined: the operator, or before this was kept). */
+  async workspaceCreator(workspaceId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('workspaces')
+      .leftJoin('users', 'users.id', 'workspaces.created_by')
+      .select(['workspaces.created_by', 'users.email'])
+      .where('workspaces.id', '=', workspaceId)
+      .executeTakeFirst();
+    return row?.created_by ? (row.email ?? 'a deleted user') : undefined;
+  }
+
   async members(workspaceId: string): Promise<{ email: string; role: Role; grantedAt: string }[]> {
     const rows = await this.db
       .selectFrom('memberships')
@@ -228,6 +385,8 @@ export class HubStore {
       if (!reserved) throw new HubNotFoundError(`workspace ${workspaceId} does not exist`);
       const head = Number(reserved.next_seq);
       const first = head - messages.length + 1;
+      // Under the workspace's lock (the UPDATE above): claims of one workspace never race.
+      await this.#claimNodes(tx, workspaceId, userId, messages);
       const inserted: string[] = [];
       if (this.dialect === 'sqlite') {
         // SQLite: the whole batch as ONE JSON parameter read with json_each (as
@@ -236,8 +395,8 @@ export class HubStore {
         // same sequence numbers (first + index), same skip of stored timestamps.
         const batch = JSON.stringify(messages.map((m) => [m.timestamp, m.dataset, m.row, m.column, m.value]));
         await sql`INSERT INTO messages
-            (workspace_id, seq, timestamp, dataset, row_id, column_name, value, client_id, received_at)
-          SELECT ${workspaceId}, ${first} + j.key, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${clientId}, ${now}
+            (workspace_id, seq, timestamp, dataset, row_id, column_name, value, client_id, received_at, user_id)
+          SELECT ${workspaceId}, ${first} + j.key, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${clientId}, ${now}, ${userId}
           FROM json_each(${batch}) j WHERE true
           ON CONFLICT (workspace_id, timestamp) DO NOTHING`.execute(tx);
         // Which were new, without a RETURNING row object per message: this push alone holds the
@@ -263,6 +422,7 @@ export class HubStore {
           value: m.value,
           client_id: clientId,
           received_at: now,
+          user_id: userId,
         }));
         const fresh = await tx
           .insertInto('messages')
@@ -301,6 +461,60 @@ export class HubStore {
   }
 
   /**
+   * Claims the node ids of the batch for the pushing user (the first pusher of a node id in a
+   * workspace owns it) and refuses the batch when a message NEW to the hub carries a node id
+   * another user claimed: nobody writes history in another member's name. A message the hub
+   * holds already is skipped anyway, so re-sending another member's stored messages (a laptop
+   * repairing after a merkle difference) still works.
+   */
+  async #claimNodes(tx: HubDb, workspaceId: string, userId: string, messages: ChangeMessage[]): Promise<void> {
+    const firstIndex = new Map<string, number>();
+    messages.forEach((m, i) => {
+      const node = nodeOf(m.timestamp);
+      if (!firstIndex.has(node)) firstIndex.set(node, i);
+    });
+    const nodes = [...firstIndex.keys()];
+    const at = new Date().toISOString();
+    const foreign = new Map<string, string>();
+    for (const part of chunks(nodes)) {
+      await tx
+        .insertInto('node_claims')
+        .values(part.map((node) => ({ workspace_id: workspaceId, node, user_id: userId, claimed_at: at })))
+        .onConflict((oc) => oc.columns(['workspace_id', 'node']).doNothing())
+        .execute();
+      const others = await tx
+        .selectFrom('node_claims')
+        .innerJoin('users', 'users.id', 'node_claims.user_id')
+        .select(['node_claims.node', 'users.email'])
+        .where('node_claims.workspace_id', '=', workspaceId)
+        .where('node_claims.node', 'in', part)
+        .where('node_claims.user_id', '<>', userId)
+        .execute();
+      for (const row of others) foreign.set(row.node, row.email);
+    }
+    if (foreign.size === 0) return;
+    const suspects = messages.map((m, index) => ({ m, index })).filter(({ m }) => foreign.has(nodeOf(m.timestamp)));
+    const stored = new Set<string>();
+    for (const part of chunks(suspects)) {
+      const rows = await tx
+        .selectFrom('messages')
+        .select('timestamp')
+        .where('workspace_id', '=', workspaceId)
+        .where('timestamp', 'in', part.map(({ m }) => m.timestamp))
+        .execute();
+      for (const row of rows) stored.add(row.timestamp);
+    }
+    const forged = suspects.find(({ m }) => !stored.has(m.timestamp));
+    if (forged) {
+      const node = nodeOf(forged.m.timestamp);
+      throw new HubForbiddenError(
+        `messages[${forged.index}].timestamp: node id ${node} belongs to ${foreign.get(node)} in this workspace; ` +
+          'a laptop pushes only messages it wrote, with its own node id (nothing of this push was stored)',
+      );
+    }
+  }
+
+  /**
    * Messages after `since` in sequence order: at most `limit`, and at most about `maxBytes` of
    * them (always at least one), read in chunks so a page of large values never sits in memory
    * twice over.
@@ -311,7 +525,7 @@ export class HubStore {
     // leave, without skipping anything (then `cursor === head` means "up to date").
     const head = await this.head(workspaceId);
     if (this.dialect === 'sqlite') return this.#pullSqlite(workspaceId, since, limit, maxBytes, head);
-    const messages: StoredMessage[] = [];
+    const messages: HubMessage[] = [];
     let bytes = 0;
     let after = since;
     let done = false;
@@ -327,7 +541,7 @@ export class HubStore {
         }
         bytes += size;
         after = Number(r.seq);
-        messages.push({ seq: after, timestamp: r.timestamp, dataset: r.dataset, row: r.row_id, column: r.column_name, value: r.value, client: r.client_id });
+        messages.push({ seq: after, timestamp: r.timestamp, dataset: r.dataset, row: r.row_id, column: r.column_name, value: r.value, client: r.client_id, user: r.user_id ?? '' });
       }
       if (full) break;
       if (rows.length <= want) {
@@ -336,7 +550,21 @@ export class HubStore {
       }
       if (messages.length >= limit) break;
     }
-    return { messages, cursor: done ? Math.max(after, head) : after, done };
+    return { messages: await this.#withEmails(messages), cursor: done ? Math.max(after, head) : after, done };
+  }
+
+  /**
+   * `user` carries the pusher's user id while a page is read; here it becomes their email (one
+   * query for the few distinct pushers of a page). Empty when the hub does not know the pusher.
+   */
+  async #withEmails(messages: HubMessage[]): Promise<HubMessage[]> {
+    const ids = [...new Set(messages.map((m) => m.user).filter((id): id is string => !!id))];
+    const emails = new Map<string, string>();
+    for (const part of chunks(ids)) {
+      for (const row of await this.db.selectFrom('users').select(['id', 'email']).where('id', 'in', part).execute()) emails.set(row.id, row.email);
+    }
+    for (const m of messages) m.user = (m.user && emails.get(m.user)) || '';
+    return messages;
   }
 
   /**
@@ -356,12 +584,12 @@ export class HubStore {
         running AS (SELECT seq, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS total, row_number() OVER (ORDER BY seq) AS k FROM sizes),
         last AS (SELECT max(seq) AS seq FROM running WHERE k <= ${limit} AND (k = 1 OR total <= ${budget}))
       SELECT (SELECT count(*) FROM sizes) AS available,
-        (SELECT json_group_array(json_array(seq, timestamp, dataset, row_id, column_name, value, client_id)) FROM messages
+        (SELECT json_group_array(json_array(seq, timestamp, dataset, row_id, column_name, value, client_id, user_id)) FROM messages
          WHERE workspace_id = ${workspaceId} AND seq > ${since} AND seq <= (SELECT seq FROM last)) AS page`.execute(this.db);
-    const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string][];
+    const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string, string | null][];
     // Sorted here: the order must not depend on how SQLite feeds the aggregate.
     tuples.sort((a, b) => a[0] - b[0]);
-    const messages = tuples.map(([seq, timestamp, dataset, row, column, value, client]) => ({ seq, timestamp, dataset, row, column, value, client }));
+    const messages = await this.#withEmails(tuples.map(([seq, timestamp, dataset, row, column, value, client, user]) => ({ seq, timestamp, dataset, row, column, value, client, user: user ?? '' })));
     const after = messages.length > 0 ? messages[messages.length - 1]!.seq : since;
     const done = messages.length === Number(rows[0]?.available ?? 0);
     return { messages, cursor: done ? Math.max(after, head) : after, done };
@@ -371,7 +599,7 @@ export class HubStore {
   async #messagesAfter(workspaceId: string, after: number, limit: number): Promise<MessageRow[]> {
     return this.db
       .selectFrom('messages')
-      .select(['seq', 'timestamp', 'dataset', 'row_id', 'column_name', 'value', 'client_id'])
+      .select(['seq', 'timestamp', 'dataset', 'row_id', 'column_name', 'value', 'client_id', 'user_id'])
       .where('workspace_id', '=', workspaceId)
       .where('seq', '>', after)
       .orderBy('seq')
@@ -388,6 +616,63 @@ export class HubStore {
   async #merkleIn(db: HubDb, workspaceId: string): Promise<MerkleTrie> {
     const nodes = await db.selectFrom('merkle_nodes').select(['prefix', 'hash']).where('workspace_id', '=', workspaceId).execute();
     return fromNodes(nodes.map((n) => ({ prefix: n.prefix, hash: Number(n.hash) })));
+  }
+
+  // ---- the operator's view (`turash hub users | workspaces`)
+
+  /** Every user: workspaces and roles, last sign-in, sessions that still work (invites apart). */
+  async users(): Promise<{ email: string; workspaces: { name: string; id: string; role: Role }[]; lastSignIn: string | null; activeSessions: number; pendingInvite: boolean }[]> {
+    const now = new Date(this.clock()).toISOString();
+    const users = await this.db.selectFrom('users').select(['id', 'email', 'last_sign_in_at']).orderBy('email').execute();
+    const memberships = await this.db
+      .selectFrom('memberships')
+      .innerJoin('workspaces', 'workspaces.id', 'memberships.workspace_id')
+      .select(['memberships.user_id', 'workspaces.name', 'workspaces.id', 'memberships.role'])
+      .orderBy('workspaces.name')
+      .execute();
+    const sessions = await this.db
+      .selectFrom('sessions')
+      .select(['user_id', 'kind', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('expires_at', '>', now)
+      .groupBy(['user_id', 'kind'])
+      .execute();
+    return users.map((u) => ({
+      email: u.email,
+      workspaces: memberships.filter((m) => m.user_id === u.id).map((m) => ({ name: m.name, id: m.id, role: m.role })),
+      lastSignIn: u.last_sign_in_at ?? null,
+      activeSessions: sessions.filter((s) => s.user_id === u.id && s.kind !== 'invite').reduce((sum, s) => sum + Number(s.n), 0),
+      pendingInvite: sessions.some((s) => s.user_id === u.id && s.kind === 'invite'),
+    }));
+  }
+
+  /** Every workspace: members, stored messages, head, and who made it through the API. */
+  async workspaceSummaries(): Promise<{ name: string; id: string; members: number; owners: string[]; messages: number; head: number; createdBy: string | null }[]> {
+    const workspaces = await this.db
+      .selectFrom('workspaces')
+      .leftJoin('users', 'users.id', 'workspaces.created_by')
+      .select(['workspaces.id', 'workspaces.name', 'workspaces.next_seq', 'users.email as creator'])
+      .orderBy('workspaces.name')
+      .execute();
+    const members = await this.db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['memberships.workspace_id', 'memberships.role', 'users.email'])
+      .orderBy('users.email')
+      .execute();
+    const counts = await this.db
+      .selectFrom('messages')
+      .select(['workspace_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy('workspace_id')
+      .execute();
+    return workspaces.map((w) => ({
+      name: w.name,
+      id: w.id,
+      members: members.filter((m) => m.workspace_id === w.id).length,
+      owners: members.filter((m) => m.workspace_id === w.id && m.role === 'owner').map((m) => m.email),
+      messages: Number(counts.find((c) => c.workspace_id === w.id)?.n ?? 0),
+      head: Number(w.next_seq),
+      createdBy: w.creator ?? null,
+    }));
   }
 
   async head(workspaceId: string): Promise<number> {

@@ -2,7 +2,8 @@
  * Two hub instances on one real PostgreSQL: a laptop on instance 1 pushes, a laptop subscribed on
  * instance 2 is signalled (LISTEN/NOTIFY) and pulls the messages; concurrent pushes through both
  * instances into one workspace get distinct sequence numbers, lose nothing, and the merkle trie
- * counts every message once.
+ * counts every message once; a node id raced for by two users through both instances goes to
+ * exactly one of them; the per-account sign-in backoff is shared by both instances.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -62,8 +63,8 @@ describe('two hub instances sharing one PostgreSQL', () => {
       (async () => {
         for (const batch of batches(fromB)) await clientB.sync.push.mutate({ workspace: b.workspaceId, client: 'laptop-b', messages: batch });
       })(),
-      // Both laptops also re-push each other's first batch, as after a lost acknowledgement.
-      clientB.sync.push.mutate({ workspace: b.workspaceId, client: 'laptop-b', messages: fromA.slice(0, 100) }),
+      // Laptop b also re-pushes its first batch at the same time, as after a lost acknowledgement.
+      clientB.sync.push.mutate({ workspace: b.workspaceId, client: 'laptop-b', messages: fromB.slice(0, 100) }),
     ]);
     const all = [];
     let cursor = 0;
@@ -78,5 +79,32 @@ describe('two hub instances sharing one PostgreSQL', () => {
     assert.deepEqual(new Set(all.map((m) => m.timestamp)), new Set([...fromA, ...fromB].map((m) => m.timestamp)));
     const { merkle } = await clientB.sync.merkle.query({ workspace: b.workspaceId });
     assert.equal(diff(merkle, build([...fromA, ...fromB].map((m) => m.timestamp))), null);
+  });
+
+  it('two users racing for one node id through both instances: exactly one gets it', async () => {
+    const a = await seedMember(one.store, 'racer-a@example.org', 'race', 'engineer');
+    const b = await seedMember(two.store, 'racer-b@example.org', 'race', 'engineer');
+    const node = messageFactory('cccccccccccccccc', Date.parse('2026-11-27T10:00:00.000Z'));
+    const [first, second] = [node.make(20), node.make(20)];
+    const results = await Promise.allSettled([
+      httpClient(one, a.token).sync.push.mutate({ workspace: a.workspaceId, client: 'laptop-a', messages: first }),
+      httpClient(two, b.token).sync.push.mutate({ workspace: b.workspaceId, client: 'laptop-b', messages: second }),
+    ]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    assert.match((rejected.reason as Error).message, /node id cccccccccccccccc belongs to racer-[ab]@example\.org/);
+    const pulled = await httpClient(one, a.token).sync.pull.query({ workspace: a.workspaceId });
+    assert.equal(pulled.messages.length, 20);
+    assert.equal(new Set(pulled.messages.map((m) => m.user)).size, 1);
+  });
+
+  it('failed sign-ins on one instance count on the other', async () => {
+    await seedMember(one.store, 'shared-target@example.org', 'backoff', 'viewer');
+    for (let i = 0; i < 5; i++) {
+      const instance = i % 2 === 0 ? one : two;
+      await assert.rejects(httpClient(instance).auth.signIn.mutate({ email: 'shared-target@example.org', password: `guess ${i}` }), /wrong email or password/);
+    }
+    await assert.rejects(httpClient(two).auth.signIn.mutate({ email: 'shared-target@example.org', password: 'correct horse battery' }), /too many failed sign-ins for shared-target@example\.org/);
+    await assert.rejects(httpClient(one).auth.signIn.mutate({ email: 'shared-target@example.org', password: 'correct horse battery' }), /too many failed sign-ins/);
   });
 });

@@ -48,21 +48,66 @@ export class CounterOverflowError extends Error {
 
 const NODE_PATTERN = /^[0-9a-f]{16}$/;
 const PATTERN = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)-([0-9A-F]{4})-([0-9a-f]{16})$/i;
+/** 24 characters of ISO time, a dash, 4 of counter, a dash, 16 of node. */
+export const TIMESTAMP_LENGTH = 46;
+
+/**
+ * The times a timestamp may carry: from the epoch to the last millisecond whose minute the merkle
+ * trie can key (16 base-3 digits of minutes since the epoch, sync/protocol/merkle.ts), i.e. up to
+ * 2051-11-05T13:20:59.999Z. A later time would need a 17th digit, which breaks every trie holding
+ * it; an earlier one a negative key. Every message, every stored clock and every trie key is
+ * within this range.
+ */
+export const MIN_MILLIS = 0;
+export const MAX_MILLIS = 3 ** 16 * 60_000 - 1;
 
 export function formatTimestamp({ millis, counter, node }: HlcParts): string {
-  if (!Number.isInteger(millis) || millis < 0 || millis > 253402300799999) throw new RangeError(`time ${millis} is out of range`);
+  if (!Number.isInteger(millis) || millis < MIN_MILLIS || millis > MAX_MILLIS) {
+    throw new RangeError(`time ${millis} is out of range (${new Date(MIN_MILLIS).toISOString()} to ${new Date(MAX_MILLIS).toISOString()})`);
+  }
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new CounterOverflowError();
   if (!NODE_PATTERN.test(node)) throw new RangeError(`node id "${node}" is not 16 lower-case hex digits`);
   return `${new Date(millis).toISOString()}-${counter.toString(16).toUpperCase().padStart(4, '0')}-${node}`;
 }
 
-export function parseTimestamp(text: string): HlcParts {
+/**
+ * The last minute (`YYYY-MM-DDTHH:mm`) found valid and its first millisecond. Messages come in
+ * bursts within a minute; parsing a date costs more than the rest of checking a message, and
+ * every second (00-59) and millisecond of a valid minute is a valid time within the range (the
+ * range ends at a minute's end).
+ */
+let knownMinute = '';
+let knownMinuteMillis = 0;
+const WITHIN_KNOWN_MINUTE = /^:([0-5]\d)\.(\d{3})Z-([0-9A-F]{4})-([0-9a-f]{16})$/i;
+
+/** The parts of a timestamp, or undefined when it is not one (the single definition of "valid"). */
+export function timestampParts(text: string): HlcParts | undefined {
+  if (typeof text !== 'string' || text.length !== TIMESTAMP_LENGTH) return undefined;
+  if (text.startsWith(knownMinute) && knownMinute !== '') {
+    const rest = WITHIN_KNOWN_MINUTE.exec(text.slice(16));
+    if (!rest) return undefined;
+    return { millis: knownMinuteMillis + Number(rest[1]) * 1000 + Number(rest[2]), counter: parseInt(rest[3]!, 16), node: rest[4]!.toLowerCase() };
+  }
   const match = PATTERN.exec(text);
-  if (!match) throw new TimestampFormatError(text);
+  if (!match) return undefined;
   const millis = Date.parse(match[1]!);
-  // Date.parse accepts 2026-02-31; the round trip catches dates that do not exist.
-  if (Number.isNaN(millis) || new Date(millis).toISOString() !== match[1]) throw new TimestampFormatError(text);
+  // Date.parse accepts 2026-02-31 (and second 99 on some engines); the round trip catches
+  // every date and time that does not exist.
+  if (Number.isNaN(millis) || millis < MIN_MILLIS || millis > MAX_MILLIS || new Date(millis).toISOString() !== match[1]) return undefined;
+  knownMinute = text.slice(0, 16);
+  knownMinuteMillis = millis - (millis % 60_000);
   return { millis, counter: parseInt(match[2]!, 16), node: match[3]!.toLowerCase() };
+}
+
+/** Whether `text` is an HLC timestamp `parseTimestamp` accepts. */
+export function isTimestamp(text: unknown): text is string {
+  return typeof text === 'string' && timestampParts(text) !== undefined;
+}
+
+export function parseTimestamp(text: string): HlcParts {
+  const parts = timestampParts(text);
+  if (!parts) throw new TimestampFormatError(String(text));
+  return parts;
 }
 
 /** A random 16-hex node id (one per replica, kept with the replica). */

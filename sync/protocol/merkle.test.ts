@@ -108,3 +108,15 @@ describe('merkle trie', () => {
     assert.ok(at !== null && at <= T0 + 20_001 * MIN, 'at or before the real difference');
   });
 });
+
+describe('merkle trie input', () => {
+  it('validates every timestamp, also one in a minute it has just seen (no cache skips it)', () => {
+    const valid = '2026-11-25T15:30:00.000Z-0000-0123456789abcdef';
+    const bogus = '2026-11-25T15:30:99.999Z-0000-0123456789abcdef';
+    for (const run of [() => nodeDeltas([valid, bogus]), () => build([valid, bogus]), () => insertAll(build([valid]), [bogus]), () => insert(build([valid]), bogus)]) {
+      assert.throws(run, /not an HLC timestamp/);
+    }
+    assert.throws(() => nodeDeltas([valid, `${valid.slice(0, 16)}:00.000Z-00G0-0123456789abcdef`]), /not an HLC timestamp/);
+    assert.throws(() => nodeDeltas([valid, '9999-12-31T23:59:59.999Z-0000-0123456789abcdef']), /not an HLC timestamp/);
+  });
+});

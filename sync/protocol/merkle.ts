@@ -3,7 +3,7 @@
  * point where two replicas differ without comparing every message.
  *
  * Keys are the minute of each timestamp (ms since the epoch / 60000) written in base 3, 16 digits
- * (enough until the year 2997), so the trie has at most 3 children per node and the path to a
+ * (enough until 2051-11-05T13:20:59.999Z: hlc.ts MAX_MILLIS, beyond which no timestamp is valid), so the trie has at most 3 children per node and the path to a
  * minute is the minute itself. Every node holds the XOR of the hashes of all timestamps below it:
  * insertion order does not matter, and two replicas holding the same set of timestamps have equal
  * root hashes. `diff` walks down the first (oldest) child whose hashes differ and returns the start
@@ -14,7 +14,7 @@
  *
  * Plain JSON objects, so a trie travels over the wire and into a database column as is.
  */
-import { hashTimestamp, parseTimestamp } from './hlc.ts';
+import { hashTimestamp, parseTimestamp, TIMESTAMP_LENGTH } from './hlc.ts';
 
 export interface MerkleTrie {
   hash: number;
@@ -44,10 +44,21 @@ export function millisOfKey(key: string): number {
 let cachedMinute = '';
 let cachedKey = '';
 
-/** The trie key of an HLC timestamp. Consecutive messages mostly share a minute: cache it. */
+/**
+ * The rest of a timestamp after a minute already validated: seconds 00-59 (any of them exists
+ * in every real minute; UTC in ISO text has no leap second), milliseconds, counter, node.
+ */
+const REST_OF_MINUTE = /^:[0-5]\d\.\d{3}Z-[0-9A-F]{4}-[0-9a-f]{16}$/i;
+
+/**
+ * The trie key of an HLC timestamp, which is validated in full every time (a timestamp that is
+ * not one must never get a key: the hub would store it and every laptop would choke on it).
+ * Consecutive messages mostly share a minute, so the minute's key is cached; what follows the
+ * minute is then checked with one pattern, which is the rest of `parseTimestamp`'s rules.
+ */
 function keyOf(timestamp: string): string {
   const minute = timestamp.slice(0, 16); // YYYY-MM-DDTHH:mm
-  if (minute === cachedMinute) return cachedKey;
+  if (minute === cachedMinute && timestamp.length === TIMESTAMP_LENGTH && REST_OF_MINUTE.test(timestamp.slice(16))) return cachedKey;
   const key = keyOfMillis(parseTimestamp(timestamp).millis); // validates; throws the clear error
   cachedMinute = minute;
   cachedKey = key;

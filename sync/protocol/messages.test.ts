@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asChangeMessage, changeMessageSchema } from './messages.ts';
+import { parseTimestamp, TimestampFormatError } from './hlc.ts';
+import { asChangeMessage, changeMessageSchema, MESSAGE_LIMITS } from './messages.ts';
 
 /** A seeded generator, so a failure replays (sync/ never imports main/, tests included). */
 function seeded(seed: number): () => number {
@@ -89,4 +90,75 @@ test('never accepts what zod refuses: random mutations of a message', () => {
     if (asChangeMessage(message)) accepted += 1;
   }
   assert.ok(accepted > 1000 && accepted < 19_000, `both outcomes exercised (${accepted} accepted)`);
+});
+
+/**
+ * Attacks from issue #14: what the hub stores every laptop must be able to apply, so the schema
+ * accepts exactly the timestamps `parseTimestamp` accepts, no value nested deeper than a record
+ * can be, and no text whose bytes differ between SQLite and PostgreSQL.
+ */
+test('a timestamp is accepted exactly when parseTimestamp accepts it (real date and time, range, counter, node)', () => {
+  const cases = [
+    '2026-11-25T15:30:99.999Z-0000-0123456789abcdef', // second 99: passed the old pattern
+    '2026-11-25T15:60:00.000Z-0000-0123456789abcdef',
+    '2026-11-25T24:00:00.000Z-0000-0123456789abcdef',
+    '2026-02-29T01:00:00.000Z-0000-0123456789abcdef', // not a leap year
+    '2026-13-01T01:00:00.000Z-0000-0123456789abcdef',
+    '1969-12-31T23:59:59.999Z-0000-0123456789abcdef', // before the epoch: no merkle key
+    '9999-12-31T23:59:59.999Z-0000-0123456789abcdef', // past the merkle trie's 16 base-3 digits
+    '2051-11-05T13:21:00.000Z-0000-0123456789abcdef',
+    '+12026-11-25T01:00:00.000Z-0000-0123456789abcdef',
+    '2026-11-25T01:00:00.000Z-0000-0123456789abcdeg',
+  ];
+  for (const timestamp of cases) {
+    assert.throws(() => parseTimestamp(timestamp), TimestampFormatError, timestamp);
+    assert.equal(changeMessageSchema.safeParse({ ...good, timestamp }).success, false, `zod: ${timestamp}`);
+    assert.equal(asChangeMessage({ ...good, timestamp }), undefined, timestamp);
+  }
+  for (const timestamp of ['2024-02-29T23:59:59.999Z-FFFF-0123456789abcdef', '1970-01-01T00:00:00.000Z-0000-0000000000000000', '2051-11-05T13:20:59.999Z-0000-0123456789abcdef']) {
+    assert.doesNotThrow(() => parseTimestamp(timestamp), timestamp);
+    assert.ok(changeMessageSchema.safeParse({ ...good, timestamp }).success, timestamp);
+    assert.ok(asChangeMessage({ ...good, timestamp }), timestamp);
+  }
+  // Random mutations of the timestamp alone: the three answers always agree.
+  const random = seeded(14);
+  const digits = '0123456789:.-TZaAfF';
+  for (let k = 0; k < 5000; k++) {
+    const chars = [...good.timestamp];
+    chars[Math.floor(random() * 24)] = digits[Math.floor(random() * digits.length)]!;
+    const timestamp = chars.join('');
+    let parses = true;
+    try {
+      parseTimestamp(timestamp);
+    } catch {
+      parses = false;
+    }
+    assert.equal(changeMessageSchema.safeParse({ ...good, timestamp }).success, parses, timestamp);
+    assert.equal(asChangeMessage({ ...good, timestamp }) !== undefined, parses, timestamp);
+  }
+});
+
+test('a value nested deeper than MESSAGE_LIMITS.jsonDepth is refused without recursion', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const ok = { ...good, value: nested(MESSAGE_LIMITS.jsonDepth) };
+  assert.ok(asChangeMessage(ok));
+  assert.ok(changeMessageSchema.safeParse(ok).success);
+  for (const value of [nested(MESSAGE_LIMITS.jsonDepth + 1), nested(32_000), `{"a":${'{"a":'.repeat(40)}1${'}'.repeat(41)}`]) {
+    assert.equal(asChangeMessage({ ...good, value }), undefined);
+    const parsed = changeMessageSchema.safeParse({ ...good, value });
+    assert.equal(parsed.success, false);
+    assert.match(parsed.error!.issues[0]!.message, /nested/);
+  }
+  // Brackets inside strings are text, not nesting.
+  assert.ok(asChangeMessage({ ...good, value: JSON.stringify('['.repeat(1000)) }));
+  assert.ok(asChangeMessage({ ...good, value: JSON.stringify({ a: `\\"[[[[${'['.repeat(100)}` }) }));
+});
+
+test('lone surrogates are refused in row ids and values (escaped ones in JSON text are fine)', () => {
+  for (const input of [{ ...good, row: 'f-\ud800' }, { ...good, row: '\udc00' }, { ...good, value: '"lone \ud800"' }]) {
+    assert.equal(asChangeMessage(input), undefined);
+    assert.equal(changeMessageSchema.safeParse(input).success, false);
+  }
+  assert.ok(asChangeMessage({ ...good, value: JSON.stringify('lone \ud800') }), 'JSON.stringify escapes it: well-formed text');
+  assert.ok(asChangeMessage({ ...good, row: 'f-😀' }));
 });

@@ -9,7 +9,12 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TRPCClientError } from '@trpc/client';
+import { sql } from 'kysely';
 import { SyncClient } from '../../sync/client/client.ts';
+import { hubHttp } from '../../sync/client/hub-link.ts';
+import { hashTimestamp } from '../../sync/protocol/hlc.ts';
+import { keyOfMillis } from '../../sync/protocol/merkle.ts';
 import { startHub, type RunningHub } from '../../sync/hub/server.ts';
 import { seedMember } from '../../sync/hub/testing/clients.ts';
 import type { LocalReplica } from '../../main/sync/replica.ts';
@@ -165,5 +170,88 @@ describe('sync client with a real hub', () => {
     } finally {
       await second.close();
     }
+  });
+
+  test('a malformed timestamp is refused with 400 at push (second 99 passed the old pattern and the merkle cache)', async () => {
+    const anna = await seedMember(hub.store, 'anna@example.org', 'malformed', 'facilitator');
+    const api = hubHttp({ url: hub.url, token: anna.token });
+    const node = '00000000000000cc';
+    const valid = { timestamp: `2026-11-25T15:30:00.000Z-0000-${node}`, dataset: 'organization', row: 'org-m1', column: 'name', value: '"Valid"' };
+    const bogus = { ...valid, timestamp: `2026-11-25T15:30:99.999Z-0000-${node}`, column: 'sector' };
+    // The valid message of the same minute first: the old merkle cache then skipped the check.
+    for (const messages of [[valid, bogus], [bogus], [{ ...valid, timestamp: `2026-02-29T15:30:00.000Z-0000-${node}` }], [{ ...valid, timestamp: `9999-12-31T23:59:59.999Z-0000-${node}` }]]) {
+      const refused = await api.sync.push.mutate({ workspace: anna.workspaceId, client: node, messages }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof TRPCClientError, `refused: ${messages.map((m) => m.timestamp).join(', ')}`);
+      assert.equal((refused.data as { code?: string; httpStatus?: number }).httpStatus, 400, refused.message);
+      assert.match(refused.message, /not an HLC timestamp/);
+    }
+    assert.equal(await hub.store.head(anna.workspaceId), 0, 'nothing stored');
+    // A laptop of the workspace syncs as usual.
+    const a = await openReplica(folder, 'malformed-a');
+    replicas.push(a);
+    const ca = new SyncClient(a, { url: hub.url, token: anna.token, workspace: anna.workspaceId });
+    clients.push(ca);
+    await a.repo.createOrganization({ id: 'org-m2', name: 'Still syncing' });
+    assert.equal((await ca.syncOnce()).pushed, 2);
+  });
+
+  test('the history of a pulled change names the hub user who pushed it, not the replica\'s claim', async () => {
+    const anna = await seedMember(hub.store, 'anna@example.org', 'who', 'facilitator');
+    const ben = await seedMember(hub.store, 'ben@example.org', 'who', 'engineer');
+    const a = await openReplica(folder, 'who-a');
+    const b = await openReplica(folder, 'who-b');
+    replicas.push(a, b);
+    const ca = new SyncClient(a, { url: hub.url, token: anna.token, workspace: anna.workspaceId });
+    const cb = new SyncClient(b, { url: hub.url, token: ben.token, workspace: ben.workspaceId });
+    clients.push(ca, cb);
+    await a.setActor('the-boss@example.org'); // a claim any replica can make
+    await a.repo.createOrganization({ id: 'org-w1', name: 'Whose change' });
+    await ca.syncOnce();
+    await cb.syncOnce();
+    const history = await b.history('organization', 'org-w1');
+    assert.equal(history[0]!.actor, 'anna@example.org');
+  });
+
+  test('a bad message a hub stored before it checked timestamps in full neither stops a laptop nor makes every round re-read the workspace', async () => {
+    const anna = await seedMember(hub.store, 'anna@example.org', 'legacy', 'facilitator');
+    const a = await openReplica(folder, 'legacy-a');
+    const b = await openReplica(folder, 'legacy-b');
+    replicas.push(a, b);
+    const ca = new SyncClient(a, { url: hub.url, token: anna.token, workspace: anna.workspaceId });
+    const cb = new SyncClient(b, { url: hub.url, token: anna.token, workspace: anna.workspaceId });
+    clients.push(ca, cb);
+    await a.repo.createOrganization({ id: 'org-l1', name: 'Before', sector: 'Paper' });
+    await ca.syncOnce();
+    // What the old hub stored: second 99 passed its pattern, and its merkle cache put the
+    // timestamp's hash under the minute it had just seen (15:30), which no replica can reproduce.
+    const bogus = '2026-11-25T15:30:99.999Z-0000-00000000000000dd';
+    const seq = (await hub.store.head(anna.workspaceId)) + 1;
+    await hub.store.db.updateTable('workspaces').set({ next_seq: seq }).where('id', '=', anna.workspaceId).execute();
+    await hub.store.db
+      .insertInto('messages')
+      .values({ workspace_id: anna.workspaceId, seq, timestamp: bogus, dataset: 'organization', row_id: 'org-l1', column_name: 'name', value: '"Bogus"', client_id: 'legacy', received_at: new Date().toISOString() } as never)
+      .execute();
+    const key = keyOfMillis(Date.parse('2026-11-25T15:30:00.000Z'));
+    for (let n = 0; n <= key.length; n++) {
+      await hub.store.db
+        .insertInto('merkle_nodes')
+        .values({ workspace_id: anna.workspaceId, prefix: key.slice(0, n), hash: hashTimestamp(bogus) })
+        .onConflict((oc) => oc.columns(['workspace_id', 'prefix']).doUpdateSet({ hash: sql<number>`(merkle_nodes.hash | excluded.hash) - (merkle_nodes.hash & excluded.hash)` }))
+        .execute();
+    }
+    // b reads the workspace: the bad message is a problem, the cursor reaches the head.
+    const first = await cb.syncOnce();
+    assert.ok((await b.cursor()) >= seq);
+    assert.equal(await b.cursor(), await hub.store.head(anna.workspaceId));
+    assert.equal((await b.repo.getOrganization('org-l1')).name, 'Before');
+    assert.match((await b.problems()).find((p) => p.row === 'org-l1')?.message ?? '', /not an HLC timestamp/);
+    // The tries cannot agree: one repair at most, then rounds stay cheap.
+    const second = await cb.syncOnce();
+    assert.equal(first.repaired || second.repaired, true);
+    const third = await cb.syncOnce();
+    assert.deepEqual([third.repaired, third.pulled, third.pushed], [false, 0, 0]);
   });
 });

@@ -2,8 +2,9 @@
  * Test helpers for the hub: seed a user with a workspace role straight into the store (as
  * `turash hub grant` does) and make tRPC clients (HTTP or WebSocket) carrying a token.
  */
-import { createTRPCClient, createWSClient, httpLink, wsLink, type TRPCClient } from '@trpc/client';
-import WebSocket from 'ws';
+import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink, type TRPCClient, type TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import { bearerWebSocket, refusalResponse, upgradeRefusalOf } from '../../transport/ws-client.ts';
 import type { HubRouter, RunningHub } from '../server.ts';
 import type { Role } from '../schema.ts';
 import type { HubStore } from '../store.ts';
@@ -16,13 +17,30 @@ export function httpClient(hub: Pick<RunningHub, 'url'>, token?: string): HubCli
   });
 }
 
+/**
+ * tRPC's WebSocket client keeps retrying a refused connection and tells subscribers only through
+ * connection-state events; this link ends the subscription with the hub's refusal instead (401 on
+ * the upgrade becomes UNAUTHORIZED), as an HTTP call would fail.
+ */
+const upgradeRefusalLink: TRPCLink<HubRouter> = () => ({ next, op }) =>
+  observable((observer) => {
+    const subscription = next(op).subscribe({
+      next(value) {
+        const result = value.result as { type?: string; error?: unknown };
+        const refusal = result.type === 'state' ? upgradeRefusalOf(result.error) : undefined;
+        if (refusal) observer.error(TRPCClientError.from(refusalResponse(refusal)));
+        else observer.next(value);
+      },
+      error: (error) => observer.error(error),
+      complete: () => observer.complete(),
+    });
+    return () => subscription.unsubscribe();
+  });
+
+/** A WebSocket client: the token goes in the upgrade's Authorization header, as hub-link.ts sends it. */
 export function wsClient(hub: Pick<RunningHub, 'wsUrl'>, token?: string): { client: HubClient; close: () => Promise<void> } {
-  const ws = createWSClient({
-    url: hub.wsUrl,
-    // Node 20 has no global WebSocket.
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    connectionParams: token ? { token } : null, retryDelayMs: () => 100 });
-  return { client: createTRPCClient<HubRouter>({ links: [wsLink({ client: ws })] }), close: () => ws.close() };
+  const ws = createWSClient({ url: hub.wsUrl, WebSocket: bearerWebSocket(token) as unknown as typeof globalThis.WebSocket, retryDelayMs: () => 100 });
+  return { client: createTRPCClient<HubRouter>({ links: [upgradeRefusalLink, wsLink({ client: ws })] }), close: () => ws.close() };
 }
 
 /** A user with the role in the workspace (both created when missing) and a sign-in token. */

@@ -1,6 +1,11 @@
 /**
  * A Kysely dialect for the asynchronous `sqlite3` package.
  *
+ * Shared by the app's database (main/db/database.ts) and the hub's embedded SQLite
+ * (sync/hub/database.ts), so both run on one tested driver. It lives here, outside main/, because
+ * the hub must not depend on the app (layer rule sync-protocol-and-hub-independent-of-main) while
+ * the app may depend on sync/; it knows nothing of either's tables.
+ *
  * Kysely ships a dialect for better-sqlite3 only; `sqlite3` is chosen here because it is N-API
  * (one native build loads in Node and in Electron, no electron-rebuild) and does not block the
  * event loop. SQLite allows one writer at a time, so the driver hands out its single connection

@@ -1,8 +1,10 @@
 /**
  * When the desktop app checks for, downloads and installs updates: pure policy over an injected
- * `Updater` (electron-updater's autoUpdater in the app, adapted by updater.ts; a real
- * electron-updater against a local HTTP server in updater-policy.test.ts), an `ActivityProbe`
- * (recording, sync) and injected timers. Imports nothing of Electron, so it is tested in plain Node.
+ * `Updater` (electron-updater's autoUpdater in the app, adapted by main/app/updater.ts; a real
+ * electron-updater against a local HTTP server in main/app/updater-policy.test.ts), an
+ * `ActivityProbe` (recording, sync) and injected timers. Imports nothing of Electron, so it is
+ * tested in plain Node. It lives outside the Electron shell (main/app) because the API
+ * (main/api/updates-router.ts) uses its types, and the core may not depend on the shell.
  *
  * - checks at start and every `intervalHours` (default 4) while online; offline ticks are skipped;
  * - downloads a found update in the background (autoDownload is off: the policy asks for it);
