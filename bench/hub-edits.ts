@@ -3,11 +3,12 @@
  * app writes them (main/sync/stage.ts: one message per field of an organization, site or flow,
  * its value as JSON text, a `__deleted` tombstone for a delete), each with its own HLC timestamp.
  *
- * A burst is 1-50 field edits (most of them small: an engineer fixing a quantity, a name, a
- * temperature), mostly on the laptop's own records and sometimes on a teammate's (so
- * last-writer-wins meets real conflicts); now and then a new flow or a deleted one; and one burst
- * in ten is a facilitator importing an organization with its sites and flows (50-300 messages).
- * Seeded, so a run can be replayed.
+ * A burst is 1 to `maxEdits` field edits (most of them small: a facilitator saving a form, an
+ * engineer fixing a quantity, a name, a temperature), mostly on the laptop's own records and
+ * sometimes on a teammate's (so last-writer-wins meets real conflicts); now and then a new flow or
+ * a deleted one; and a share `importShare` of the bursts is a facilitator importing an
+ * organization with its sites and flows (50-300 messages). The shape is the pace's
+ * (bench/hub.ts: a person's, or the stress stream). Seeded, so a run can be replayed.
  */
 import { HybridLogicalClock } from '../sync/protocol/hlc.ts';
 import { TOMBSTONE_COLUMN, type ChangeMessage } from '../sync/protocol/messages.ts';
@@ -26,8 +27,18 @@ export interface EditBurst {
   import: boolean;
 }
 
+/** How big a laptop's bursts are: at most `maxEdits` field edits, a share of them an import. */
+export interface BurstShape {
+  maxEdits: number;
+  importShare: number;
+}
+
+/** The stress stream's bursts (the bench's first workload): 1-50 edits, one in ten an import. */
+export const STRESS_BURSTS: BurstShape = { maxEdits: 50, importShare: 0.1 };
+
 export class EditStream {
   readonly clock: HybridLogicalClock;
+  readonly #shape: BurstShape;
   readonly #random: () => number;
   readonly #name: string;
   #serial = 0;
@@ -39,8 +50,9 @@ export class EditStream {
   /** The quantity unit of each flow it knows (an edit of the amount keeps the flow's unit). */
   readonly #units = new Map<string, string>();
 
-  constructor(node: string, name: string, seed: number) {
+  constructor(node: string, name: string, seed: number, shape: BurstShape = STRESS_BURSTS) {
     this.clock = new HybridLogicalClock(node);
+    this.#shape = shape;
     this.#random = mulberry32(seed);
     this.#name = name;
   }
@@ -135,7 +147,7 @@ export class EditStream {
 
   next(): EditBurst {
     if (this.#own.site.length === 0) return this.first();
-    if (this.#random() < 0.1) {
+    if (this.#random() < this.#shape.importShare) {
       // A facilitator imports an organization: its sites and flows (50-300 messages).
       const messages = this.#organization();
       const org = this.#own.organization.at(-1)!;
@@ -145,8 +157,9 @@ export class EditStream {
       for (let f = 0; f < flows; f++) messages.push(...this.#flow(this.#own.site[this.#own.site.length - 1 - (f % sites)]!));
       return { messages, import: true };
     }
-    // 1-50 edits, most bursts small (square of a uniform: median about 13).
-    const edits = 1 + Math.floor(49 * this.#random() ** 2);
+    // 1-maxEdits edits, most bursts small (square of a uniform: median about a quarter of the
+    // most, 13 of 50, 4 of 15).
+    const edits = 1 + Math.floor((this.#shape.maxEdits - 1) * this.#random() ** 2);
     const messages: ChangeMessage[] = [];
     for (let i = 0; i < edits; i++) {
       const roll = this.#random();

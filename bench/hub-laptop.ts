@@ -19,7 +19,7 @@ import type { HubRouter } from '../sync/hub/server.ts';
 import { bearerWebSocket } from '../sync/transport/ws-client.ts';
 import { diff, emptyTrie, insertAll, type MerkleTrie } from '../sync/protocol/merkle.ts';
 import type { ChangeMessage } from '../sync/protocol/messages.ts';
-import { EditStream } from './hub-edits.ts';
+import { EditStream, type BurstShape } from './hub-edits.ts';
 import type { LiveBoard, Recorder } from './hub-measure.ts';
 
 /** As the real client (sync/client/client.ts defaults). */
@@ -36,6 +36,8 @@ export interface LaptopSetup {
   url: string;
   wsUrl: string;
   seed: number;
+  /** The bursts this laptop's user types (the pace's). */
+  bursts: BurstShape;
 }
 
 function codeOf(error: unknown): string {
@@ -75,7 +77,7 @@ export class Laptop {
 
   constructor(setup: LaptopSetup, board: LiveBoard, recorder: Recorder) {
     this.setup = setup;
-    this.stream = new EditStream(setup.node, setup.name, setup.seed);
+    this.stream = new EditStream(setup.node, setup.name, setup.seed, setup.bursts);
     this.#board = board;
     this.#recorder = recorder;
     this.#api = createTRPCClient<HubRouter>({
@@ -208,9 +210,9 @@ export class Laptop {
         await this.#pull();
         continue;
       }
-      // The hub's trie already holds a push its head does not cover yet (store.merkle reads the
-      // head, then the trie): the real client would repair here (re-push from that minute, pull
-      // the workspace again). Counted, and checked again: the next answer names the new head.
+      // The hub's trie holds a push its head does not cover (a hub reading the two apart; store.merkle
+      // reads them from one snapshot): the real client would repair here (re-push from that minute,
+      // pull the workspace again). Counted (must stay 0), and checked again.
       this.merkleRaces += 1;
     }
   }

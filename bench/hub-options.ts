@@ -1,11 +1,14 @@
 /**
  * `turash bench hub` options from the command line: --laptops N, --seconds S,
  * --store sqlite|postgres|both, --postgres <url>, --team N (laptops per workspace),
- * --real-laptops N (the lightweight-vs-real comparison; 0 skips it), --seed. Progress and, at the
- * end, the figures table go to stderr; stdout carries the JSON report only.
+ * --pace person|stress (person: a burst of 1-15 edits every 20-90 s per laptop, the default;
+ * stress: 1-50 edits every 2-8 s), --capacity on|off (step the person pace up to find one
+ * instance's capacity; on by default), --real-laptops N (the lightweight-vs-real comparison; 0
+ * skips it), --seed. Progress and, at the end, the figures table go to stderr; stdout carries
+ * the JSON report only.
  */
 import type { BenchArgs } from './suites.ts';
-import { runHubBench, type HubBenchStore } from './hub.ts';
+import { runHubBench, type HubBenchPace, type HubBenchStore } from './hub.ts';
 
 function count(value: string | boolean | undefined, flag: string, min: number): number | undefined {
   if (value === undefined || value === false) return undefined;
@@ -22,6 +25,10 @@ export async function runHubBenchFromCli(args: BenchArgs): Promise<object> {
   if (store !== undefined && !['sqlite', 'postgres', 'both'].includes(store)) throw new Error(`--store ${store}: sqlite, postgres or both`);
   const postgres = typeof o.postgres === 'string' ? o.postgres : undefined;
   if (postgres !== undefined && !/^postgres(ql)?:\/\//.test(postgres)) throw new Error(`--postgres: a postgres:// URL (got "${postgres}")`);
+  const pace = o.pace as string | undefined;
+  if (pace !== undefined && !['person', 'stress'].includes(pace)) throw new Error(`--pace ${pace}: person (a burst of 1-15 edits every 20-90 s per laptop) or stress (1-50 edits every 2-8 s)`);
+  const capacityFlag = o.capacity === true ? 'on' : (o.capacity as string | undefined);
+  if (capacityFlag !== undefined && !['on', 'off'].includes(capacityFlag)) throw new Error(`--capacity ${capacityFlag}: on or off`);
   const laptops = count(o.laptops, '--laptops', 1);
   const team = count(o.team, '--team', 1);
   const realLaptops = count(o['real-laptops'], '--real-laptops', 0);
@@ -32,6 +39,8 @@ export async function runHubBenchFromCli(args: BenchArgs): Promise<object> {
     ...(store !== undefined ? { store: store as HubBenchStore } : {}),
     ...(postgres !== undefined ? { postgres } : {}),
     ...(team !== undefined ? { team } : {}),
+    ...(pace !== undefined ? { pace: pace as HubBenchPace } : {}),
+    ...(capacityFlag !== undefined ? { capacity: capacityFlag === 'on' } : {}),
     ...(realLaptops !== undefined ? { realLaptops } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     progress,

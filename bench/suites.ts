@@ -31,6 +31,10 @@ export const BENCH_SUITES: Record<string, BenchSuite> = {
     const report = await runPlanBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), anchors: anchors.sites });
     return { ...report, anchors: anchors.source };
   },
+  // issue 13: what the user waits for (whole processes, the UI's click, the API), on the portfolio in SQLite
+  'match-process': async (args) => (await import('./match-process.ts')).runMatchProcessBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.hotmaps ? { hotmaps: args.hotmaps } : {}) }),
+  'ui-click': async (args) => (await import('./ui-click.ts')).runUiClickBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.hotmaps ? { hotmaps: args.hotmaps } : {}) }),
+  'api-latency': async (args) => (await import('./api-latency.ts')).runApiLatencyBench({ ...(args.flows ? { flows: args.flows } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.hotmaps ? { hotmaps: args.hotmaps } : {}), ...(typeof args.options?.samples === 'string' ? { samples: Number(args.options.samples) } : {}) }),
   opcua: async () => (await import('./opcua.ts')).runOpcUaBench(),
   modbus: async () => (await import('./modbus.ts')).runModbusBench(),
   packet: async () => (await import('./packet.ts')).runPacketBench(),

@@ -12,14 +12,26 @@ import { exportPortfolio } from './portfolio/export-file.ts';
 import { importFiles } from './portfolio/import-file.ts';
 import { startHost } from './host/server.ts';
 import { seedDemoPortfolioOnce } from './portfolio/demo-seed.ts';
-import { explainText, matchCommand, matchTable, type MatchOptions } from './cli/match-commands.ts';
-import { routeSplit } from './matching/router.ts';
+import { DEFAULT_TABLE_LIMIT, explainText, flowNames, matchCommand, writeMatchJson, writeMatchTable, type MatchOptions } from './cli/match-commands.ts';
+import { lineSink, streamSink, type OutputSink } from './cli/format.ts';
 
 export class UsageError extends Error {}
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Where large output streams with backpressure (process.stdout); absent: piece by piece through `out`. */
+  stdout?: NodeJS.WritableStream;
+}
+
+const sinkOf = (io: Io): OutputSink => (io.stdout ? streamSink(io.stdout) : lineSink(io.out));
+
+/** --limit: rows of a table (0: all of them). */
+function tableLimit(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TABLE_LIMIT;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--limit must be a whole number of rows, 0 for all of them, got "${value}"`);
+  return n;
 }
 
 const COMMON = {
@@ -37,13 +49,16 @@ Usage:
   turash export --out <file.json>     export the portfolio as a turash-exchange v1 document
   turash export --out <dir> --format csv
                                       export as organizations.csv, sites.csv, flows.csv
-  turash match [--flow <id>] [--top N] [--max-km K]
+  turash match [--flow <id>] [--top N] [--max-km K] [--limit N]
                                       run the matching engine over the database and store the
-                                      result (--flow: re-match one flow incrementally)
-  turash plan [--objective npv|co2|energy]
+                                      result (--flow: re-match one flow incrementally); prints the
+                                      count and the N best (default 20, 0: all); --json writes
+                                      every match as it goes
+  turash plan [--objective npv|co2|energy] [--limit N]
                                       match, then allocate every supply and demand among its
                                       alternatives (mixed-integer, HiGHS): no flow promised more
-                                      than it has; prints the plan and its totals
+                                      than it has; prints the plan, its totals and the N best
+                                      members (default 20, 0: all); --json: plan and alternatives
   turash explain <match-id>           why a match scores as it does, and its economics
   turash packet <match-id> --out <file.pdf> [--partner supply|demand|both]
                                       the partner packets of a match (one PDF per partner:
@@ -53,6 +68,16 @@ Usage:
                                       benchmark the matching engine against the naive scan
   turash bench plan [--flows N]       the regional plan of the same portfolio: solve time, gap,
                                       against the one-to-one greedy pick
+  turash bench match-process [--flows N]
+                                      the whole \`turash match\` and \`turash plan\` processes on the
+                                      N-flow portfolio (default 50,000) in SQLite: wall, CPU, peak
+                                      memory, stdout bytes, database growth, alert rows; against
+                                      the in-process engine and PostGIS ST_DWithin (if installed)
+  turash bench ui-click [--flows N]   "Run matching" in headless Chromium (turash serve), click to
+                                      the first result row, on the demo and the N-flow portfolio
+  turash bench api-latency [--flows N] [--samples S]
+                                      p50/p95 of every API procedure the UI calls, over HTTP with
+                                      the host's token, on the matched N-flow portfolio
   turash bench opcua                  OPC UA client CPU at 5,000 items / 1 s (server in a child)
   turash bench ingest                 samples/s into SQLite through the Recorder (vs one
                                       transaction per sample); API p99 idle / ingesting / re-match
@@ -68,13 +93,18 @@ Usage:
                                       stops; everything acknowledged stays)
   turash simulate [--opcua-port P] [--modbus-port P]
                                       the demo plant's OPC UA / Modbus servers on 127.0.0.1
-  turash hub [--database <sqlite path | postgres:// url>] [--port P]
+  turash hub [--database <sqlite path | postgres:// url>] [--port P] [--trusted-proxy A]
                                       run the sync hub (prints its URL; default database:
-                                      hub.db in the user data folder)
+                                      hub.db in the user data folder; /health, /ready, /metrics)
   turash hub grant <email> --workspace <name> --role <owner|facilitator|engineer|viewer>
                                       beside the hub (same --database): give a role, creating
                                       what is missing; prints a sign-in token (and a new user's
-                                      generated password, once)
+                                      generated password, once); \`turash hub --help\` for more
+  turash hub users | workspaces | revoke <email> [--workspace W]
+                                      the hub's users and sessions, its workspaces; end a user's
+                                      sessions (or one membership)
+  turash hub backup <file> | restore <file> --database <target>
+                                      online backup of a SQLite hub; restore a checked backup
   turash sync --hub <url> [--token-file <path> | --token -] [--workspace <name>]
                                       one full sync of the database with a hub workspace (push,
                                       pull, merkle check); prints what was pushed and pulled. The
@@ -187,7 +217,7 @@ function positiveNumber(value: string | undefined, option: string, integer = fal
 }
 
 async function matchCli(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { flow: { type: 'string' }, top: { type: 'string' }, 'max-km': { type: 'string' } } as const);
+  const { values } = parse(args, { flow: { type: 'string' }, top: { type: 'string' }, 'max-km': { type: 'string' }, limit: { type: 'string' } } as const);
   if (values.help) return (io.out(HELP), 0);
   const options: MatchOptions = {};
   if (values.flow) options.flow = values.flow;
@@ -195,40 +225,30 @@ async function matchCli(args: string[], io: Io): Promise<number> {
   if (top !== undefined) options.top = top;
   const maxKm = positiveNumber(values['max-km'], '--max-km');
   if (maxKm !== undefined) options.maxKm = maxKm;
+  const limit = tableLimit(values.limit);
   return withCore(values.db, async (core) => {
     const result = await matchCommand(core, options);
-    if (values.json) {
-      io.out(JSON.stringify(result));
-      return 0;
-    }
-    const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
-    const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
-    const split = routeSplit(result.matches);
-    io.out(`${result.matches.length} matches (${split.automated} automated, ${split.facilitated} facilitated)`);
-    // per type of the supply (domain.md 5.3: the global share is a figure, not a target)
-    io.out(`  automated by type: ${Object.entries(split.by_type).map(([type, t]) => `${type} ${t.automated}/${t.matches}`).join(', ') || '-'}`);
-    io.out('the best:\n');
-    io.out(matchTable(result.matches, names));
-    io.out(`\nturash explain <id> shows why; ids: ${[...result.matches].sort((a, b) => b.score - a.score).slice(0, 3).map((m) => m.id).join(', ')}`);
+    if (values.json) await writeMatchJson(sinkOf(io), result);
+    else await writeMatchTable(core, sinkOf(io), result.matches, limit);
     return 0;
   });
 }
 
 async function planCli(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { objective: { type: 'string' } } as const);
+  const { values } = parse(args, { objective: { type: 'string' }, limit: { type: 'string' } } as const);
   if (values.help) return (io.out(HELP), 0);
-  const { PLAN_OBJECTIVES, planCommand, planText } = await import('./cli/plan-command.ts');
+  const { PLAN_OBJECTIVES, planCommand, planRows, writePlanJson, writePlanText } = await import('./cli/plan-command.ts');
   const objective = (values.objective ?? 'npv') as (typeof PLAN_OBJECTIVES)[number];
   if (!PLAN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective is npv, co2 or energy (got "${values.objective}")`);
+  const limit = tableLimit(values.limit);
   return withCore(values.db, async (core) => {
-    const { json, status, notes } = await planCommand(core, objective);
+    const result = await planCommand(core, objective);
     if (values.json) {
-      io.out(JSON.stringify(json));
+      await writePlanJson(sinkOf(io), result);
       return 0;
     }
-    const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
-    const names = new Map((await core.repo.flowsInContext()).map((r) => [r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`]));
-    io.out(planText(json, status, notes, names));
+    const names = await flowNames(core, planRows(result, limit).flatMap((m) => [m.supply_flow_id, m.demand_flow_id]));
+    await writePlanText(sinkOf(io), result, names, limit);
     return 0;
   });
 }
@@ -249,6 +269,8 @@ async function benchCli(args: string[], io: Io): Promise<number> {
     flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' },
     // bench hub's own options (bench/hub-options.ts checks them).
     laptops: { type: 'string' }, seconds: { type: 'string' }, store: { type: 'string' }, postgres: { type: 'string' }, team: { type: 'string' }, 'real-laptops': { type: 'string' },
+    // bench api-latency: calls per procedure
+    samples: { type: 'string' },
   } as const);
   if (values.help) return (io.out(HELP), 0);
   const { BENCH_SUITES } = await import('../bench/suites.ts');
@@ -283,7 +305,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   reminders: async (args, io) => (await import('./cli/workflow-commands.ts')).remindersCli(args, io),
 };
 
-export async function runCli(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
+export async function runCli(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t), stdout: process.stdout }): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP);

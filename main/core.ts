@@ -44,7 +44,8 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
   const repo = await Repository.open(databasePath);
   const matching = new MatchService(repo, options.matchWorkerUrl);
   const alerts = new MatchAlerts(repo);
-  matching.afterSave.add(() => void alerts.check().catch((error: unknown) => console.error('match alerts:', error)));
+  // One digest per full run; single-flow re-matches (edits, syncs, measurements) debounced into one.
+  matching.afterSave.add((run) => alerts.after(run));
   // A flow that becomes measured is re-matched incrementally (its quantity and trust changed).
   const ingest = new IngestService(repo, { onFlowMeasured: async (flowId) => void (await matching.rematchFlow(flowId)) });
   const field = createFieldService(repo, ingest, options.field);

@@ -90,16 +90,32 @@ export const workflowRouter = router({
     })),
   }),
   alerts: router({
+    /** Digests of new high-scoring matches, newest first ("37 new matches scoring >= 0.8, 5 of them in your region"). */
     list: procedure
       .input(z.strictObject({ unseen_only: z.boolean().optional(), limit: z.int().min(1).max(500).optional() }).optional())
-      .query(({ ctx, input }) => ctx.repo.workflow.listAlerts({ unseenOnly: input?.unseen_only ?? false, limit: input?.limit ?? 100 })),
-    markSeen: procedure.input(z.strictObject({ matchIds: z.array(id).max(1000).optional() }).optional()).mutation(({ ctx, input }) => ctx.repo.workflow.markAlertsSeen(input?.matchIds)),
+      .query(({ ctx, input }) => ctx.repo.workflow.alerts.list({ unseenOnly: input?.unseen_only ?? false, limit: input?.limit ?? 100 })),
+    /** The matches behind one digest that are still stored, best first. */
+    matches: procedure
+      .input(z.strictObject({ digestId: z.int().min(1), offset: z.int().min(0).optional(), limit: z.int().min(1).max(500).optional() }))
+      .query(({ ctx, input }) => ctx.repo.workflow.alerts.matches(input.digestId, { offset: input.offset ?? 0, limit: input.limit ?? 50 })),
+    /** Marks digests as seen (all of them without ids). */
+    markSeen: procedure
+      .input(z.strictObject({ digestIds: z.array(z.int().min(1)).max(1000).optional() }).optional())
+      .mutation(({ ctx, input }) => ctx.repo.workflow.alerts.markSeen(input?.digestIds)),
     threshold: procedure.query(({ ctx }) => alertsOf(ctx).threshold()),
     setThreshold: procedure.input(z.strictObject({ threshold: z.number().min(0).max(1) })).mutation(async ({ ctx, input }) => {
       await alertsOf(ctx).setThreshold(input.threshold);
       return input.threshold;
     }),
-    /** Batches of new high-scoring matches as re-matches store them. */
+    /** The region digests count matches in (a bounding box; null: none set). */
+    region: procedure.query(({ ctx }) => alertsOf(ctx).region()),
+    setRegion: procedure
+      .input(z.strictObject({ region: z.strictObject({ min_lat: z.number(), min_lon: z.number(), max_lat: z.number(), max_lon: z.number() }).nullable() }))
+      .mutation(async ({ ctx, input }) => {
+        await alertsOf(ctx).setRegion(input.region);
+        return input.region;
+      }),
+    /** Digests as re-matches make them (with the best few matches behind each). */
     watch: procedure.subscription(async function* ({ ctx, signal }) {
       yield* alertsOf(ctx).watch(signal);
     }),

@@ -5,7 +5,11 @@ import type { Core } from '../core.ts';
 import type { MatchRecord } from '../db/matches.ts';
 import type { MatchQuery } from '../matching/config.ts';
 import type { EngineMatch } from '../matching/match.ts';
-import { eur, num, pad, pct } from './format.ts';
+import { routeSplit } from '../matching/router.ts';
+import { ChunkedWriter, eur, num, pad, pct, topBy, writeJsonObject, type OutputSink } from './format.ts';
+
+/** Rows of the table form unless --limit says otherwise. */
+export const DEFAULT_TABLE_LIMIT = 20;
 
 export interface MatchOptions {
   flow?: string;
@@ -27,14 +31,59 @@ export async function matchCommand(core: Core, options: MatchOptions): Promise<{
   return { matches, stats };
 }
 
-export function matchTable(matches: EngineMatch[], names: Map<string, string>, limit = 25): string {
-  const rows = [...matches].sort((a, b) => b.score - a.score).slice(0, limit);
-  const lines = [`${pad('score', 6)} ${pad('type', 14)} ${pad('supply -> demand', 90)} ${pad('km', 6)} ${pad('NPV', 16)} route`];
-  for (const m of rows) {
-    const pair = `${names.get(m.supply_flow_id) ?? m.supply_flow_id} -> ${names.get(m.demand_flow_id) ?? m.demand_flow_id}`;
-    lines.push(`${pad(num(m.score, 3), 6)} ${pad(m.type, 14)} ${pad(pair, 90)} ${pad(num(m.distance_km, 1), 6)} ${pad(eur(m.economics.npv_eur), 16)} ${m.route}`);
+/**
+ * `turash match --json`: `{"matches": [...], "stats": {...}}` written match by match with stdout's
+ * backpressure (the same document JSON.stringify gave, with a line break after each match), so a
+ * 200,000-match result is never one string in memory.
+ */
+export async function writeMatchJson(sink: OutputSink, result: { matches: readonly EngineMatch[]; stats: unknown }): Promise<void> {
+  await writeJsonObject(sink, [
+    { key: 'matches', items: result.matches },
+    { key: 'stats', value: result.stats },
+  ]);
+}
+
+/** "supply -> demand" names: organization and flow name of the flows in `ids` (looked up one by one when few). */
+export async function flowNames(core: Core, ids: readonly string[]): Promise<Map<string, string>> {
+  const organizations = new Map((await core.repo.mapSites()).map((site) => [site.id, site.organization_name]));
+  const names = new Map<string, string>();
+  const wanted = new Set(ids);
+  if (wanted.size <= 500) {
+    for (const id of wanted) {
+      const flow = await core.repo.getFlow(id);
+      names.set(id, `${organizations.get(flow.site_id)}: ${flow.name}`);
+    }
+  } else {
+    for (const r of await core.repo.flowsInContext()) if (wanted.has(r.flow.id)) names.set(r.flow.id, `${organizations.get(r.flow.site_id)}: ${r.flow.name}`);
   }
-  return lines.join('\n');
+  return names;
+}
+
+const matchTableHeader = () => `${pad('score', 6)} ${pad('type', 14)} ${pad('supply -> demand', 90)} ${pad('km', 6)} ${pad('NPV', 16)} route`;
+
+function matchRow(m: EngineMatch, names: Map<string, string>): string {
+  const pair = `${names.get(m.supply_flow_id) ?? m.supply_flow_id} -> ${names.get(m.demand_flow_id) ?? m.demand_flow_id}`;
+  return `${pad(num(m.score, 3), 6)} ${pad(m.type, 14)} ${pad(pair, 90)} ${pad(num(m.distance_km, 1), 6)} ${pad(eur(m.economics.npv_eur), 16)} ${m.route}`;
+}
+
+/**
+ * The table form of `turash match`: the count and the router's split, the `limit` best matches by
+ * score (0: all of them, written row by row), and a summary line saying what was left out.
+ */
+export async function writeMatchTable(core: Core, sink: OutputSink, matches: readonly EngineMatch[], limit = DEFAULT_TABLE_LIMIT): Promise<void> {
+  const w = new ChunkedWriter(sink);
+  const split = routeSplit(matches);
+  await w.write(`${matches.length} matches (${split.automated} automated, ${split.facilitated} facilitated)\n`);
+  // per type of the supply (domain.md 5.3: the global share is a figure, not a target)
+  await w.write(`  automated by type: ${Object.entries(split.by_type).map(([type, t]) => `${type} ${t.automated}/${t.matches}`).join(', ') || '-'}\n`);
+  const rows = topBy(matches, (m) => m.score, limit);
+  const names = await flowNames(core, rows.flatMap((m) => [m.supply_flow_id, m.demand_flow_id]));
+  await w.write(`${rows.length === matches.length ? 'all of them, best first' : `the ${rows.length} best`}:\n\n`);
+  await w.write(`${matchTableHeader()}\n`);
+  for (const m of rows) await w.write(`${matchRow(m, names)}\n`);
+  if (rows.length < matches.length) await w.write(`\n... and ${matches.length - rows.length} more (--limit N shows N, --limit 0 all of them, --json every match with its figures)\n`);
+  if (rows.length > 0) await w.write(`\nturash explain <id> shows why; ids: ${rows.slice(0, 3).map((m) => m.id).join(', ')}\n`);
+  await w.flush();
 }
 
 export function explainText(m: MatchRecord): string {

@@ -8,7 +8,8 @@ import type { Core } from '../core.ts';
 import type { PlanObjectiveName } from '../db/plan-store.ts';
 import type { EngineMatch } from '../matching/match.ts';
 import type { PlanMemberView } from '../portfolio/regional-plan.ts';
-import { eur, num, pad } from './format.ts';
+import { ChunkedWriter, eur, num, pad, topBy, writeJsonObject, type OutputSink } from './format.ts';
+import { DEFAULT_TABLE_LIMIT } from './match-commands.ts';
 
 export const PLAN_OBJECTIVES: readonly PlanObjectiveName[] = ['npv', 'co2', 'energy'];
 
@@ -69,12 +70,21 @@ function memberJson(m: PlanMemberView): PlanMemberJson {
   };
 }
 
-/** The JSON of the issue, and the solver's status for the text output (optimal, time_limit, greedy_fallback, repaired, over_allocated). */
-export async function planCommand(core: Core, objective: PlanObjectiveName): Promise<{ json: PlanJson; status: string; notes: string[] }> {
+/** A stored plan run: the plan part of the JSON, the matches it chose from, the solver's status and notes. */
+export interface PlanResult {
+  plan: PlanJson['plan'];
+  matches: readonly EngineMatch[];
+  inPlan: ReadonlySet<string>;
+  /** optimal, time_limit, greedy_fallback, repaired, over_allocated */
+  status: string;
+  notes: readonly string[];
+}
+
+/** A full match and the regional plan, stored; the alternatives stay the engine's matches (not copied). */
+export async function planCommand(core: Core, objective: PlanObjectiveName): Promise<PlanResult> {
   const run = await core.matching.runAll({}, undefined, objective);
   const s = run.planRun.summary;
-  const inPlan = new Set(run.planRun.members.map((m) => m.match_id));
-  const json: PlanJson = {
+  return {
     plan: {
       objective: s.objective,
       objective_value: s.objective_value,
@@ -88,31 +98,62 @@ export async function planCommand(core: Core, objective: PlanObjectiveName): Pro
         delivered_mwh_per_year: s.totals.delivered_mwh_per_year,
       },
     },
-    alternatives: run.matches.map((m) => ({ ...m, in_plan: inPlan.has(m.id) })),
+    matches: run.matches,
+    inPlan: new Set(run.planRun.members.map((m) => m.match_id)),
+    status: s.status,
+    notes: s.notes,
   };
-  return { json, status: s.status, notes: s.notes };
+}
+
+/** Every match as an alternative of the plan, marked, made one at a time. */
+export function* alternatives(r: PlanResult): Generator<EngineMatch & { in_plan: boolean }> {
+  for (const m of r.matches) yield { ...m, in_plan: r.inPlan.has(m.id) };
+}
+
+/**
+ * `turash plan --json`: the PlanJson document written as it goes (the plan, then the alternatives
+ * one by one with stdout's backpressure), never one string of every alternative in memory.
+ */
+export async function writePlanJson(sink: OutputSink, r: PlanResult): Promise<void> {
+  await writeJsonObject(sink, [
+    { key: 'plan', value: r.plan },
+    { key: 'alternatives', items: alternatives(r) },
+  ]);
 }
 
 const OBJECTIVE_WORDS: Record<PlanObjectiveName, string> = { npv: 'net present value (EUR)', co2: 'CO2 avoided (t/yr)', energy: 'energy delivered (MWh/yr)' };
 
-/** The plan in a facilitator's words: headline, then the members by value. */
-export function planText(p: PlanJson, status: string, notes: readonly string[], names: Map<string, string>, limit = 25): string {
-  const t = p.plan.totals;
+/** The plan in a facilitator's words: headline, then the `limit` best members by value (0: all), and what was left out. */
+export function planText(r: PlanResult, names: Map<string, string>, limit = DEFAULT_TABLE_LIMIT): string {
+  const t = r.plan.totals;
+  const members = r.plan.members;
   const lines = [
-    `regional plan: ${p.plan.members.length} exchanges chosen from ${p.alternatives.length} alternatives, maximising ${OBJECTIVE_WORDS[p.plan.objective]}`,
-    `  objective ${num(p.plan.objective_value, 0)}, solver bound ${num(p.plan.bound, 0)}, gap ${num(p.plan.gap * 100, 3)} % (${status})`,
-    ...notes.map((n) => `  note: ${n}`),
+    `regional plan: ${members.length} exchanges chosen from ${r.matches.length} alternatives, maximising ${OBJECTIVE_WORDS[r.plan.objective]}`,
+    `  objective ${num(r.plan.objective_value, 0)}, solver bound ${num(r.plan.bound, 0)}, gap ${num(r.plan.gap * 100, 3)} % (${r.status})`,
+    ...r.notes.map((n) => `  note: ${n}`),
     `  totals: NPV ${eur(t.npv_eur)}, value ${eur(t.annual_value_eur)} per year, CO2 ${num(t.co2_t_per_year, 0)} t per year, heat ${num(t.delivered_mwh_per_year, 0)} MWh per year`,
     `  (every flow allocated at most what it has, hour by hour for heat; competing alternatives are never added up)`,
     '',
     `${pad('type', 10)} ${pad('supply -> demand', 80)} ${pad('allocated', 22)} ${pad('NPV', 16)} LCOH`,
   ];
-  const rows = [...p.plan.members].sort((a, b) => b.economics.npv_eur - a.economics.npv_eur).slice(0, limit);
+  const rows = planRows(r, limit);
   for (const m of rows) {
     const pair = `${names.get(m.supply_flow_id) ?? m.supply_flow_id} -> ${names.get(m.demand_flow_id) ?? m.demand_flow_id}`;
     const lcoh = m.economics.lcoh_ct_per_kwh === null ? '' : `${num(m.economics.lcoh_ct_per_kwh, 2)} ct/kWh${m.with_heat_pump ? ' (heat pump)' : ''}`;
     lines.push(`${pad(m.type, 10)} ${pad(pair, 80)} ${pad(`${num(m.allocated.amount, 0)} ${m.allocated.unit}`, 22)} ${pad(eur(m.economics.npv_eur), 16)} ${lcoh}`);
   }
-  if (p.plan.members.length > limit) lines.push(`... and ${p.plan.members.length - limit} more (--json lists every member)`);
+  if (members.length > rows.length) lines.push(`... and ${members.length - rows.length} more members (--limit N shows N, --limit 0 all of them, --json every member and alternative)`);
   return lines.join('\n');
+}
+
+/** The members the table shows: the `limit` best by NPV (0: all). */
+export function planRows(r: PlanResult, limit = DEFAULT_TABLE_LIMIT): PlanMemberJson[] {
+  return topBy(r.plan.members, (m) => m.economics.npv_eur, limit);
+}
+
+/** The table form, written in pieces (with --limit 0 a plan of thousands of members). */
+export async function writePlanText(sink: OutputSink, r: PlanResult, names: Map<string, string>, limit = DEFAULT_TABLE_LIMIT): Promise<void> {
+  const w = new ChunkedWriter(sink);
+  for (const line of planText(r, names, limit).split('\n')) await w.write(`${line}\n`);
+  await w.flush();
 }

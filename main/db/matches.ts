@@ -5,6 +5,11 @@
  *
  * Engine output is derived data: it is recomputed on every laptop from the synced flows, so it is
  * not written to the change log. Lifecycle transitions are user decisions and are.
+ *
+ * Storage (migration 8, docs/matching.md "Storage"): what lists, filters and the map use is in
+ * columns (score, type, route, distance, status, NPV, plan share); scores, economics and the
+ * explanation are packed (match-codec.ts: shapes stored once, the sensitivity table and the
+ * exchange-cost totals priced again on reading); a re-run rewrites only the matches that changed.
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { MATCH_STATUSES, type MatchStatus } from '../domain/field-entities.ts';
@@ -14,6 +19,7 @@ import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Page } from './repository.ts';
 import type { Database, MatchesTable, MatchEventsTable } from './schema.ts';
+import { decode, encode, pack, shapeIdOf, unpack, type JoinedFacts, type PricingConstants } from './match-codec.ts';
 
 /** The engine's match as the store needs it (structurally the EngineMatch of main/matching). */
 export interface ComputedMatch {
@@ -142,19 +148,21 @@ function side(row: JoinedRow, p: 's' | 'd'): MatchSide {
   };
 }
 
-function fromRow(row: JoinedRow): MatchRecord {
+function fromRow(row: JoinedRow, book: ShapeBook): MatchRecord {
+  const joined: JoinedFacts = { supply_organization_id: row.s_org_id as string, demand_organization_id: row.d_org_id as string, demand_type: row.d_flow_type as string };
+  const stored = row.packed ? book.decode(row.packed, joined) : { scores: JSON.parse(row.scores), economics: JSON.parse(row.economics), detail: JSON.parse(row.detail) };
   return {
     id: row.id,
     type: row.type,
     score: row.score,
-    scores: JSON.parse(row.scores),
+    scores: stored.scores,
     distance_km: row.distance_km,
     route: row.route,
     relaxed: JSON.parse(row.relaxed),
     binding_constraint: row.binding_constraint,
     assumptions: JSON.parse(row.assumptions),
-    economics: JSON.parse(row.economics),
-    detail: JSON.parse(row.detail),
+    economics: stored.economics,
+    detail: stored.detail,
     engine_version: row.engine_version,
     priced_by: isVersion1(row.engine_version) ? 'v1' : 'v2',
     plan: row.plan_share === null || row.plan_share === undefined ? null : { share: row.plan_share, allocation: JSON.parse(row.plan_allocation ?? '{}') },
@@ -169,21 +177,100 @@ function fromRow(row: JoinedRow): MatchRecord {
   };
 }
 
-function computedColumns(m: ComputedMatch) {
-  const detail = Object.fromEntries(Object.entries(m).filter(([key]) => !HEADLINE.has(key)));
+/** The explanation: every key of the engine's record beyond the headline columns. */
+const detailOf = (m: ComputedMatch): Record<string, unknown> => Object.fromEntries(Object.entries(m).filter(([key]) => !HEADLINE.has(key)));
+
+const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The columns a run writes (the lifecycle columns are the user's). The keyed JSON columns stay empty: `packed` holds them. */
+function computedColumns(m: ComputedMatch, packed: Buffer) {
   return {
     type: m.type,
     score: m.score,
-    scores: JSON.stringify(m.scores),
+    scores: '',
     distance_km: m.distance_km,
     route: m.route,
     relaxed: JSON.stringify(m.relaxed),
-    economics: JSON.stringify(m.economics),
+    economics: '',
     binding_constraint: m.binding_constraint,
     assumptions: JSON.stringify(m.assumptions),
     engine_version: m.engine_version,
-    detail: JSON.stringify(detail),
+    detail: '',
+    packed,
+    npv_eur: finiteOrNull((m.economics as { npv_eur?: unknown }).npv_eur),
   };
+}
+type ComputedColumns = ReturnType<typeof computedColumns>;
+const COMPUTED_KEYS = Object.keys(computedColumns({ scores: {}, economics: {}, relaxed: [], assumptions: [] } as unknown as ComputedMatch, Buffer.alloc(0))) as (keyof ComputedColumns)[];
+
+/** True when the stored row already holds exactly these computed columns (then it is not rewritten). */
+function unchanged(stored: Record<string, unknown>, next: ComputedColumns): boolean {
+  for (const k of COMPUTED_KEYS) {
+    const a = stored[k];
+    const b = next[k];
+    if (b instanceof Uint8Array) {
+      if (!(a instanceof Uint8Array) || Buffer.compare(a, b) !== 0) return false;
+    } else if (a !== b) return false;
+  }
+  return true;
+}
+
+/**
+ * The shapes of packed matches (table match_shapes), cached: a handful of rows, read once.
+ * One per database handle (WeakMap), so every store reading matches shares what it learnt.
+ */
+export class ShapeBook {
+  readonly #db: Db;
+  readonly #byId = new Map<number, string>();
+  readonly #byShape = new Map<string, number>();
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async #load(): Promise<void> {
+    for (const r of await this.#db.selectFrom('match_shapes').select(['id', 'shape']).execute()) {
+      this.#byId.set(r.id, r.shape);
+      this.#byShape.set(r.shape, r.id);
+    }
+  }
+
+  /** Makes sure every shape the rows use is known (reads the table again when one is new). */
+  async ready(rows: readonly { packed?: Uint8Array | null }[]): Promise<void> {
+    for (const r of rows) if (r.packed && !this.#byId.has(shapeIdOf(r.packed))) return this.#load();
+  }
+
+  /** Ids of these shapes, adding the new ones (outside any run's transaction: a shape is harmless if the run rolls back). */
+  async ids(shapes: Iterable<string>): Promise<Map<string, number>> {
+    const missing = [...new Set(shapes)].filter((s) => !this.#byShape.has(s));
+    if (missing.length) {
+      if (this.#byShape.size === 0) await this.#load();
+      const add = missing.filter((s) => !this.#byShape.has(s));
+      if (add.length) await this.#db.insertInto('match_shapes').values(add.map((shape) => ({ shape }))).onConflict((oc) => oc.column('shape').doNothing()).execute();
+      await this.#load();
+    }
+    return this.#byShape;
+  }
+
+  decode(packed: Uint8Array, joined?: JoinedFacts): ReturnType<typeof unpack> {
+    const { shapeId: id, leaves } = decode(packed);
+    const shape = this.#byId.get(id);
+    if (shape === undefined) throw new Error(`a stored match refers to shape ${id}, which is missing from the table match_shapes (the database is damaged)`);
+    return unpack(shape, leaves, joined);
+  }
+}
+
+const books = new WeakMap<object, ShapeBook>();
+export function shapeBook(db: Db): ShapeBook {
+  let book = books.get(db);
+  if (!book) books.set(db, (book = new ShapeBook(db)));
+  return book;
+}
+
+/** The stored economics of a row that has `packed` and `economics` (packed first). */
+export async function storedEconomics(db: Db, rows: readonly { packed: Uint8Array | null; economics: string }[]): Promise<Record<string, unknown>[]> {
+  const book = shapeBook(db);
+  await book.ready(rows);
+  return rows.map((r) => (r.packed ? book.decode(r.packed).economics : (JSON.parse(r.economics) as Record<string, unknown>)));
 }
 
 const CHUNK = 150;
@@ -199,46 +286,49 @@ export class MatchStore {
    * `matches`. Matches someone has acted on (negotiating and beyond) keep their lifecycle and get
    * fresh numbers; a suggestion the engine no longer makes is removed; a match in progress that
    * the engine no longer makes stays, with its last numbers, for the facilitator to close.
+   * Only what changed is written: a match whose stored columns equal the new ones is left alone
+   * (`unchanged`). `pricing` (the run's annuity factor and maintenance rate) lets the store drop
+   * the figures it can price again on reading (match-codec.ts).
    */
-  async saveRun(matches: ComputedMatch[], scope: { flowId?: string } = {}, onProgress?: (done: number, total: number) => void): Promise<{ created: number; updated: number; removed: number }> {
+  async saveRun(
+    matches: ComputedMatch[],
+    scope: { flowId?: string } = {},
+    onProgress?: (done: number, total: number) => void,
+    pricing?: PricingConstants,
+  ): Promise<{ created: number; updated: number; unchanged: number; removed: number }> {
     const now = new Date().toISOString();
+    const packed = matches.map((m) => pack(m.scores, m.economics, detailOf(m), pricing));
+    const ids = await shapeBook(this.#db).ids(packed.map((p) => p.shape));
+    const columns = matches.map((m, i) => computedColumns(m, encode(ids.get(packed[i]!.shape)!, packed[i]!.leaves)));
     return this.#db.transaction().execute(async (tx) => {
-      const inScope = tx.selectFrom('matches').select(['id', 'status']);
+      const inScope = tx.selectFrom('matches').select(['id', 'status', ...COMPUTED_KEYS]);
       const scoped = scope.flowId ? inScope.where((eb) => eb.or([eb('supply_flow_id', '=', scope.flowId!), eb('demand_flow_id', '=', scope.flowId!)])) : inScope;
-      const existing = new Map((await scoped.execute()).map((r) => [r.id, r.status]));
+      const existing = new Map((await scoped.execute()).map((r) => [r.id, r as Record<string, unknown>]));
       const keep = new Set(matches.map((m) => m.id));
-      const stale = [...existing].filter(([id, status]) => !keep.has(id) && status === 'suggested').map(([id]) => id);
+      const stale = [...existing].filter(([id, r]) => !keep.has(id) && r.status === 'suggested').map(([id]) => id);
       for (let i = 0; i < stale.length; i += 500) await tx.deleteFrom('matches').where('id', 'in', stale.slice(i, i + 500)).execute();
       let created = 0;
       let updated = 0;
+      let same = 0;
       for (let i = 0; i < matches.length; i += CHUNK) {
-        const chunk = matches.slice(i, i + CHUNK);
-        const fresh = chunk.filter((m) => !existing.has(m.id));
-        if (fresh.length) {
-          await tx
-            .insertInto('matches')
-            .values(
-              fresh.map((m) => ({
-                id: m.id,
-                supply_flow_id: m.supply_flow_id,
-                demand_flow_id: m.demand_flow_id,
-                ...computedColumns(m),
-                status: 'suggested',
-                version: 1,
-                created_at: now,
-                updated_at: now,
-              })),
-            )
-            .execute();
-          created += fresh.length;
+        const fresh = [];
+        for (let j = i; j < Math.min(i + CHUNK, matches.length); j++) {
+          const m = matches[j]!;
+          const stored = existing.get(m.id);
+          if (!stored) fresh.push({ id: m.id, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, ...columns[j]!, status: 'suggested', version: 1, created_at: now, updated_at: now });
+          else if (unchanged(stored, columns[j]!)) same += 1;
+          else {
+            await tx.updateTable('matches').set(columns[j]!).where('id', '=', m.id).execute();
+            updated += 1;
+          }
         }
-        for (const m of chunk.filter((c) => existing.has(c.id))) {
-          await tx.updateTable('matches').set(computedColumns(m)).where('id', '=', m.id).execute();
-          updated += 1;
+        if (fresh.length) {
+          await tx.insertInto('matches').values(fresh).execute();
+          created += fresh.length;
         }
         onProgress?.(Math.min(i + CHUNK, matches.length), matches.length);
       }
-      return { created, updated, removed: stale.length };
+      return { created, updated, unchanged: same, removed: stale.length };
     });
   }
 
@@ -267,7 +357,7 @@ export class MatchStore {
     if (filter.in_plan !== undefined) q = q.where('m.plan_share', filter.in_plan ? 'is not' : 'is', null);
     const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const order =
-      filter.order === 'npv' ? sql`json_extract(m.economics, '$.npv_eur') DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
+      filter.order === 'npv' ? sql`m.npv_eur DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
     const rows = await q
       .selectAll('m')
       .select(SIDES as never)
@@ -276,7 +366,9 @@ export class MatchStore {
       .limit(limit)
       .offset(offset)
       .execute();
-    return { items: (rows as JoinedRow[]).map(fromRow), total, offset, limit };
+    const book = shapeBook(this.#db);
+    await book.ready(rows as JoinedRow[]);
+    return { items: (rows as JoinedRow[]).map((r) => fromRow(r, book)), total, offset, limit };
   }
 
   async get(id: string): Promise<MatchRecord & { events: MatchEventRecord[] }> {
@@ -287,7 +379,9 @@ export class MatchStore {
       .executeTakeFirst();
     if (!row) throw new NotFoundError('match', id);
     const events = await this.#db.selectFrom('match_events').selectAll().where('match_id', '=', id).orderBy('id').execute();
-    return { ...fromRow(row as JoinedRow), events };
+    const book = shapeBook(this.#db);
+    await book.ready([row as JoinedRow]);
+    return { ...fromRow(row as JoinedRow, book), events };
   }
 
   /** Moves a match through its lifecycle: version-checked, audited, change-logged. */

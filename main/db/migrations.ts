@@ -6,6 +6,7 @@
  * Indexes that must never drift from their tables (the R*Tree over site locations and the FTS5
  * search index) are maintained by triggers, so no write path, present or future, can forget them.
  */
+import { MATCH_STORAGE_MIGRATION } from './match-storage-schema.ts';
 import { MEASUREMENT_AGGREGATES_MIGRATION } from './measurement-schema.ts';
 import { SYNC_HARDENING_MIGRATION, SYNC_MIGRATION } from './sync-schema.ts';
 import { PLAN_MIGRATION } from './plan-store.ts';
@@ -190,5 +191,10 @@ export const MIGRATIONS: Migration[] = [
     version: 7,
     name: 'sync hardening: who pushed each message, problem kinds, messages held aside',
     statements: SYNC_HARDENING_MIGRATION,
+  },
+  {
+    version: 8,
+    name: 'compact match storage, writes only of changed matches, alert digests',
+    statements: MATCH_STORAGE_MIGRATION,
   },
 ];

@@ -64,12 +64,24 @@ export class PlanStore {
     this.#db = db;
   }
 
-  /** Replaces the plan: every match leaves it, then the members join with their share and allocation. */
+  /**
+   * Replaces the plan: matches that left it lose their share, the members get theirs with their
+   * allocation. Only rows whose share or allocation changed are written (a re-run that plans the
+   * same way rewrites no match).
+   */
   async save(summary: PlanSummary, members: readonly PlanMemberRow[]): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
-      await tx.updateTable('matches').set({ plan_share: null, plan_allocation: null }).where('plan_share', 'is not', null).execute();
+      const current = new Map(
+        (await tx.selectFrom('matches').select(['id', 'plan_share', 'plan_allocation']).where('plan_share', 'is not', null).execute()).map((r) => [r.id, r]),
+      );
+      const next = new Set(members.map((m) => m.match_id));
+      const left = [...current.keys()].filter((id) => !next.has(id));
+      for (let i = 0; i < left.length; i += 500) await tx.updateTable('matches').set({ plan_share: null, plan_allocation: null }).where('id', 'in', left.slice(i, i + 500)).execute();
       for (const m of members) {
-        await tx.updateTable('matches').set({ plan_share: m.share, plan_allocation: JSON.stringify(m.allocation) }).where('id', '=', m.match_id).execute();
+        const allocation = JSON.stringify(m.allocation);
+        const was = current.get(m.match_id);
+        if (was && was.plan_share === m.share && was.plan_allocation === allocation) continue;
+        await tx.updateTable('matches').set({ plan_share: m.share, plan_allocation: allocation }).where('id', '=', m.match_id).execute();
       }
       const row = { id: 1, objective: summary.objective, summary: JSON.stringify(summary), created_at: summary.created_at };
       await tx

@@ -5,6 +5,7 @@
  * location) are real columns with indexes.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { MatchDigestsTable, MatchShapesTable } from './match-storage-schema.ts';
 
 type Json = string; // JSON text; parsed in the repository layer
 type Timestamp = string; // ISO 8601, UTC
@@ -127,6 +128,12 @@ export interface MatchesTable {
   plan_share: number | null;
   /** Migration 6: JSON of the member's economics at that share (matching/plan-input.ts AllocatedEconomics). */
   plan_allocation: Json | null;
+  /** Migration 8: shape id and leaves of scores, economics and explanation (match-codec.ts encode); null: a row written before, read from the keyed JSON columns. */
+  packed: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  /** Migration 8: the economics' NPV, for ordering lists. */
+  npv_eur: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 8: the alert digest that announced the match (0: known, not announced; null: never crossed the threshold). */
+  alert_digest: ColumnType<number | null, number | null | undefined, number | null>;
   type: string;
   status: string;
   status_reason: string | null;
@@ -239,6 +246,8 @@ export interface PlanRunsTable {
 }
 
 export interface Database {
+  match_shapes: MatchShapesTable;
+  match_digests: MatchDigestsTable;
   organizations: OrganizationsTable;
   sites: SitesTable;
   flows: FlowsTable;

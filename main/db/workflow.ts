@@ -1,7 +1,7 @@
 /**
  * The facilitator's workflow in the local graph: notes on a match, the record of partner packets
  * sent, reservation reminders and extensions, the meter points bound to an exchange for
- * measurement and verification, and the alerts for new high-scoring matches.
+ * measurement and verification, and (alert-digests.ts) the digests of new high-scoring matches.
  *
  * Every user action here is also an audit event in match_events (action "note", "packet:sent",
  * "reservation:extended", "meter:bound", "meter:unbound"), so the match's trail tells the whole
@@ -9,7 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { AlertDigestStore } from './alert-digests.ts';
 import { LoggedWriter } from './change-log.ts';
+import { storedEconomics } from './matches.ts';
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Database } from './schema.ts';
@@ -94,17 +96,7 @@ export interface ExchangeRow {
   live_at: string | null;
 }
 
-export interface MatchAlert {
-  match_id: string;
-  score: number;
-  at: string;
-  seen: boolean;
-  type: string;
-  status: string;
-  supply_organization: string;
-  demand_organization: string;
-  annual_value_eur: number | null;
-}
+export type { AlertDigest, AlertRegion, MatchAlert } from './alert-digests.ts';
 
 const DAY_MS = 86_400_000;
 const MAX_TEXT = 10_000;
@@ -124,8 +116,11 @@ function isoTime(what: string, field: string, value: string): string {
 
 export class WorkflowStore {
   readonly #db: WDb;
+  /** Digests of new high-scoring matches. */
+  readonly alerts: AlertDigestStore;
   constructor(db: Db) {
     this.#db = db.withTables<WorkflowTables>();
+    this.alerts = new AlertDigestStore(db);
   }
 
   async #matchSides(matchId: string) {
@@ -331,6 +326,7 @@ export class WorkflowStore {
         'm.type',
         'm.status',
         'm.economics',
+        'm.packed',
         'so.name as supply_organization',
         'do.name as demand_organization',
         eb.selectFrom('match_events as e').select((e) => e.fn.max('e.at').as('at')).whereRef('e.match_id', '=', 'm.id').where('e.to_status', '=', 'contracted').as('contracted_at'),
@@ -339,11 +335,12 @@ export class WorkflowStore {
       .where('m.status', 'in', ['contracted', 'live'])
       .orderBy('m.id')
       .execute();
-    return rows.map((r) => ({
+    const economics = await storedEconomics(this.#db as unknown as Db, rows);
+    return rows.map((r, i) => ({
       id: r.id,
       type: r.type,
       status: r.status as 'contracted' | 'live',
-      economics: JSON.parse(r.economics) as Record<string, unknown>,
+      economics: economics[i]!,
       supply_organization: r.supply_organization,
       demand_organization: r.demand_organization,
       contracted_at: (r.contracted_at as string | null) ?? null,
@@ -351,65 +348,5 @@ export class WorkflowStore {
     }));
   }
 
-  // ---- alerts ------------------------------------------------------------------------------
-
-  /**
-   * Records the matches at or above `threshold` that have never crossed it before and returns
-   * them. The very first check records what is already there as a silent baseline: the matches a
-   * user had before alerts existed are not "new". `silent` records without announcing (a changed
-   * threshold).
-   */
-  async recordNewHighScores(threshold: number, now = new Date(), options: { silent?: boolean } = {}): Promise<string[]> {
-    return this.#db.transaction().execute(async (tx) => {
-      const first = options.silent === true || (await tx.selectFrom('match_alerts').select('match_id').limit(1).executeTakeFirst()) === undefined;
-      const fresh = await tx
-        .selectFrom('matches as m')
-        .select(['m.id', 'm.score'])
-        .where('m.score', '>=', threshold)
-        .where('m.status', 'not in', ['failed', 'cancelled'])
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('match_alerts as a').select('a.match_id').whereRef('a.match_id', '=', 'm.id'))))
-        .execute();
-      const at = now.toISOString();
-      for (let i = 0; i < fresh.length; i += 300) {
-        await tx
-          .insertInto('match_alerts')
-          .values(fresh.slice(i, i + 300).map((f) => ({ match_id: f.id, score: f.score, at, baseline: first ? 1 : 0, seen: first ? 1 : 0 })))
-          .execute();
-      }
-      return first ? [] : fresh.map((f) => f.id);
-    });
-  }
-
-  async listAlerts(options: { unseenOnly?: boolean; limit?: number } = {}): Promise<MatchAlert[]> {
-    let q = this.#db
-      .selectFrom('match_alerts as a')
-      .innerJoin('matches as m', 'm.id', 'a.match_id')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('organizations as so', 'so.id', 'ss.organization_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
-      .innerJoin('organizations as do', 'do.id', 'ds.organization_id')
-      .select(['a.match_id', 'm.score', 'a.at', 'a.seen', 'm.type', 'm.status', 'm.economics', 'so.name as supply_organization', 'do.name as demand_organization'])
-      .where('a.baseline', '=', 0);
-    if (options.unseenOnly) q = q.where('a.seen', '=', 0);
-    const rows = await q
-      .orderBy('a.at', 'desc')
-      .orderBy('m.score', 'desc')
-      .limit(Math.min(500, Math.max(1, options.limit ?? 100)))
-      .execute();
-    return rows.map(({ economics, seen, ...r }) => {
-      const value = (JSON.parse(economics) as { annual_value_eur?: unknown }).annual_value_eur;
-      return { ...r, seen: seen === 1, annual_value_eur: typeof value === 'number' ? value : null };
-    });
-  }
-
-  async markAlertsSeen(matchIds?: string[]): Promise<number> {
-    let q = this.#db.updateTable('match_alerts').set({ seen: 1 }).where('seen', '=', 0);
-    if (matchIds) {
-      if (matchIds.length === 0) return 0;
-      q = q.where('match_id', 'in', matchIds);
-    }
-    return Number((await q.executeTakeFirst()).numUpdatedRows);
-  }
+  // Alerts: `alerts` above (digests of new high-scoring matches, alert-digests.ts).
 }

@@ -22,6 +22,17 @@ import { OverAllocationError } from '../plan/model.ts';
 import { solvePlan } from '../plan/solve.ts';
 import { ValidationError } from '../db/errors.ts';
 import type { MatchRecord } from '../db/matches.ts';
+import type { PricingConstants } from '../db/match-codec.ts';
+import { annuityFactor } from '../matching/finance.ts';
+
+/** The constants the store needs to price a match's sensitivity table again on reading (match-codec.ts). */
+function pricingOf(query: MatchQuery): PricingConstants {
+  const c = resolveConfig(query);
+  return { annuity: annuityFactor(c.economics.discount_rate, c.economics.horizon_years), maintenance_rate: c.economics.maintenance_rate };
+}
+
+/** What a stored re-match was: a full run, or one flow (edited, synced, measured, deleted). */
+export type SavedRun = { kind: 'full' } | { kind: 'flow'; flowId: string };
 
 /** The engine-shaped view of a stored match (its stored numbers; for re-using them in a plan check). */
 function asEngineMatch(r: MatchRecord): EngineMatch {
@@ -51,6 +62,8 @@ export interface MatchRunSummary {
   stats: MatchStats | undefined;
   created: number;
   updated: number;
+  /** Matches the run found again exactly as stored (not rewritten). */
+  unchanged: number;
   removed: number;
   /** The regional plan of a full run (none for an incremental one). */
   plan?: PlanSummary | undefined;
@@ -80,8 +93,8 @@ export class MatchService {
   readonly jobs = new Jobs<MatchRunProgress, MatchRunSummary>({ phase: 'loading', done: 0, total: 0 });
   #matcher: Matcher | undefined;
   #query: MatchQuery = {};
-  /** Called after every stored run, full or incremental (the workflow announces new high-scoring matches). */
-  readonly afterSave = new Set<() => void>();
+  /** Called after every stored run, full or incremental (the workflow digests new high-scoring matches). */
+  readonly afterSave = new Set<(run: SavedRun) => void>();
 
   constructor(repo: Repository, workerUrl: URL = DEFAULT_WORKER_URL) {
     this.#repo = repo;
@@ -115,12 +128,12 @@ export class MatchService {
     progress?.({ phase: 'matching', done: 0, total: flows.length });
     const { result, plan } = await runInWorker(this.#workerUrl, flows, query, held, objective);
     progress?.({ phase: 'saving', done: 0, total: result.matches.length });
-    const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }));
+    const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }), pricingOf(query));
     progress?.({ phase: 'planning', done: 0, total: plan.members.length });
     await this.#repo.plan.save(plan.summary, plan.members);
     this.#matcher = new Matcher({ flows, profiles: PROFILES });
     this.#query = query;
-    for (const listener of this.afterSave) listener();
+    for (const listener of this.afterSave) listener({ kind: 'full' });
     return { stats: result.stats, ...saved, plan: plan.summary, matches: result.matches, planRun: plan };
   }
 
@@ -188,12 +201,12 @@ export class MatchService {
     if (!row) {
       // Deleted: its matches went with it (ON DELETE CASCADE); forget it in the kept index too.
       this.#matcher.remove(flowId);
-      return { stats: undefined, created: 0, updated: 0, removed: 0, matches: [] };
+      return { stats: undefined, created: 0, updated: 0, unchanged: 0, removed: 0, matches: [] };
     }
     this.#matcher.upsert(await this.#matchFlowOf(row));
     const result = this.#matcher.matchFlow(flowId, resolveConfig(query ?? this.#query));
-    const saved = await this.#repo.matches.saveRun(result.matches, { flowId });
-    for (const listener of this.afterSave) listener();
+    const saved = await this.#repo.matches.saveRun(result.matches, { flowId }, undefined, pricingOf(query ?? this.#query));
+    for (const listener of this.afterSave) listener({ kind: 'flow', flowId });
     return { stats: result.stats, ...saved, matches: result.matches };
   }
 

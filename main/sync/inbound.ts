@@ -7,7 +7,8 @@
  * anything.
  */
 import { isTimestamp } from '../../sync/protocol/hlc.ts';
-import { asChangeMessage, changeMessageSchema, MESSAGE_LIMITS, type PulledMessage } from '../../sync/protocol/messages.ts';
+import { asChangeMessage, changeMessageSchema, MESSAGE_LIMITS, type ChangeMessage, type PulledMessage } from '../../sync/protocol/messages.ts';
+import { NODE_DATASET } from './datasets.ts';
 
 export type Inbound =
   | { ok: true; message: PulledMessage }
@@ -34,6 +35,26 @@ function userOf(value: unknown): string | undefined {
 
 const shortText = (value: unknown, max: number) => (typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined);
 
+/**
+ * A valid message, unless it is a `node` record written by another replica: a replica names only
+ * itself (the `node/<id>/actor` record is how other laptops show who works on it when the hub did
+ * not say). The hub ties the node id of a timestamp to the user who pushes it, so a node record
+ * stamped by its own node comes from that node's user; one stamped by another node is a forgery
+ * (a member renaming a colleague's laptop to make the colleague's history name someone else).
+ */
+function accepted(message: ChangeMessage, user: string | undefined): Inbound {
+  if (message.dataset === NODE_DATASET && message.row !== message.timestamp.slice(-16)) {
+    return {
+      ok: false,
+      reason: `a replica may only name itself: node ${message.row} written by node ${message.timestamp.slice(-16)}${user ? ` (${user})` : ''}`,
+      dataset: message.dataset,
+      row: message.row,
+      timestamp: message.timestamp,
+    };
+  }
+  return { ok: true, message: user === undefined ? message : { ...message, user } };
+}
+
 export function checkInbound(raw: unknown): Inbound {
   let user: string | undefined;
   let fields: unknown = raw;
@@ -43,11 +64,11 @@ export function checkInbound(raw: unknown): Inbound {
     fields = rest;
   }
   const fast = asChangeMessage(fields);
-  if (fast) return { ok: true, message: user === undefined ? fast : { ...fast, user } };
+  if (fast) return accepted(fast, user);
   let reason: string;
   try {
     const parsed = changeMessageSchema.safeParse(fields);
-    if (parsed.success) return { ok: true, message: user === undefined ? parsed.data : { ...parsed.data, user } };
+    if (parsed.success) return accepted(parsed.data, user);
     const issue = parsed.error.issues[0];
     reason = issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'not a change message';
   } catch (error) {

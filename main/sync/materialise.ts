@@ -119,11 +119,17 @@ export class Actors {
     if (!this.#byNode.has(node)) this.#byNode.set(node, await this.#claimed(node));
     return this.#byNode.get(node)!;
   }
-  /** The node's own claim, when it is a usable name. */
+  /**
+   * The node's own claim, when it is a usable name: this replica's own actor for its own node;
+   * for another node, its `node` record only when that node wrote it itself (inbound.ts refuses
+   * the others; a cell stored before that rule may still hold one).
+   */
   async #claimed(node: string): Promise<string> {
     const fallback = `replica ${node.slice(0, 6)}`;
+    const self = await this.#tx.selectFrom('sync_node').select(['node_id', 'actor']).where('id', '=', 1).executeTakeFirst();
+    if (self?.node_id === node) return shown(self.actor, ACTOR_CHARS);
     const cell = await readCell(this.#tx, NODE_DATASET, node, 'actor');
-    if (!cell || cell.value.length > ACTOR_CHARS + 2 || cell.value[0] !== '"') return fallback;
+    if (!cell || !cell.timestamp.endsWith(node) || cell.value.length > ACTOR_CHARS + 2 || cell.value[0] !== '"') return fallback;
     try {
       const actor = JSON.parse(cell.value) as unknown;
       return typeof actor === 'string' && actor.length > 0 ? shown(actor, ACTOR_CHARS) : fallback;

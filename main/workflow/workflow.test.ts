@@ -351,15 +351,15 @@ describe('measurement and verification', () => {
 });
 
 describe('alerts for new high-scoring matches', () => {
-  test('the first check is a silent baseline; a later new match above the threshold is announced once', async () => {
+  test('the first check is a silent baseline; a later re-match makes one digest, announced once, whose matches are listed', async () => {
     const alerts = new MatchAlerts(repo);
     await alerts.setThreshold(0);
-    assert.deepEqual(await alerts.check(), [], 'what a user already has is not new');
-    const heard: string[][] = [];
+    assert.equal(await alerts.check(), null, 'what a user already has is not new');
+    const heard: number[] = [];
     const controller = new AbortController();
     const listening = (async () => {
       try {
-        for await (const batch of alerts.watch(controller.signal)) heard.push(batch.alerts.map((a) => a.match_id));
+        for await (const batch of alerts.watch(controller.signal)) heard.push(batch.digest.id);
       } catch (error) {
         if ((error as Error).name !== 'AbortError') throw error;
       }
@@ -367,15 +367,42 @@ describe('alerts for new high-scoring matches', () => {
     await repo.createFlow({ id: 'heat-d2', site_id: 'site-c', direction: 'demand', type: 'heat', name: 'Brewhouse', precision: 'measured', quantity: { amount: 400, unit: 'kW' }, quality: { temperature_c: { min: 60, max: 80 } }, economics: { price_eur: 40, price_per: 'MWh' } });
     const service = new MatchService(repo);
     await service.rematchFlow('heat-d2');
-    const fresh = await alerts.check();
-    assert.ok(fresh.length >= 1, 'the new demand brings at least one new match');
-    assert.ok(fresh.every((a) => a.match_id.includes('heat-d2')), fresh.map((a) => a.match_id).join(', '));
-    assert.deepEqual(await alerts.check(), [], 'announced once');
+    const digest = await alerts.check();
+    assert.ok(digest && digest.matches >= 1, 'the new demand brings at least one new match');
+    assert.equal(digest.in_region, null, 'no region set: no region clause');
+    assert.equal(digest.text, `${digest.matches} new ${digest.matches === 1 ? 'match' : 'matches'} scoring >= 0`);
+    const behind = await repo.workflow.alerts.matches(digest.id);
+    assert.equal(behind.total, digest.matches);
+    assert.ok(behind.items.every((a) => a.match_id.includes('heat-d2')), behind.items.map((a) => a.match_id).join(', '));
+    assert.ok(behind.items.every((a) => typeof a.annual_value_eur === 'number'), 'the value is read from the packed economics');
+    assert.equal(await alerts.check(), null, 'announced once');
     controller.abort();
     await listening;
-    assert.deepEqual(heard, [fresh.map((a) => a.match_id)]);
-    assert.equal((await repo.workflow.listAlerts({ unseenOnly: true })).length, fresh.length);
-    assert.equal(await repo.workflow.markAlertsSeen(), fresh.length);
-    assert.equal((await repo.workflow.listAlerts({ unseenOnly: true })).length, 0);
+    assert.deepEqual(heard, [digest.id]);
+    assert.deepEqual((await repo.workflow.alerts.list({ unseenOnly: true })).map((d) => d.id), [digest.id]);
+    assert.equal(await repo.workflow.alerts.markSeen(), 1);
+    assert.equal((await repo.workflow.alerts.list({ unseenOnly: true })).length, 0);
+    assert.equal((await repo.workflow.alerts.list()).length, 1, 'a seen digest stays in the list');
+  });
+
+  test('a region set by the user is counted in the digest ("n of them in your region")', async () => {
+    const alerts = new MatchAlerts(repo);
+    // A box around site-c only (51.2, 6.794): matches with a site there are in the region.
+    await alerts.setRegion({ min_lat: 51.19, min_lon: 6.79, max_lat: 51.21, max_lon: 6.8 });
+    await repo.createFlow({ id: 'heat-d3', site_id: 'site-b', direction: 'demand', type: 'heat', name: 'Second network feed', precision: 'measured', quantity: { amount: 300, unit: 'kW' }, quality: { temperature_c: { min: 60, max: 80 } }, temporal: { profile: 'flat' }, economics: { price_eur: 40, price_per: 'MWh' } });
+    await repo.createFlow({ id: 'heat-d4', site_id: 'site-c', direction: 'demand', type: 'heat', name: 'Bottle washer', precision: 'measured', quantity: { amount: 300, unit: 'kW' }, quality: { temperature_c: { min: 60, max: 80 } }, economics: { price_eur: 40, price_per: 'MWh' } });
+    const service = new MatchService(repo);
+    await repo.createFlow({ id: 'heat-s3', site_id: 'site-a', direction: 'supply', type: 'heat', name: 'Second dryer', precision: 'measured', quantity: { amount: 2000, unit: 'kW' }, quality: { temperature_c: { min: 90, max: 110 } } });
+    const run = await service.rematchFlow('heat-s3');
+    const digest = await alerts.check();
+    assert.ok(digest, JSON.stringify(run.matches.map((m) => [m.id, m.score])));
+    const behind = (await repo.workflow.alerts.matches(digest.id, { limit: 500 })).items;
+    const inside = behind.filter((a) => a.in_region).length;
+    assert.ok(inside >= 1 && inside < behind.length, `some in the region, some not: ${behind.map((a) => `${a.match_id}:${a.in_region}`).join(', ')}`);
+    assert.equal(digest.in_region, inside);
+    assert.match(digest.text, new RegExp(`^${digest.matches} new match(es)? scoring >= 0, ${inside} of them in your region$`));
+    await assert.rejects(alerts.setRegion({ min_lat: 10, min_lon: 0, max_lat: 5, max_lon: 1 }), ValidationError);
+    await alerts.setRegion(null);
+    assert.equal(await alerts.region(), null);
   });
 });

@@ -18,7 +18,7 @@ export interface SignInBackoff {
 }
 
 export interface HubLimits {
-  /** Largest HTTP request body and WebSocket message, in bytes. */
+  /** Largest HTTP request body, in bytes (WebSocket frames have their own, smaller limit: the transport's maxFrameBytes). */
   maxBodyBytes: number;
   maxMessagesPerPush: number;
   maxPullLimit: number;

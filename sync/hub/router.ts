@@ -21,14 +21,25 @@ export interface HubContext {
   limits: HubLimits;
   rate: RateLimiter;
   signInRate: RateLimiter;
-  /** The bearer token the request carried (header, or WebSocket connection params). */
+  /** The bearer token the request carried (the Authorization header, on HTTP and on the WebSocket upgrade). */
   token: string | undefined;
   /** The caller's network address (behind a trusted proxy: the client's, as the proxy says). */
   address: string;
 }
 
-/** A token's session, looked up once per request by the rate limit and used by `authed`. */
-type Resolved = { session: HubSession | undefined };
+/**
+ * A token's session, looked up once per request by the rate limit and used by `authed`; with
+ * the user's role in the workspace the input names (null: not a member), read by the same query,
+ * for `member` (undefined: the input named no workspace).
+ */
+type Resolved = { session: HubSession | undefined; membership: { workspace: string; role: Role | null } | undefined };
+
+/** The `workspace` the raw input names, if any: only to read the role with the session (validated later). */
+async function workspaceNamed(getRawInput: () => Promise<unknown>): Promise<string | undefined> {
+  const raw = await getRawInput().catch(() => undefined);
+  const workspace = typeof raw === 'object' && raw !== null ? (raw as { workspace?: unknown }).workspace : undefined;
+  return typeof workspace === 'string' && workspace.length >= 1 && workspace.length <= 100 ? workspace : undefined;
+}
 
 /** `messages[3].timestamp: not an HLC timestamp ...; ...`: what and where, for people and logs. */
 export function describeZodError(error: ZodError): string {
@@ -66,20 +77,23 @@ const PASSWORD_PATHS = new Set(['auth.signIn', 'auth.acceptInvite']);
  * allowance, so signing in again buys nothing), else the address (so made-up tokens share the
  * address's allowance instead of each getting a fresh one).
  */
-const limited = t.middleware(async ({ ctx, next, path }) => {
+const limited = t.middleware(async ({ ctx, next, path, getRawInput }) => {
   if (PASSWORD_PATHS.has(path)) {
     if (!ctx.signInRate.take(ctx.address)) {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many sign-in attempts from ${ctx.address}: retry in ${ctx.signInRate.retryAfter(ctx.address)} s` });
     }
-    return next({ ctx: { session: undefined } as Resolved });
+    return next({ ctx: { session: undefined, membership: undefined } as Resolved });
   }
-  const session = ctx.token ? await ctx.store.userOfToken(ctx.token) : undefined;
+  const workspace = ctx.token ? await workspaceNamed(getRawInput) : undefined;
+  const found = ctx.token ? await ctx.store.sessionOf(ctx.token, workspace) : undefined;
+  const session = found?.session;
+  const membership = session && workspace !== undefined ? { workspace, role: found!.role } : undefined;
   const key = session ? `user:${session.id}` : `address:${ctx.address}`;
   if (!ctx.rate.take(key)) {
     const who = session ? session.email : `requests without a valid token from ${ctx.address}`;
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit: too many requests (${who}); retry in ${ctx.rate.retryAfter(key)} s` });
   }
-  return next({ ctx: { session } as Resolved });
+  return next({ ctx: { session, membership } as Resolved });
 });
 
 /** Maps the store's errors to codes, keeping their message. */
@@ -112,7 +126,8 @@ const workspaceId = z.string().min(1).max(100);
 /** Opens a workspace procedure: a member with at least `minimum`'s rights. */
 function member(minimum: 'read' | 'write' | 'admin') {
   return authed.input(z.object({ workspace: workspaceId })).use(async ({ ctx, input, next }) => {
-    const role = await ctx.store.roleOf(ctx.user.id, input.workspace);
+    // Read with the session when the raw input named this workspace (always, for a valid input).
+    const role = ctx.membership?.workspace === input.workspace ? (ctx.membership.role ?? undefined) : await ctx.store.roleOf(ctx.user.id, input.workspace);
     if (!role) throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.user.email} is not a member of workspace ${input.workspace}` });
     if (minimum === 'write' && role === 'viewer') throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.user.email} is a viewer of workspace ${input.workspace} and cannot push changes` });
     if (minimum === 'admin' && role !== 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: `only an owner of workspace ${input.workspace} manages its members (${ctx.user.email} is ${role})` });
@@ -299,9 +314,9 @@ export const hubRouter = t.router({
           if (head === undefined) continue;
           // A subscription outlives the check that opened it: signing out or losing the
           // membership ends it at the next signal.
-          const user = await ctx.store.userOfToken(ctx.token);
+          const { session: user, role } = await ctx.store.sessionOf(ctx.token, input.workspace);
           if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the token is not valid any more (signed out or revoked)' });
-          if (!(await ctx.store.roleOf(user.id, input.workspace))) throw new TRPCError({ code: 'FORBIDDEN', message: `${user.email} is not a member of workspace ${input.workspace} any more` });
+          if (!role) throw new TRPCError({ code: 'FORBIDDEN', message: `${user.email} is not a member of workspace ${input.workspace} any more` });
           yield { workspace: input.workspace, head };
         }
       } finally {

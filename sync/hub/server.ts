@@ -99,6 +99,13 @@ function observedStore(store: HubStore, call: Call, metrics: HubMetrics): HubSto
           return user;
         };
       }
+      if (property === 'sessionOf') {
+        return async (...args: Parameters<HubStore['sessionOf']>) => {
+          const found = await target.sessionOf(...args);
+          if (found.session) call.userId = found.session.id;
+          return found;
+        };
+      }
       if (property === 'push') {
         return async (...args: Parameters<HubStore['push']>) => {
           const result = await target.push(...args);

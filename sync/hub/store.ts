@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import type { ChangeMessage, StoredMessage } from '../protocol/messages.ts';
 import { fromNodes, nodeDeltas, type MerkleTrie } from '../protocol/merkle.ts';
 import { hashPassword, newToken, tokenHash, verifyPassword } from './credentials.ts';
-import type { HubDb, HubDialect } from './database.ts';
+import { readerOf, type HubDb, type HubDialect } from './database.ts';
 import type { SignInBackoff } from './limits.ts';
 import type { Role, SessionKind } from './schema.ts';
 
@@ -40,7 +40,6 @@ export interface PushResult {
   stored: number;
   /** The hub's per-workspace sequence number after the push. */
   head: number;
-  merkle: MerkleTrie;
 }
 
 /** A pulled message with the email of the user who pushed it first ('' when the hub does not know). */
@@ -54,7 +53,8 @@ export interface PullResult {
   done: boolean;
 }
 
-type MessageRow = { seq: number | string; timestamp: string; dataset: string; row_id: string; column_name: string; value: string; client_id: string; user_id: string | null };
+/** A stored message with its pusher's email (null when the hub does not know the pusher). */
+type MessageRow = { seq: number | string; timestamp: string; dataset: string; row_id: string; column_name: string; value: string; client_id: string; email: string | null };
 
 /** Raised for a state conflict the caller can fix (last owner, duplicate name); tRPC maps it. */
 export class HubConflictError extends Error {}
@@ -95,6 +95,11 @@ function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
 
 export class HubStore {
   readonly db: HubDb;
+  /**
+   * Reads that need not queue behind writes: the SQLite hub's read-only connection (WAL: it
+   * reads the last committed state while a push writes), PostgreSQL's pool itself.
+   */
+  readonly reader: HubDb;
   readonly dialect: HubDialect;
   /** Called after a push that stored something committed (the SQLite hub's in-process feed). */
   onCommitted: ((workspaceId: string, head: number) => void) | undefined;
@@ -103,6 +108,7 @@ export class HubStore {
 
   constructor(db: HubDb, dialect: HubDialect) {
     this.db = db;
+    this.reader = readerOf(db);
     this.dialect = dialect;
   }
 
@@ -169,17 +175,27 @@ export class HubStore {
 
   /** The session of a valid token (never an invite); using a sign-in session slides its expiry. */
   async userOfToken(token: string): Promise<HubSession | undefined> {
+    return (await this.sessionOf(token)).session;
+  }
+
+  /**
+   * The session of a valid token and, when `workspaceId` is given, its user's role there (null:
+   * not a member), in ONE query: every workspace request needs both, and asking twice was two
+   * of the three statements the hub ran per request. Sliding as `userOfToken`.
+   */
+  async sessionOf(token: string, workspaceId?: string): Promise<{ session: HubSession | undefined; role: Role | null }> {
     const now = this.clock();
     const hash = tokenHash(token);
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.email', 'sessions.kind', 'sessions.expires_at', 'sessions.max_expires_at'])
+      .leftJoin('memberships', (join) => join.onRef('memberships.user_id', '=', 'users.id').on('memberships.workspace_id', '=', workspaceId ?? ''))
+      .select(['users.id', 'users.email', 'sessions.kind', 'sessions.expires_at', 'sessions.max_expires_at', 'memberships.role'])
       .where('sessions.token_hash', '=', hash)
       .where('sessions.kind', '<>', 'invite')
       .where('sessions.expires_at', '>', new Date(now).toISOString())
       .executeTakeFirst();
-    if (!row || row.kind === 'invite' || !row.expires_at) return undefined;
+    if (!row || row.kind === 'invite' || !row.expires_at) return { session: undefined, role: null };
     let expiresAt = row.expires_at;
     if (row.kind === 'sign-in') {
       const slid = Math.min(now + SESSION_IDLE_DAYS * DAY_MS, Date.parse(row.max_expires_at ?? row.expires_at));
@@ -188,7 +204,7 @@ export class HubStore {
         await this.db.updateTable('sessions').set({ expires_at: expiresAt }).where('token_hash', '=', hash).execute();
       }
     }
-    return { id: row.id, email: row.email, kind: row.kind, expiresAt };
+    return { session: { id: row.id, email: row.email, kind: row.kind, expiresAt }, role: workspaceId === undefined ? null : (row.role ?? null) };
   }
 
   /** When a token stops working if not used again (for the sign-in answer). */
@@ -290,7 +306,7 @@ export class HubStore {
   }
 
   async roleOf(userId: string, workspaceId: string): Promise<Role | undefined> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('memberships')
       .select('role')
       .where('user_id', '=', userId)
@@ -394,16 +410,15 @@ export class HubStore {
         // and compiling a multi-row VALUES per 500 rows cost more than storing them. Same rows,
         // same sequence numbers (first + index), same skip of stored timestamps.
         const batch = JSON.stringify(messages.map((m) => [m.timestamp, m.dataset, m.row, m.column, m.value]));
-        await sql`INSERT INTO messages
+        const stored = await sql`INSERT INTO messages
             (workspace_id, seq, timestamp, dataset, row_id, column_name, value, client_id, received_at, user_id)
           SELECT ${workspaceId}, ${first} + j.key, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, ${clientId}, ${now}, ${userId}
           FROM json_each(${batch}) j WHERE true
           ON CONFLICT (workspace_id, timestamp) DO NOTHING`.execute(tx);
         // Which were new, without a RETURNING row object per message: this push alone holds the
-        // numbers first..head, so the stored ones are the rows there. When all were stored
-        // (changes() counts them; the transaction holds the only connection) that is the batch.
-        const { rows: counted } = await sql<{ n: number }>`SELECT changes() AS n`.execute(tx);
-        if (Number(counted[0]?.n ?? -1) === messages.length) {
+        // numbers first..head, so the stored ones are the rows there. When all were stored (the
+        // statement's count of changed rows says so) that is the batch.
+        if (Number(stored.numAffectedRows ?? -1) === messages.length) {
           for (const m of messages) inserted.push(m.timestamp);
         } else {
           const { rows: fresh } = await sql<{ timestamps: string | null }>`SELECT group_concat(timestamp, char(10)) AS timestamps
@@ -454,7 +469,9 @@ export class HubStore {
         .values({ workspace_id: workspaceId, client_id: clientId, user_id: userId, first_seen: now, last_seen: now })
         .onConflict((oc) => oc.columns(['workspace_id', 'client_id']).doUpdateSet({ last_seen: now, user_id: userId }))
         .execute();
-      return { acknowledged: messages.length, stored: inserted.length, head, merkle: await this.#merkleIn(tx, workspaceId) };
+      // No trie in the answer: reading the whole trie inside every push's write transaction held
+      // the write lock for it, and no client used it (sync.merkle answers it, from one snapshot).
+      return { acknowledged: messages.length, stored: inserted.length, head };
     });
     if (result.stored > 0) this.onCommitted?.(workspaceId, result.head);
     return result;
@@ -520,11 +537,11 @@ export class HubStore {
    * twice over.
    */
   async pull(workspaceId: string, since: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<PullResult> {
+    if (this.dialect === 'sqlite') return this.#pullSqlite(workspaceId, since, limit, maxBytes);
     // The head is read BEFORE the messages: every sequence number up to it was committed by then,
     // so a pull that reaches the end may move the cursor to the head, past the gaps duplicates
     // leave, without skipping anything (then `cursor === head` means "up to date").
     const head = await this.head(workspaceId);
-    if (this.dialect === 'sqlite') return this.#pullSqlite(workspaceId, since, limit, maxBytes, head);
     const messages: HubMessage[] = [];
     let bytes = 0;
     let after = since;
@@ -541,7 +558,7 @@ export class HubStore {
         }
         bytes += size;
         after = Number(r.seq);
-        messages.push({ seq: after, timestamp: r.timestamp, dataset: r.dataset, row: r.row_id, column: r.column_name, value: r.value, client: r.client_id, user: r.user_id ?? '' });
+        messages.push({ seq: after, timestamp: r.timestamp, dataset: r.dataset, row: r.row_id, column: r.column_name, value: r.value, client: r.client_id, user: r.email ?? '' });
       }
       if (full) break;
       if (rows.length <= want) {
@@ -550,21 +567,7 @@ export class HubStore {
       }
       if (messages.length >= limit) break;
     }
-    return { messages: await this.#withEmails(messages), cursor: done ? Math.max(after, head) : after, done };
-  }
-
-  /**
-   * `user` carries the pusher's user id while a page is read; here it becomes their email (one
-   * query for the few distinct pushers of a page). Empty when the hub does not know the pusher.
-   */
-  async #withEmails(messages: HubMessage[]): Promise<HubMessage[]> {
-    const ids = [...new Set(messages.map((m) => m.user).filter((id): id is string => !!id))];
-    const emails = new Map<string, string>();
-    for (const part of chunks(ids)) {
-      for (const row of await this.db.selectFrom('users').select(['id', 'email']).where('id', 'in', part).execute()) emails.set(row.id, row.email);
-    }
-    for (const m of messages) m.user = (m.user && emails.get(m.user)) || '';
-    return messages;
+    return { messages, cursor: done ? Math.max(after, head) : after, done };
   }
 
   /**
@@ -574,22 +577,28 @@ export class HubStore {
    * one per 1000 messages, and never more values in memory than the page holds. Same page as the
    * chunked read (PostgreSQL): the longest run after `since` within `limit` and the budget, at
    * least one message; `done` when it is everything there is. Sizes count UTF-8 bytes (never
-   * fewer than the UTF-16 units the chunked read counts).
+   * fewer than the UTF-16 units the chunked read counts). The head and the pushers' emails (''
+   * when the hub does not know the pusher) come from the same statement: one snapshot, in which
+   * every sequence number up to the head is committed (one writer, pushes commit in order), so
+   * a page that reaches the end may move the cursor to that head.
    */
-  async #pullSqlite(workspaceId: string, since: number, limit: number, maxBytes: number, head: number): Promise<PullResult> {
+  async #pullSqlite(workspaceId: string, since: number, limit: number, maxBytes: number): Promise<PullResult> {
     const budget = Number.isFinite(maxBytes) ? maxBytes : Number.MAX_SAFE_INTEGER;
-    const { rows } = await sql<{ available: number; page: string | null }>`WITH
+    const { rows } = await sql<{ available: number; head: number | null; page: string | null }>`WITH
         sizes AS (SELECT seq, octet_length(value) + octet_length(row_id) + octet_length(column_name) + octet_length(dataset) + 100 AS size
                   FROM messages WHERE workspace_id = ${workspaceId} AND seq > ${since} ORDER BY seq LIMIT ${limit + 1}),
         running AS (SELECT seq, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS total, row_number() OVER (ORDER BY seq) AS k FROM sizes),
         last AS (SELECT max(seq) AS seq FROM running WHERE k <= ${limit} AND (k = 1 OR total <= ${budget}))
       SELECT (SELECT count(*) FROM sizes) AS available,
-        (SELECT json_group_array(json_array(seq, timestamp, dataset, row_id, column_name, value, client_id, user_id)) FROM messages
-         WHERE workspace_id = ${workspaceId} AND seq > ${since} AND seq <= (SELECT seq FROM last)) AS page`.execute(this.db);
-    const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string, string | null][];
+        (SELECT next_seq FROM workspaces WHERE id = ${workspaceId}) AS head,
+        (SELECT json_group_array(json_array(m.seq, m.timestamp, m.dataset, m.row_id, m.column_name, m.value, m.client_id, coalesce(u.email, '')))
+         FROM messages m LEFT JOIN users u ON u.id = m.user_id
+         WHERE m.workspace_id = ${workspaceId} AND m.seq > ${since} AND m.seq <= (SELECT seq FROM last)) AS page`.execute(this.reader);
+    const head = Number(rows[0]?.head ?? 0);
+    const tuples = JSON.parse(rows[0]?.page ?? '[]') as [number, string, string, string, string, string, string, string][];
     // Sorted here: the order must not depend on how SQLite feeds the aggregate.
     tuples.sort((a, b) => a[0] - b[0]);
-    const messages = await this.#withEmails(tuples.map(([seq, timestamp, dataset, row, column, value, client, user]) => ({ seq, timestamp, dataset, row, column, value, client, user: user ?? '' })));
+    const messages = tuples.map(([seq, timestamp, dataset, row, column, value, client, user]) => ({ seq, timestamp, dataset, row, column, value, client, user }));
     const after = messages.length > 0 ? messages[messages.length - 1]!.seq : since;
     const done = messages.length === Number(rows[0]?.available ?? 0);
     return { messages, cursor: done ? Math.max(after, head) : after, done };
@@ -597,25 +606,34 @@ export class HubStore {
 
   /** Up to `limit` messages with `seq > after`, in sequence order (PostgreSQL; SQLite: #pullSqlite). */
   async #messagesAfter(workspaceId: string, after: number, limit: number): Promise<MessageRow[]> {
-    return this.db
+    return this.reader
       .selectFrom('messages')
-      .select(['seq', 'timestamp', 'dataset', 'row_id', 'column_name', 'value', 'client_id', 'user_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('seq', '>', after)
-      .orderBy('seq')
+      .leftJoin('users', 'users.id', 'messages.user_id')
+      .select(['messages.seq', 'messages.timestamp', 'messages.dataset', 'messages.row_id', 'messages.column_name', 'messages.value', 'messages.client_id', 'users.email'])
+      .where('messages.workspace_id', '=', workspaceId)
+      .where('messages.seq', '>', after)
+      .orderBy('messages.seq')
       .limit(limit)
       .execute();
   }
 
+  /**
+   * The trie and the head from ONE snapshot. Read apart, a push committing in between gave a trie
+   * ahead of the head: a laptop caught up to that head saw a difference and re-read the whole
+   * workspace (290 times in 20 s with 200 laptops in `turash bench hub`). Both come from ONE
+   * statement (the workspace joined with its trie nodes, the head on every row): a statement
+   * reads one snapshot on SQLite (WAL) and on PostgreSQL, whatever commits meanwhile, and one
+   * statement instead of a transaction of two is a quarter of the round trips.
+   */
   async merkle(workspaceId: string): Promise<{ merkle: MerkleTrie; head: number }> {
-    // Head first, like pull: the trie read after it covers at least every message up to it.
-    const head = await this.head(workspaceId);
-    return { merkle: await this.#merkleIn(this.db, workspaceId), head };
-  }
-
-  async #merkleIn(db: HubDb, workspaceId: string): Promise<MerkleTrie> {
-    const nodes = await db.selectFrom('merkle_nodes').select(['prefix', 'hash']).where('workspace_id', '=', workspaceId).execute();
-    return fromNodes(nodes.map((n) => ({ prefix: n.prefix, hash: Number(n.hash) })));
+    const rows = await this.reader
+      .selectFrom('workspaces')
+      .leftJoin('merkle_nodes', 'merkle_nodes.workspace_id', 'workspaces.id')
+      .select(['workspaces.next_seq', 'merkle_nodes.prefix', 'merkle_nodes.hash'])
+      .where('workspaces.id', '=', workspaceId)
+      .execute();
+    const nodes = rows.filter((n) => n.prefix !== null).map((n) => ({ prefix: n.prefix!, hash: Number(n.hash) }));
+    return { head: Number(rows[0]?.next_seq ?? 0), merkle: fromNodes(nodes) };
   }
 
   // ---- the operator's view (`turash hub users | workspaces`)
@@ -676,7 +694,11 @@ export class HubStore {
   }
 
   async head(workspaceId: string): Promise<number> {
-    const row = await this.db.selectFrom('workspaces').select('next_seq').where('id', '=', workspaceId).executeTakeFirst();
+    return this.#headIn(this.reader, workspaceId);
+  }
+
+  async #headIn(db: HubDb, workspaceId: string): Promise<number> {
+    const row = await db.selectFrom('workspaces').select('next_seq').where('id', '=', workspaceId).executeTakeFirst();
     return Number(row?.next_seq ?? 0);
   }
 

@@ -9,8 +9,9 @@
  * Kysely ships a dialect for better-sqlite3 only; `sqlite3` is chosen here because it is N-API
  * (one native build loads in Node and in Electron, no electron-rebuild) and does not block the
  * event loop. SQLite allows one writer at a time, so the driver hands out its single connection
- * to one Kysely caller at a time (a FIFO mutex): a transaction is never interleaved with another
- * caller's statements.
+ * to one Kysely caller at a time (first come, first served): a transaction is never interleaved
+ * with another caller's statements. A read-only driver may hold several connections (readers in
+ * WAL mode do not block each other), each still given to one caller at a time.
  */
 import sqlite3 from 'sqlite3';
 import {
@@ -34,7 +35,12 @@ export interface Sqlite3DialectOptions {
   filename: string;
   /** Runs once on the fresh connection (pragmas). */
   onOpen?: (connection: Sqlite3Connection) => Promise<void>;
+  /** Read-only: its transactions are read transactions (one snapshot in WAL mode). */
   readOnly?: boolean;
+  /** Connections to hand out (default 1); more than one only when read-only (one writer at a time). */
+  connections?: number;
+  /** Runs before the connection closes (the hub closes its read connection with its writer). */
+  onDestroy?: () => Promise<void>;
 }
 
 export class Sqlite3Dialect implements Dialect {
@@ -56,29 +62,20 @@ export class Sqlite3Dialect implements Dialect {
   }
 }
 
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
-  async lock(): Promise<void> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.#release = release;
-  }
-  unlock(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
-  }
-}
-
 class Sqlite3Driver implements Driver {
   readonly #options: Sqlite3DialectOptions;
-  readonly #mutex = new Mutex();
-  #connection: Sqlite3Connection | undefined;
+  #connections: Sqlite3Connection[] = [];
+  /** Connections no caller holds. */
+  #free: Sqlite3Connection[] = [];
+  /** Callers waiting for a connection, first come first served (undefined: the database closed). */
+  #waiting: ((connection: Sqlite3Connection | undefined) => void)[] = [];
+  #closed = false;
 
   constructor(options: Sqlite3DialectOptions) {
+    const connections = options.connections ?? 1;
+    if (!Number.isInteger(connections) || connections < 1 || (connections > 1 && !options.readOnly)) {
+      throw new Error(`sqlite3 dialect: connections ${connections}: a whole number, at least 1, and 1 unless read-only (SQLite has one writer)`);
+    }
     this.#options = options;
   }
 
@@ -86,25 +83,33 @@ class Sqlite3Driver implements Driver {
     const mode = this.#options.readOnly
       ? sqlite3.OPEN_READONLY
       : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE | sqlite3.OPEN_FULLMUTEX;
-    const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const handle = new sqlite3.Database(this.#options.filename, mode, (error) =>
-        error ? reject(new Error(`cannot open database ${this.#options.filename}: ${error.message}`)) : resolve(handle),
-      );
-    });
-    this.#connection = new Sqlite3Connection(db);
-    await this.#options.onOpen?.(this.#connection);
+    for (let i = 0; i < (this.#options.connections ?? 1); i++) {
+      const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+        const handle = new sqlite3.Database(this.#options.filename, mode, (error) =>
+          error ? reject(new Error(`cannot open database ${this.#options.filename}: ${error.message}`)) : resolve(handle),
+        );
+      });
+      const connection = new Sqlite3Connection(db);
+      this.#connections.push(connection);
+      await this.#options.onOpen?.(connection);
+      this.#free.push(connection);
+    }
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#mutex.lock();
-    if (!this.#connection) throw new Error('database is closed');
-    return this.#connection;
+    if (this.#closed) throw new Error('database is closed');
+    const free = this.#free.shift();
+    if (free) return free;
+    const handed = await new Promise<Sqlite3Connection | undefined>((resolve) => this.#waiting.push(resolve));
+    if (!handed) throw new Error('database is closed');
+    return handed;
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     // IMMEDIATE takes the write lock up front, so a transaction cannot fail half-way with
-    // SQLITE_BUSY when it upgrades from reading to writing.
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    // SQLITE_BUSY when it upgrades from reading to writing. A read-only connection cannot take
+    // it: its transaction is a plain (deferred) read transaction, one snapshot from its first read.
+    await connection.executeQuery(CompiledQuery.raw(this.#options.readOnly ? 'begin' : 'begin immediate'));
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
@@ -112,13 +117,20 @@ class Sqlite3Driver implements Driver {
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
-  async releaseConnection(): Promise<void> {
-    this.#mutex.unlock();
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (this.#closed) return;
+    const next = this.#waiting.shift();
+    if (next) next(connection as Sqlite3Connection);
+    else this.#free.push(connection as Sqlite3Connection);
   }
   async destroy(): Promise<void> {
-    const connection = this.#connection;
-    this.#connection = undefined;
-    await connection?.close();
+    await this.#options.onDestroy?.();
+    this.#closed = true;
+    // Nobody waits forever for a connection of a closed database.
+    for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+    const connections = this.#connections.splice(0);
+    this.#free = [];
+    await Promise.all(connections.map((c) => c.close()));
   }
 }
 
@@ -142,7 +154,10 @@ export class Sqlite3Connection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = compiled.parameters.map(toParameter);
     const node = compiled.query as { kind?: string; returning?: unknown };
-    const returnsRows = SelectQueryNode.is(compiled.query) || node.kind === 'RawNode' || node.returning !== undefined;
+    // Raw SQL returns rows unless it is one INSERT, UPDATE or DELETE without RETURNING: that runs
+    // as a statement, so its caller learns how many rows it changed without asking changes().
+    const rawChange = node.kind === 'RawNode' && /^\s*(insert|update|delete)\b/i.test(compiled.sql) && !/\breturning\b/i.test(compiled.sql);
+    const returnsRows = SelectQueryNode.is(compiled.query) || (node.kind === 'RawNode' && !rawChange) || node.returning !== undefined;
     if (returnsRows) {
       return new Promise((resolve, reject) => {
         this.#db.all(compiled.sql, parameters, (error, rows) =>

@@ -4,8 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { streamSink, topBy, writeJsonObject } from '../../main/cli/format.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), 'turash-cli-match-'));
@@ -85,5 +87,58 @@ describe('turash match / explain', () => {
     const unknown = turash('explain', 'm-nope', '--db', db);
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /match "m-nope" does not exist/);
+  });
+
+  test('the table shows the N best by score (--limit, default 20, 0 = all) and says how many it left out', () => {
+    const { matches } = turash('match', '--db', db, '--json').json();
+    const best = [...matches].sort((a: { score: number }, b: { score: number }) => b.score - a.score);
+    const rowsOf = (stdout: string) => stdout.split('\n').filter((line) => /^\d\.\d*\s/.test(line) || /^[01]\s/.test(line));
+    const byDefault = turash('match', '--db', db);
+    assert.equal(byDefault.status, 0, byDefault.stderr);
+    assert.match(byDefault.stdout, new RegExp(`^${matches.length} matches \\(`));
+    assert.equal(rowsOf(byDefault.stdout).length, Math.min(20, matches.length));
+    if (matches.length > 20) assert.match(byDefault.stdout, new RegExp(`\\.\\.\\. and ${matches.length - 20} more \\(--limit N`));
+    const three = turash('match', '--db', db, '--limit', '3');
+    const rows = rowsOf(three.stdout);
+    assert.equal(rows.length, 3);
+    // the first row is the best match, and the ids line names the three best
+    assert.ok(rows[0]!.startsWith(best[0].score.toFixed(3).replace(/\.?0+$/, '')), rows[0]);
+    assert.match(three.stdout, new RegExp(`ids: ${best.slice(0, 3).map((m: { id: string }) => m.id).join(', ')}`));
+    assert.match(three.stdout, new RegExp(`and ${matches.length - 3} more`));
+    const all = turash('match', '--db', db, '--limit', '0');
+    assert.equal(rowsOf(all.stdout).length, matches.length);
+    assert.doesNotMatch(all.stdout, /more \(--limit/);
+    const bad = turash('match', '--db', db, '--limit=-1');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--limit must be a whole number of rows, 0 for all of them, got "-1"/);
+  });
+
+  test('--json is written as it goes: one document, never more buffered than the pipe holds plus one chunk', async () => {
+    // a slow reader with a small buffer, as a pipe to a busy consumer
+    const received: string[] = [];
+    let maxBuffered = 0;
+    const slow = new Writable({
+      highWaterMark: 4096,
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk.toString());
+        setImmediate(done);
+      },
+    });
+    const items = Array.from({ length: 3000 }, (_, i) => ({ id: `m-${i}`, score: (i % 97) / 97, economics: { npv_eur: i * 1000.5, irr: null }, text: 'x'.repeat(100) }));
+    const sink = streamSink(slow);
+    const watched = { write: async (text: string) => { await sink.write(text); maxBuffered = Math.max(maxBuffered, slow.writableLength); } };
+    await writeJsonObject(watched, [{ key: 'matches', items }, { key: 'stats', value: { matches: items.length } }]);
+    await new Promise<void>((resolve) => slow.end(resolve));
+    const text = received.join('');
+    assert.deepEqual(JSON.parse(text), { matches: items, stats: { matches: items.length } });
+    assert.ok(text.length > 5 * 64 * 1024, 'the document spans many chunks');
+    // each write waited for the slow reader to drain: at most one chunk (~64 KB) beyond its buffer
+    assert.ok(maxBuffered <= 4096 + 70 * 1024, `${maxBuffered} characters were waiting in memory`);
+  });
+
+  test('topBy picks the best without sorting everything, ties in their order; 0 means all', () => {
+    const xs = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5].map((v, i) => ({ v, i }));
+    const sorted = [...xs].sort((a, b) => b.v - a.v);
+    for (const k of [1, 3, 5, 11, 20, 0]) assert.deepEqual(topBy(xs, (x) => x.v, k), sorted.slice(0, k === 0 ? undefined : k), `k=${k}`);
   });
 });

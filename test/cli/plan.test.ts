@@ -227,6 +227,21 @@ describe('turash plan on the demo portfolio', () => {
     }
   });
 
+  test('the table shows the N most valuable members (--limit, 0 = all) and how many it left out', () => {
+    const copy = join(folder, 'table.db');
+    copyFileSync(join(folder, 'co2.db'), copy);
+    const run = turash('plan', '--db', copy, '--limit', '2');
+    assert.equal(run.status, 0, run.stderr);
+    const header = run.stdout.match(/^regional plan: (\d+) exchanges chosen from (\d+) alternatives/m);
+    assert.ok(header, run.stdout);
+    const members = Number(header[1]);
+    const rowsOf = (stdout: string) => stdout.split('\n').filter((line) => /^(heat|steam|cooling|electricity|water|wastewater|compressed_air|co2|material|waste|logistics|service)\s/.test(line));
+    assert.equal(rowsOf(run.stdout).length, Math.min(2, members));
+    if (members > 2) assert.match(run.stdout, new RegExp(`\\.\\.\\. and ${members - 2} more members \\(--limit N`));
+    const all = turash('plan', '--db', copy, '--limit', '0');
+    assert.equal(rowsOf(all.stdout).length, members);
+  });
+
   test('turash impact shows the plan as the potential beside contracted and live, in its JSON, text and CSV', () => {
     const csv = join(folder, 'impact.csv');
     const run = turash('impact', '--db', db, '--json', '--csv', csv);

@@ -282,16 +282,26 @@ describe('the facilitator workflow in headless Chromium (browser host, demo port
     await t.core.alerts.setThreshold(0.5);
     await t.core.matching.rematchFlow(demand.id);
     await page.getByTestId('alerts-count').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 15_000 });
-    const alerts = await t.repo.workflow.listAlerts({ unseenOnly: true });
-    assert.ok(alerts.length >= 1 && alerts.every((a) => a.match_id.includes('flow-e2e-new')), alerts.map((a) => a.match_id).join(', '));
+    // One digest for the re-match (made after the quiet time that debounces single-flow re-matches).
+    const digests = await t.repo.workflow.alerts.list({ unseenOnly: true });
+    assert.equal(digests.length, 1, digests.map((d) => d.text).join(' / '));
+    const behind = (await t.repo.workflow.alerts.matches(digests[0]!.id)).items;
+    assert.ok(behind.length >= 1 && behind.every((a) => a.match_id.includes('flow-e2e-new')), behind.map((a) => a.match_id).join(', '));
     const shown = await page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications);
-    assert.equal(shown.length, 1, `one notification per batch: ${shown.join(' / ')}`);
-    assert.ok(shown[0]!.includes('New Neighbour GmbH'), shown[0]);
+    assert.equal(shown.length, 1, `one notification per digest: ${shown.join(' / ')}`);
+    assert.ok(shown[0]!.startsWith(digests[0]!.text) && shown[0]!.includes('New Neighbour GmbH'), shown[0]);
+    // The list shows the digest; it opens to its matches, and a match opens in the detail.
     await page.getByTestId('alerts-button').click();
-    await page.getByTestId('alerts-list').getByTestId('alert-item').first().waitFor();
+    const digest = page.getByTestId('alerts-list').getByTestId('alert-digest').first();
+    assert.equal(await digest.getByTestId('alert-digest-toggle').locator('b').innerText(), digests[0]!.text);
+    await digest.getByTestId('alert-item').first().waitFor();
+    assert.equal(await digest.getByTestId('alert-item').count(), behind.length);
     await shot('workflow-8-alerts.png');
     await page.getByTestId('alerts-mark-seen').click();
     await page.getByTestId('alerts-count').filter({ hasText: /^0$/ }).waitFor();
+    await digest.getByTestId('alert-item').first().click();
+    await page.getByTestId('alerts-list').waitFor({ state: 'detached' });
+    await page.getByTestId('match-detail').filter({ hasText: 'New Neighbour GmbH' }).waitFor();
     assert.deepEqual(b.errors, [], 'no errors in the page');
   });
 });

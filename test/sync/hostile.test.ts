@@ -16,7 +16,11 @@ import type { HubLimits } from '../../sync/hub/limits.ts';
 import { startHub, type RunningHub } from '../../sync/hub/server.ts';
 import { seedMember } from '../../sync/hub/testing/clients.ts';
 import { startPostgres, type RunningPostgres } from '../../sync/hub/testing/postgres.ts';
+import { SyncClient } from '../../sync/client/client.ts';
+import { httpClient } from '../../sync/hub/testing/clients.ts';
+import { HybridLogicalClock } from '../../sync/protocol/hlc.ts';
 import { describeTally, runHostile, type HostilePool, type HostileReport } from './hostile.ts';
+import { openReplica } from './support.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-hostile-'));
 const hubs: RunningHub[] = [];
@@ -69,6 +73,40 @@ function verdict(label: string, report: HostileReport): void {
 }
 
 describe('a hostile member cannot break or hijack the team\'s sync', () => {
+  // The mixes below found it; this replays it directly: a member renames another member's node
+  // (node/<id>/actor) and then makes that member's shared flow invalid (a price over the limit),
+  // so the flow leaves the victim's table by a remote change stamped with the victim's own edit.
+  test('a forged node name never shows in the victim\'s own history (SQLite)', async () => {
+    const hostile = await pool(join(folder, 'hub-forged-name.db'), 1);
+    const anna = hostile.honest[0]!;
+    const replica = await openReplica(folder, 'forged-name-anna');
+    const client = new SyncClient(replica, { url: hostile.urls()[0]!, token: anna.token, workspace: hostile.workspace });
+    try {
+      await replica.setActor(anna.email);
+      await replica.repo.createOrganization({ id: 'o-fn', name: 'Stadtwerke', sector: 'Utility' });
+      await replica.repo.createSite({ id: 's-fn', organization_id: 'o-fn', name: 'Plant', country: 'DE', lat: 51.4, lon: 7 });
+      await replica.repo.createFlow({ id: 'f-fn', site_id: 's-fn', direction: 'supply', type: 'heat', name: 'Waste heat', quantity: { amount: 40, unit: 'MWh/yr' } });
+      await client.syncOnce();
+      const node = await replica.nodeId();
+      const mallory = httpClient({ url: hostile.urls()[0]! }, hostile.attacker.token);
+      const clock = new HybridLogicalClock('f0f0f0f0f0f0f0f0');
+      const messages = [
+        { timestamp: clock.send(), dataset: 'node', row: node, column: 'actor', value: JSON.stringify(hostile.attacker.email) },
+        { timestamp: clock.send(), dataset: 'flow', row: 'f-fn', column: 'economics', value: JSON.stringify({ price_eur: 1e300, price_per: 'MWh' }) },
+      ];
+      // A later edit of Anna's makes her stamp the newest cell of the flow.
+      await mallory.sync.push.mutate({ workspace: hostile.workspace, client: 'f0f0f0f0f0f0f0f0', messages });
+      await replica.repo.updateFlow('f-fn', { name: 'Waste heat, line 2' });
+      await client.syncOnce();
+      await client.syncOnce();
+      const wrong = (await replica.history('flow', 'f-fn')).filter((e) => e.hlc?.endsWith(node) && e.actor !== anna.email);
+      assert.deepEqual(wrong.map((e) => `${e.origin} ${e.op} @ ${e.hlc} names ${e.actor}`), [], 'Anna\'s own changes are named after someone else');
+    } finally {
+      await client.stop();
+      await replica.repo.close();
+    }
+  });
+
   for (const seed of SEEDS) {
     test(`SQLite hub (seed ${seed})`, async () => {
       const report = await runHostile(folder, 'sqlite', await pool(join(folder, `hub-${seed}.db`), 1), seed, STEPS);

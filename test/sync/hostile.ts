@@ -82,6 +82,8 @@ export const ATTACKS = {
   'private-child': { void: false, hubMustRefuse: false, what: 'a new site (flow) under another laptop\'s private organization (site)' },
   'forged-node': { void: true, hubMustRefuse: true, what: 'timestamps carrying an honest laptop\'s node id (forged authorship)' },
   'forged-client': { void: false, hubMustRefuse: false, what: 'a push whose client id is an honest laptop\'s node id' },
+  // Naming its own node after an honest user is plain data (the history shows the hub's user
+  // anyway); naming an honest node is void on every laptop (see voidStamps).
   'forged-actor': { void: false, hubMustRefuse: false, what: 'node/<id>/actor naming an honest user for the attacker\'s node, or the attacker for an honest node' },
   'lone-surrogate': { void: false, hubMustRefuse: false, what: 'lone UTF-16 surrogates in a row id and in values' },
   'huge-price': { void: false, hubMustRefuse: false, what: 'economics.price_eur 1e300 and 1.79e308 on a shared flow' },
@@ -634,7 +636,10 @@ export async function runHostile(folder: string, label: string, pool: HostilePoo
     }
 
     // The same cells everywhere, and the well-formed newest acceptable message in every field.
+    // Void: whole attack kinds a laptop never applies, and a `node` record written by another
+    // node (a replica names only itself: main/sync/inbound.ts), whoever sent it.
     const voidStamps = new Set([...attacker.sent].filter(([, s]) => ATTACKS[s.kind].void).map(([t]) => t));
+    for (const m of onHub) if (m.dataset === 'node' && m.row !== m.timestamp.slice(-16)) voidStamps.add(m.timestamp);
     const acceptable = onHub.filter((m) => !voidStamps.has(m.timestamp) && !isExcluded(m));
     const expected = new Map(winners(acceptable).map((m) => [`${m.dataset}/${m.row}/${m.column}`, m]));
     const shown = cells.map((list) => list.filter((c) => !isExcluded(c)));

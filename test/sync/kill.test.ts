@@ -26,8 +26,8 @@ after(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-function turash(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [TURASH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function turash(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [TURASH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -81,7 +81,7 @@ test('kill -9 of hub and client at random points: nothing lost, nothing applied 
   const b = join(folder, 'b.db');
   await seedPortfolio(a, 400);
 
-  const sync = (db: string) => turash(['sync', '--db', db, '--hub', url, '--token', granted.token, '--workspace', 'kill', '--json']);
+  const sync = (db: string) => turash(['sync', '--db', db, '--hub', url, '--workspace', 'kill', '--json'], { TURASH_HUB_TOKEN: granted.token });
   let kills = 0;
   for (const db of [a, a, a, a, b, b, b, b]) {
     const client = sync(db);

@@ -1,19 +1,19 @@
 /**
  * The facilitator's header tools: the impact dashboard, the reservations reminder badge (ending
- * within 7 days, or lapsed and waiting for a decision) and the new-match alerts (a desktop
- * notification when allowed, always an in-app list).
+ * within 7 days, or lapsed and waiting for a decision) and the new-match alerts: one digest per
+ * re-match (a desktop notification when allowed, always the in-app list, AlertDigests.tsx).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { client, type Outputs } from '../api.ts';
-import { formatDateTime, formatEur, formatScore, label } from '../format.ts';
+import { formatScore, label } from '../format.ts';
+import { AlertDigests } from './AlertDigests.tsx';
 import { ImpactDashboard } from './ImpactDashboard.tsx';
 import { askNotifyPermission, notify, notifyPermission, type NotifyPermission } from './notifications.ts';
 import './workflow.css';
 
 export const REMINDER_DAYS = 7;
 type Reminder = Outputs['workflow']['reservations']['reminders'][number];
-type Alert = Outputs['workflow']['alerts']['list'][number];
 
 export function reminderText(r: Pick<Reminder, 'days_left' | 'expired'>): string {
   if (r.expired) return r.days_left === 0 ? 'expired today' : `expired ${-r.days_left} day${r.days_left === -1 ? '' : 's'} ago`;
@@ -34,17 +34,16 @@ export function WorkflowBar({ onOpenMatch }: { onOpenMatch(id: string): void }) 
   const openMatch = useRef(onOpenMatch);
   openMatch.current = onOpenMatch;
 
-  // New high-scoring matches arrive as they are stored (after a re-match, a sync, a measurement).
+  // One digest per re-match (a burst of synced edits is one digest): one desktop notification.
   useEffect(() => {
     const sub = client.workflow.alerts.watch.subscribe(undefined, {
       onData: (batch) => {
         void queryClient.invalidateQueries({ queryKey: ['workflow', 'alerts'] });
         void queryClient.invalidateQueries({ queryKey: ['matches'] });
-        const first = batch.alerts[0];
-        if (!first) return;
-        const title = batch.alerts.length === 1 ? 'New high-scoring match' : `${batch.alerts.length} new high-scoring matches`;
-        const body = `${first.supply_organization} → ${first.demand_organization} (${label(first.type)}, score ${formatScore(first.score)})${batch.alerts.length > 1 ? ' and more' : ''}`;
-        notify(title, body, `turash-alerts-${batch.at}`, () => openMatch.current(first.match_id));
+        const first = batch.top[0];
+        const body = first ? `Best: ${first.supply_organization} → ${first.demand_organization} (${label(first.type)}, score ${formatScore(first.score)})` : '';
+        // Clicking opens the best match; the Alerts list holds the rest of the digest.
+        notify(batch.digest.text, body, `turash-alerts-${batch.digest.id}`, () => (first ? openMatch.current(first.match_id) : undefined));
       },
       onError: () => undefined,
     });
@@ -116,22 +115,7 @@ export function WorkflowBar({ onOpenMatch }: { onOpenMatch(id: string): void }) 
               </button>
             )}
             {permission === 'denied' && <p className="muted small">Desktop notifications are blocked for this app; new matches are listed here.</p>}
-            {(alerts.data ?? []).length === 0 ? (
-              <p className="muted">No new matches above the alert threshold since matching first ran.</p>
-            ) : (
-              <ul>
-                {(alerts.data ?? []).map((a: Alert) => (
-                  <li key={a.match_id} className={a.seen ? '' : 'wf-unseen'}>
-                    <button type="button" className="wf-link" onClick={() => { setOpen(null); onOpenMatch(a.match_id); }} data-testid="alert-item">
-                      <b>{a.supply_organization}</b> → <b>{a.demand_organization}</b> <span className="muted">{label(a.type)}</span>
-                      <span className="wf-when">
-                        score {formatScore(a.score)} · {formatEur(a.annual_value_eur)}/yr · {formatDateTime(a.at)}
-                      </span>
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
+            <AlertDigests digests={alerts.data ?? []} onOpenMatch={(id) => { setOpen(null); onOpenMatch(id); }} />
             {unseen > 0 && (
               <button type="button" className="btn btn-small" onClick={() => void markSeen()} data-testid="alerts-mark-seen">
                 Mark all as seen

@@ -1,0 +1,22 @@
+// bench api-latency on a small portfolio: every procedure answered and was measured, through the
+// real host over HTTP (never a timed assertion).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runApiLatencyBench } from './api-latency.ts';
+
+test('bench api-latency: every UI procedure measured over HTTP, percentiles ordered', { timeout: 600_000 }, async () => {
+  const r = (await runApiLatencyBench({ flows: 800, seed: 3, samples: 3 })) as {
+    workload: { matches: number };
+    procedures: Record<string, { p50_ms: number; p95_ms: number; max_ms: number } | { error: string }>;
+    targets: { p95_ms: { failed: string[] } };
+  };
+  assert.ok(r.workload.matches > 0);
+  assert.deepEqual(r.targets.p95_ms.failed, [], 'every procedure answered');
+  for (const name of ['matches.list', 'matches.get', 'sites.map', 'sites.get', 'matching.plan', 'matches.transition (suggested -> negotiating)', 'flows.update (a flow save, re-matching it)']) {
+    assert.ok(name in r.procedures, name);
+  }
+  for (const [name, p] of Object.entries(r.procedures)) {
+    assert.ok('p50_ms' in p, `${name}: ${'error' in p ? p.error : ''}`);
+    assert.ok(p.p50_ms > 0 && p.p50_ms <= p.p95_ms && p.p95_ms <= p.max_ms, `${name}: ${JSON.stringify(p)}`);
+  }
+});
