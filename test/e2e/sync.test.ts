@@ -134,4 +134,20 @@ describe('sync between two laptops (two browser hosts, one hub)', { timeout: 180
     await pageB.screenshot({ path: join(RESULTS, 'sync-live-edit-history.png') });
     assert.deepEqual(browser.errors, []);
   });
+
+  it('"Sign out everywhere" ends every session of Ben\'s account on the hub', async () => {
+    // A second session of Ben's, as another laptop of his would hold.
+    const ben2 = await hub.store.createSession((await hub.store.findUserByEmail('ben@example.org'))!.id, 'sign-in');
+    assert.ok(await hub.store.userOfToken(ben2));
+    await pageB.bringToFront();
+    await pageB.getByTestId('sync-status').click();
+    await pageB.getByTestId('sync-signout-everywhere').click();
+    await pageB.getByTestId('sync-message').filter({ hasText: 'Signed out on every device' }).waitFor();
+    await pageB.getByTestId('sync-email').waitFor();
+    assert.equal(await hub.store.userOfToken(ben2), undefined, 'the other session must end too');
+    const ben = (await hub.store.users()).find((u) => u.email === 'ben@example.org')!;
+    assert.equal(ben.activeSessions, 0);
+    await pageB.screenshot({ path: join(RESULTS, 'sync-signed-out-everywhere.png') });
+    assert.deepEqual(browser.errors, []);
+  });
 });

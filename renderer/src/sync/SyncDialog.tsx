@@ -37,6 +37,12 @@ export function SyncDialog({ view, onClose }: { view: SyncView | undefined; onCl
     onError: fail,
   });
   const signOut = useMutation({ mutationFn: () => client.sync.signOut.mutate(), onError: fail });
+  // Ends every session of this account on the hub (a lost laptop, a password seen by someone).
+  const signOutEverywhere = useMutation({
+    mutationFn: () => client.sync.signOutEverywhere.mutate(),
+    onSuccess: () => setMessage('Signed out on every device: each one has to sign in again.'),
+    onError: fail,
+  });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -120,7 +126,7 @@ export function SyncDialog({ view, onClose }: { view: SyncView | undefined; onCl
             </>
           )}
           {message && (
-            <p className={signIn.isError || choose.isError || syncNow.isError || signOut.isError ? 'error-text' : 'muted'} data-testid="sync-message">
+            <p className={signIn.isError || choose.isError || syncNow.isError || signOut.isError || signOutEverywhere.isError ? 'error-text' : 'muted'} data-testid="sync-message">
               {message}
             </p>
           )}
@@ -129,6 +135,16 @@ export function SyncDialog({ view, onClose }: { view: SyncView | undefined; onCl
           <div className="modal-foot">
             <button type="button" className="btn" onClick={() => signOut.mutate()} disabled={signOut.isPending} data-testid="sync-signout">
               Sign out
+            </button>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => signOutEverywhere.mutate()}
+              disabled={signOutEverywhere.isPending}
+              title="End this account's sessions on every laptop and browser"
+              data-testid="sync-signout-everywhere"
+            >
+              Sign out everywhere
             </button>
             <button type="button" className="btn btn-primary" onClick={() => syncNow.mutate()} disabled={syncNow.isPending || !view.workspace} data-testid="sync-now">
               {syncNow.isPending ? 'Syncing…' : 'Sync now'}
