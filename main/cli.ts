@@ -83,7 +83,9 @@ Usage:
                                       transaction per sample); API p99 idle / ingesting / re-match
   turash bench hub [--laptops N] [--seconds S] [--store sqlite|postgres|both] [--postgres <url>]
                                       N laptops (default 200) syncing through a SQLite hub and 1-2
-                                      hubs on PostgreSQL: msg/s, push/pull/live p95, hub memory
+                                      hubs on PostgreSQL: msg/s, push/pull/live p95, hub memory;
+                                      [--pace person|stress] [--capacity on|off]: a person's pace
+                                      (default) or the stress stream; one hub's capacity
   turash serve [--port P] [--demo]    the browser host on 127.0.0.1 (prints the URL to open);
                                       --demo seeds the demo portfolio into an empty database
   turash read <endpoint> [--profile <name>] [--node <id> ...] [--depth N]
@@ -268,7 +270,7 @@ async function benchCli(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     flows: { type: 'string' }, hotmaps: { type: 'string' }, seed: { type: 'string' },
     // bench hub's own options (bench/hub-options.ts checks them).
-    laptops: { type: 'string' }, seconds: { type: 'string' }, store: { type: 'string' }, postgres: { type: 'string' }, team: { type: 'string' }, 'real-laptops': { type: 'string' },
+    laptops: { type: 'string' }, seconds: { type: 'string' }, store: { type: 'string' }, postgres: { type: 'string' }, team: { type: 'string' }, 'real-laptops': { type: 'string' }, pace: { type: 'string' }, capacity: { type: 'string' },
     // bench api-latency: calls per procedure
     samples: { type: 'string' },
   } as const);
