@@ -45,10 +45,17 @@ class Api {
     const base = `${this.serve.url}trpc/${path}`;
     const headers = { authorization: `Bearer ${this.serve.token}`, origin: this.serve.url.replace(/\/$/, ''), 'content-type': 'application/json' };
     const t0 = performance.now();
-    const res =
-      kind === 'query'
-        ? await fetch(input === undefined ? base : `${base}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
-        : await fetch(base, { method: 'POST', headers, body: JSON.stringify(input ?? null) });
+    let res: Response;
+    try {
+      res =
+        kind === 'query'
+          ? await fetch(input === undefined ? base : `${base}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+          : await fetch(base, { method: 'POST', headers, body: JSON.stringify(input ?? null) });
+    } catch (error) {
+      // fetch gives up on an answer whose headers take over 300 s (UND_ERR_HEADERS_TIMEOUT): say so, with the wait
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code ?? (error as Error).message;
+      throw new Error(`${path}: no answer after ${Math.round(performance.now() - t0)} ms (${code})`);
+    }
     const text = await res.text();
     const ms = performance.now() - t0;
     const body = JSON.parse(text) as { result?: { data: unknown }; error?: { message: string } };

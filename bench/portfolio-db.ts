@@ -8,7 +8,7 @@
  * main/portfolio/synthetic-document.ts. Written once per process for a given size and seed
  * (memoized), then copied.
  */
-import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../main/core.ts';
@@ -47,6 +47,8 @@ async function writePortfolioDb(n: number, seed: number, hotmaps: string | undef
   const anchors: Anchor[] = source.sites.map((a, i) => ({ name: `site ${i + 1}`, lat: a.lat, lon: a.lon, country: a.country, weight: 1, sigmaKm: SITE_SIGMA_KM }));
   const doc = syntheticDocument({ flows: n, seed, anchors, heatProfiles: true });
   const folder = mkdtempSync(join(tmpdir(), 'turash-bench-portfolio-'));
+  // hundreds of MB once matched: gone when the benchmark process ends
+  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
   const path = join(folder, 'portfolio.db');
   const core = await openCore(path);
   const t0 = performance.now();

@@ -13,8 +13,7 @@
  * process (index build + matchAll), and the page load itself (open -> the site list counted).
  * Targets (issue 13): < 1 s on the demo, < 5 s on 50,000 flows.
  */
-import { existsSync, statSync } from 'node:fs';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,8 +128,14 @@ export async function runUiClickBench(options: UiClickOptions = {}): Promise<obj
   const folder = mkdtempSync(join(tmpdir(), 'turash-bench-ui-'));
 
   const demoDb = join(folder, 'demo.db');
-  const demo = await clickOnce(demoDb, { demo: true, timeoutMs });
-  const demoEngine = await engineBaseline(demoDb);
+  let demo: ClickFigures;
+  let demoEngine: Awaited<ReturnType<typeof engineBaseline>>;
+  try {
+    demo = await clickOnce(demoDb, { demo: true, timeoutMs });
+    demoEngine = await engineBaseline(demoDb);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 
   const portfolio = await portfolioDb({ flows, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.hotmaps ? { hotmaps: options.hotmaps } : {}) });
   const largeEngine = await engineBaseline(portfolio.path);

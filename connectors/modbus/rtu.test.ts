@@ -70,7 +70,9 @@ test('a dead unit does not stall the others: their sample counts keep pace with 
   await Promise.all(withDead.map((c) => c.connect()));
   const bus = busOf(withDead[0]!);
   const t1 = Date.now();
-  const g1 = await record(withDead, () => Date.now() - t1 >= baseMs);
+  // At least 3 s: the dead unit's first timeouts (200 ms each, before its backoff has grown to
+  // 2 s) weigh on a short window; a baseline of 40 samples may take under a second.
+  const g1 = await record(withDead, () => Date.now() - t1 >= Math.max(baseMs, 3_000));
   try {
     const rate = (n: number, ms: number) => n / ms;
     const ratio1 = rate(g1[0]!.length, Date.now() - t1) / rate(g0[0]!.length, baseMs);
