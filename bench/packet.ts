@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Repository } from '../main/db/repository.ts';
 import { loadDemoPortfolio } from '../main/interchange/demo.ts';
+import type { PacketData } from '../main/packets/bundle.ts';
 import { buildPacketData } from '../main/packets/data.ts';
 import { newDocument, toBuffer } from '../main/packets/layout.ts';
 import { renderPacketPdf } from '../main/packets/render.ts';
@@ -29,7 +30,17 @@ async function time(work: () => Promise<unknown>): Promise<number> {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export async function runPacketBench(options: { runs?: number } = {}): Promise<Record<string, unknown>> {
+/** The last packet the bench timed, with the database it came from (open while `inspect` runs). */
+export interface TimedPacket {
+  repo: Repository;
+  matchId: string;
+  data: PacketData;
+  supply: Buffer;
+  demand: Buffer;
+}
+
+/** `inspect` sees the last timed packet (bench/packet.test.ts checks it is one a partner can use). */
+export async function runPacketBench(options: { runs?: number; inspect?: (packet: TimedPacket) => Promise<void> | void } = {}): Promise<Record<string, unknown>> {
   const runs = options.runs ?? 7;
   const folder = mkdtempSync(join(tmpdir(), 'turash-bench-packet-'));
   const repo = await Repository.open(join(folder, 'bench.db'));
@@ -40,17 +51,19 @@ export async function runPacketBench(options: { runs?: number } = {}): Promise<R
     if (!best) throw new Error('the demo portfolio produced no match to make a packet of');
     const packet = async () => {
       const data = await buildPacketData(repo, best.id);
-      return Promise.all([renderPacketPdf(data, 'supply'), renderPacketPdf(data, 'demand')]);
+      const [supply, demand] = await Promise.all([renderPacketPdf(data, 'supply'), renderPacketPdf(data, 'demand')]);
+      return { data, supply, demand };
     };
     const coldMs = await time(packet);
     const packetMs: number[] = [];
     const dataMs: number[] = [];
     const emptyMs: number[] = [];
     let bytes = 0;
+    let last: Awaited<ReturnType<typeof packet>> | undefined;
     for (let i = 0; i < runs; i++) {
       packetMs.push(await time(async () => {
-        const [a, b] = await packet();
-        bytes = a.byteLength + b.byteLength;
+        last = await packet();
+        bytes = last.supply.byteLength + last.demand.byteLength;
       }));
       dataMs.push(await time(() => buildPacketData(repo, best.id)));
       emptyMs.push(await time(() => {
@@ -59,6 +72,7 @@ export async function runPacketBench(options: { runs?: number } = {}): Promise<R
         return toBuffer(doc);
       }));
     }
+    if (last) await options.inspect?.({ repo, matchId: best.id, ...last });
     const packetMedian = median(packetMs);
     return {
       workload: `one packet (bundle + supply and demand PDFs) of the demo portfolio's best match ${best.id}, median of ${runs} after a warm-up`,

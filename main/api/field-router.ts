@@ -10,7 +10,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { POINT_DATA_TYPES, POINT_ROLES } from '../domain/field-entities.ts';
-import { ConflictError, NotFoundError, ReferenceError, ValidationError } from '../db/errors.ts';
+import { ConflictError, NotFoundError, StillReferencedError, ValidationError } from '../db/errors.ts';
 import { protocolOf } from '../../connectors/factory.ts';
 import { certificateActions, discoverEndpoints, listProfiles, profilePointsByAddress, saveProfile, scanRegisters } from '../field/drivers.ts';
 import { eventStream } from '../field/events.ts';
@@ -63,7 +63,7 @@ async function driver<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof TRPCError || error instanceof ValidationError || error instanceof NotFoundError || error instanceof ConflictError || error instanceof ReferenceError) {
+    if (error instanceof TRPCError || error instanceof ValidationError || error instanceof NotFoundError || error instanceof ConflictError || error instanceof StillReferencedError) {
       throw error;
     }
     throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message, cause: error });

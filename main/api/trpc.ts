@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import { ConflictError, NotFoundError, ReferenceError, ValidationError, type FieldProblem } from '../db/errors.ts';
+import { ConflictError, NotFoundError, StillReferencedError, ValidationError, type FieldProblem } from '../db/errors.ts';
 import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
@@ -54,7 +54,7 @@ const storeErrors = t.middleware(async ({ next }) => {
   if (cause instanceof ValidationError) throw as('BAD_REQUEST');
   if (cause instanceof NotFoundError) throw as('NOT_FOUND');
   if (cause instanceof ConflictError) throw as('CONFLICT');
-  if (cause instanceof ReferenceError) throw as('PRECONDITION_FAILED');
+  if (cause instanceof StillReferencedError) throw as('PRECONDITION_FAILED');
   return result;
 });
 

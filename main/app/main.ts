@@ -272,7 +272,7 @@ async function startUpdates(): Promise<void> {
   if (!app.isPackaged || !core) return;
   try {
     // The channel the user chose in the UI (updates.setChannel stores it), else the environment.
-    const stored = await core.repo.getSetting<UpdateChannel>(UPDATE_CHANNEL_SETTING);
+    const stored = await core.repo.getSetting(UPDATE_CHANNEL_SETTING);
     const requested = stored ?? (process.env.TURASH_UPDATE_CHANNEL as UpdateChannel | undefined);
     const channel: UpdateChannel = requested && UPDATE_CHANNELS.includes(requested) ? requested : 'stable';
     updates = new UpdatePolicy({

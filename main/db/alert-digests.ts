@@ -12,6 +12,7 @@ import type { Db } from './database.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { storedEconomics } from './matches.ts';
 import type { Page } from './repository.ts';
+import { joinedMatches } from './match-join.ts';
 
 /** A bounding box in degrees (what "your region" means for a digest). */
 export interface AlertRegion {
@@ -74,6 +75,13 @@ function fromRow(r: DigestRow): AlertDigest {
   return { ...r, region: r.region ? (JSON.parse(r.region) as AlertRegion) : null, seen: r.seen === 1, text: digestText(r) };
 }
 
+/**
+ * SQL: the match was announced. It repeats, as literal text, the condition of the partial index
+ * matches_alert_digest (migration 8): SQLite uses a partial index only when the query's WHERE
+ * implies the index's, which a bound `alert_digest = ?` alone does not.
+ */
+const ANNOUNCED = sql<boolean>`m.alert_digest > 0`;
+
 /** SQL: a site of the match (m) lies in the box. */
 const inBox = (r: AlertRegion) => sql<number>`(EXISTS (SELECT 1 FROM flows f JOIN sites s ON s.id = f.site_id
     WHERE f.id IN (m.supply_flow_id, m.demand_flow_id)
@@ -81,8 +89,11 @@ const inBox = (r: AlertRegion) => sql<number>`(EXISTS (SELECT 1 FROM flows f JOI
 
 export class AlertDigestStore {
   readonly #db: Db;
-  constructor(db: Db) {
+  /** Digests and their matches: the read connection beside the writer (repository.ts), or the writer itself. */
+  readonly #read: Db;
+  constructor(db: Db, read: Db = db) {
     this.#db = db;
+    this.#read = read;
   }
 
   /**
@@ -140,7 +151,7 @@ export class AlertDigestStore {
 
   /** Digests, newest first. */
   async list(options: { unseenOnly?: boolean; limit?: number } = {}): Promise<AlertDigest[]> {
-    let q = this.#db.selectFrom('match_digests').selectAll();
+    let q = this.#read.selectFrom('match_digests').selectAll();
     if (options.unseenOnly) q = q.where('seen', '=', 0);
     const rows = await q
       .orderBy('id', 'desc')
@@ -150,7 +161,7 @@ export class AlertDigestStore {
   }
 
   async get(id: number): Promise<AlertDigest> {
-    const row = await this.#db.selectFrom('match_digests').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#read.selectFrom('match_digests').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('alert digest', String(id));
     return fromRow(row);
   }
@@ -160,24 +171,27 @@ export class AlertDigestStore {
     const digest = await this.get(digestId);
     const offset = Math.max(0, options.offset ?? 0);
     const limit = Math.min(500, Math.max(1, options.limit ?? 50));
-    const base = this.#db.selectFrom('matches as m').where('m.alert_digest', '=', digestId);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const region = digest.region;
-    const rows = await base
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('organizations as so', 'so.id', 'ss.organization_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
-      .innerJoin('organizations as do', 'do.id', 'ds.organization_id')
-      .select(['m.id', 'm.score', 'm.type', 'm.status', 'm.packed', 'm.economics', 'so.name as supply_organization', 'do.name as demand_organization'])
-      .select(region ? [inBox(region).as('inside')] : [])
-      .orderBy('m.score', 'desc')
-      .orderBy('m.id')
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    const economics = await storedEconomics(this.#db, rows);
+    const { total, rows } = await this.#read.transaction().execute(async (tx) => {
+      const { total } = await tx
+        .selectFrom('matches as m')
+        .where('m.alert_digest', '=', digestId)
+        .where(ANNOUNCED)
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .executeTakeFirstOrThrow();
+      const rows = await joinedMatches(tx)
+        .where('m.alert_digest', '=', digestId)
+        .where(ANNOUNCED)
+        .select(['m.id', 'm.score', 'm.type', 'm.status', 'm.packed', 'm.economics', 'so.name as supply_organization', 'do.name as demand_organization'])
+        .select(region ? [inBox(region).as('inside')] : [])
+        .orderBy('m.score', 'desc')
+        .orderBy('m.id')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return { total, rows };
+    });
+    const economics = await storedEconomics(this.#read, rows);
     const items = rows.map((r, i): MatchAlert => {
       const value = economics[i]!.annual_value_eur;
       return {

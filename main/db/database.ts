@@ -6,23 +6,12 @@ import { dirname } from 'node:path';
 import { Kysely, sql } from 'kysely';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 import type { Database } from './schema.ts';
-import { Sqlite3Dialect, type Sqlite3Connection } from '../../sync/storage/sqlite3-dialect.ts';
+import { Sqlite3Dialect } from '../../sync/storage/sqlite3-dialect.ts';
+import { configureReader, configureWriter } from '../../sync/storage/sqlite-pragmas.ts';
 
 export type Db = Kysely<Database>;
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
-
-async function configure(connection: Sqlite3Connection): Promise<void> {
-  // WAL: readers never block the writer and a crash never leaves a half-written page.
-  // synchronous=FULL: a committed transaction survives power loss, which is what "acknowledged"
-  // means to a user. foreign_keys is off by default in SQLite and must be set per connection.
-  await connection.exec(`
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = FULL;
-    PRAGMA foreign_keys = ON;
-    PRAGMA busy_timeout = 5000;
-  `);
-}
 
 async function migrate(db: Db, migrations: Migration[]): Promise<void> {
   const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
@@ -42,7 +31,7 @@ async function migrate(db: Db, migrations: Migration[]): Promise<void> {
 
 export async function openDatabase(filename: string): Promise<Db> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const db = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, onOpen: configure }) });
+  const db = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, onOpen: configureWriter }) });
   try {
     await migrate(db, MIGRATIONS);
   } catch (error) {
@@ -50,4 +39,25 @@ export async function openDatabase(filename: string): Promise<Db> {
     throw error;
   }
   return db;
+}
+
+/** Read-only connections beside the writer (repository.ts says which queries use them). */
+export const READ_CONNECTIONS = 2;
+
+/**
+ * Opens read-only connections to a database the writer (`openDatabase`) has opened and migrated.
+ * In WAL mode a reader sees every transaction committed before its own began and never waits for
+ * the writer, so a list or a report answers while a re-match writes for tens of seconds. An
+ * in-memory database has no second connection to it: there the writer answers reads too.
+ */
+export async function openReader(filename: string, writer: Db): Promise<Db> {
+  if (filename === ':memory:') return writer;
+  const reader = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, readOnly: true, connections: READ_CONNECTIONS, onOpen: configureReader }) });
+  try {
+    await sql`SELECT 1`.execute(reader);
+  } catch (error) {
+    await reader.destroy();
+    throw error;
+  }
+  return reader;
 }

@@ -6,7 +6,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { z } from 'zod';
 import { changedFields, tableOf, type LoggedWriter, type SyncedEntity } from './change-log.ts';
-import { ConflictError, NotFoundError, ReferenceError, ValidationError, type FieldProblem } from './errors.ts';
+import { ConflictError, NotFoundError, StillReferencedError, ValidationError, type FieldProblem } from './errors.ts';
 import { stripMeta, type RecordMeta } from './records.ts';
 import type { Database } from './schema.ts';
 
@@ -203,7 +203,7 @@ export class EntityStore<E extends { id: string }, R extends E & RecordMeta, T e
         .where(sql<boolean>`${sql.ref(dependent.column)} = ${id}`)
         .executeTakeFirstOrThrow();
       if (count > 0) {
-        throw new ReferenceError(
+        throw new StillReferencedError(
           `${this.spec.entity} "${id}" still has ${count} ${dependent.label}${count > 1 ? 's' : ''}; delete or move ${count > 1 ? 'them' : 'it'} first`,
         );
       }

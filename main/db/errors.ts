@@ -32,10 +32,15 @@ export class ConflictError extends Error {
   }
 }
 
-/** A write that would break a reference (deleting an organization that still has sites, ...). */
-export class ReferenceError extends Error {
+/**
+ * A delete refused because other records still refer to the record (an organization that still
+ * has sites, a site that still has flows): deleting it would leave their references dangling.
+ * Not named ReferenceError: that is JavaScript's own error for an undeclared variable, and a
+ * file importing ours would shadow it.
+ */
+export class StillReferencedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ReferenceError';
+    this.name = 'StillReferencedError';
   }
 }

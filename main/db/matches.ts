@@ -19,40 +19,15 @@ import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Page } from './repository.ts';
 import type { Database, MatchesTable, MatchEventsTable } from './schema.ts';
-import { decode, encode, pack, shapeIdOf, unpack, type JoinedFacts, type PricingConstants } from './match-codec.ts';
+import type { JoinedFacts, PricingConstants } from './match-codec.ts';
+import { packRows, type ComputedMatch, type MatchRows } from './match-rows.ts';
+import { shapeBook, type ShapeBook } from './match-shapes.ts';
+import { saveMatchRows, type SaveCounts, type SaveOptions } from './match-writer.ts';
+import { joinedMatches } from './match-join.ts';
+import { EconomicsKeys } from './match-figures.ts';
 
-/** The engine's match as the store needs it (structurally the EngineMatch of main/matching). */
-export interface ComputedMatch {
-  id: string;
-  supply_flow_id: string;
-  demand_flow_id: string;
-  type: string;
-  score: number;
-  scores: Record<string, number>;
-  distance_km: number;
-  route: 'automated' | 'facilitated';
-  relaxed: string[];
-  binding_constraint: string | null;
-  assumptions: string[];
-  economics: object;
-  engine_version: string;
-}
-
-const HEADLINE = new Set([
-  'id',
-  'supply_flow_id',
-  'demand_flow_id',
-  'type',
-  'score',
-  'scores',
-  'distance_km',
-  'route',
-  'relaxed',
-  'binding_constraint',
-  'assumptions',
-  'economics',
-  'engine_version',
-]);
+export type { ComputedMatch } from './match-rows.ts';
+export { ShapeBook, shapeBook, storedEconomics } from './match-shapes.ts';
 
 export interface MatchSide {
   flow_id: string;
@@ -111,6 +86,22 @@ export interface MatchFilter {
 }
 
 export type MatchEventRecord = Selectable<MatchEventsTable>;
+
+/** The economics keys the exchange graph reads (main/matching/graph/exchange-graph.ts GraphMatch). */
+const GRAPH_ECONOMICS = ['annual_value_eur', 'npv_eur', 'co2_t_per_year', 'delivered_per_year'] as const;
+
+/** A stored match as the graph analytics read it (`MatchStore.forGraph`). */
+export interface GraphRow {
+  id: string;
+  supply_flow_id: string;
+  demand_flow_id: string;
+  score: number;
+  distance_km: number;
+  status: MatchStatus;
+  plan: MatchRecord['plan'];
+  /** Of the stored economics, the keys the graph reads (undefined where a match has none). */
+  economics: { annual_value_eur?: number; npv_eur?: number; co2_t_per_year?: number; delivered_per_year?: { amount: number; unit: string } };
+}
 
 function sideColumns(p: 's' | 'd') {
   return [
@@ -177,108 +168,43 @@ function fromRow(row: JoinedRow, book: ShapeBook): MatchRecord {
   };
 }
 
-/** The explanation: every key of the engine's record beyond the headline columns. */
-const detailOf = (m: ComputedMatch): Record<string, unknown> => Object.fromEntries(Object.entries(m).filter(([key]) => !HEADLINE.has(key)));
-
-const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** The columns a run writes (the lifecycle columns are the user's). The keyed JSON columns stay empty: `packed` holds them. */
-function computedColumns(m: ComputedMatch, packed: Buffer) {
-  return {
-    type: m.type,
-    score: m.score,
-    scores: '',
-    distance_km: m.distance_km,
-    route: m.route,
-    relaxed: JSON.stringify(m.relaxed),
-    economics: '',
-    binding_constraint: m.binding_constraint,
-    assumptions: JSON.stringify(m.assumptions),
-    engine_version: m.engine_version,
-    detail: '',
-    packed,
-    npv_eur: finiteOrNull((m.economics as { npv_eur?: unknown }).npv_eur),
-  };
-}
-type ComputedColumns = ReturnType<typeof computedColumns>;
-const COMPUTED_KEYS = Object.keys(computedColumns({ scores: {}, economics: {}, relaxed: [], assumptions: [] } as unknown as ComputedMatch, Buffer.alloc(0))) as (keyof ComputedColumns)[];
-
-/** True when the stored row already holds exactly these computed columns (then it is not rewritten). */
-function unchanged(stored: Record<string, unknown>, next: ComputedColumns): boolean {
-  for (const k of COMPUTED_KEYS) {
-    const a = stored[k];
-    const b = next[k];
-    if (b instanceof Uint8Array) {
-      if (!(a instanceof Uint8Array) || Buffer.compare(a, b) !== 0) return false;
-    } else if (a !== b) return false;
-  }
-  return true;
-}
-
 /**
- * The shapes of packed matches (table match_shapes), cached: a handful of rows, read once.
- * One per database handle (WeakMap), so every store reading matches shares what it learnt.
+ * The list filter as conditions on `matches` alone. A site's matches are those of its flows (the
+ * flows_site index), the same rows the join's `ss.id = site OR ds.id = site` named.
+ *
+ * For a page in a global order (no flow or site named), the status and plan terms are written
+ * `+m.status`, `+m.plan_share`: the unary plus keeps SQLite from picking matches_status or
+ * matches_plan for them (its default guess is that an equality leaves ~10 rows) and then sorting
+ * every suggestion (236,551 of them on 50,000 flows); the list index reads them in order instead.
+ * A count takes whichever index answers it alone.
  */
-export class ShapeBook {
-  readonly #db: Db;
-  readonly #byId = new Map<number, string>();
-  readonly #byShape = new Map<string, number>();
-  constructor(db: Db) {
-    this.#db = db;
+function filtered(db: Db | Transaction<Database>, filter: MatchFilter, purpose: 'count' | 'page') {
+  const pinned = purpose === 'page' && !filter.flow_id && !filter.site_id;
+  let q = db.selectFrom('matches as m');
+  if (filter.type) q = q.where('m.type', '=', filter.type);
+  if (filter.min_score !== undefined) q = q.where('m.score', '>=', filter.min_score);
+  if (filter.route) q = q.where('m.route', '=', filter.route);
+  if (filter.status) q = pinned ? q.where(sql<boolean>`+m.status = ${filter.status}`) : q.where('m.status', '=', filter.status);
+  if (filter.max_km !== undefined) q = q.where('m.distance_km', '<=', filter.max_km);
+  if (filter.flow_id) q = q.where((eb) => eb.or([eb('m.supply_flow_id', '=', filter.flow_id!), eb('m.demand_flow_id', '=', filter.flow_id!)]));
+  if (filter.site_id) {
+    const flowsOfSite = db.selectFrom('flows').select('flows.id').where('flows.site_id', '=', filter.site_id);
+    q = q.where((eb) => eb.or([eb('m.supply_flow_id', 'in', flowsOfSite), eb('m.demand_flow_id', 'in', flowsOfSite)]));
   }
-
-  async #load(): Promise<void> {
-    for (const r of await this.#db.selectFrom('match_shapes').select(['id', 'shape']).execute()) {
-      this.#byId.set(r.id, r.shape);
-      this.#byShape.set(r.shape, r.id);
-    }
+  if (filter.in_plan !== undefined) {
+    const test = filter.in_plan ? sql`IS NOT NULL` : sql`IS NULL`;
+    q = pinned ? q.where(sql<boolean>`+m.plan_share ${test}`) : q.where('m.plan_share', filter.in_plan ? 'is not' : 'is', null);
   }
-
-  /** Makes sure every shape the rows use is known (reads the table again when one is new). */
-  async ready(rows: readonly { packed?: Uint8Array | null }[]): Promise<void> {
-    for (const r of rows) if (r.packed && !this.#byId.has(shapeIdOf(r.packed))) return this.#load();
-  }
-
-  /** Ids of these shapes, adding the new ones (outside any run's transaction: a shape is harmless if the run rolls back). */
-  async ids(shapes: Iterable<string>): Promise<Map<string, number>> {
-    const missing = [...new Set(shapes)].filter((s) => !this.#byShape.has(s));
-    if (missing.length) {
-      if (this.#byShape.size === 0) await this.#load();
-      const add = missing.filter((s) => !this.#byShape.has(s));
-      if (add.length) await this.#db.insertInto('match_shapes').values(add.map((shape) => ({ shape }))).onConflict((oc) => oc.column('shape').doNothing()).execute();
-      await this.#load();
-    }
-    return this.#byShape;
-  }
-
-  decode(packed: Uint8Array, joined?: JoinedFacts): ReturnType<typeof unpack> {
-    const { shapeId: id, leaves } = decode(packed);
-    const shape = this.#byId.get(id);
-    if (shape === undefined) throw new Error(`a stored match refers to shape ${id}, which is missing from the table match_shapes (the database is damaged)`);
-    return unpack(shape, leaves, joined);
-  }
+  return q;
 }
-
-const books = new WeakMap<object, ShapeBook>();
-export function shapeBook(db: Db): ShapeBook {
-  let book = books.get(db);
-  if (!book) books.set(db, (book = new ShapeBook(db)));
-  return book;
-}
-
-/** The stored economics of a row that has `packed` and `economics` (packed first). */
-export async function storedEconomics(db: Db, rows: readonly { packed: Uint8Array | null; economics: string }[]): Promise<Record<string, unknown>[]> {
-  const book = shapeBook(db);
-  await book.ready(rows);
-  return rows.map((r) => (r.packed ? book.decode(r.packed).economics : (JSON.parse(r.economics) as Record<string, unknown>)));
-}
-
-const CHUNK = 150;
 
 export class MatchStore {
   readonly #db: Db;
-  constructor(db: Db) {
+  /** Lists, details and counts: the read connection beside the writer (repository.ts), or the writer itself. */
+  readonly #read: Db;
+  constructor(db: Db, read: Db = db) {
     this.#db = db;
+    this.#read = read;
   }
 
   /**
@@ -290,96 +216,79 @@ export class MatchStore {
    * (`unchanged`). `pricing` (the run's annuity factor and maintenance rate) lets the store drop
    * the figures it can price again on reading (match-codec.ts).
    */
-  async saveRun(
-    matches: ComputedMatch[],
-    scope: { flowId?: string } = {},
-    onProgress?: (done: number, total: number) => void,
-    pricing?: PricingConstants,
-  ): Promise<{ created: number; updated: number; unchanged: number; removed: number }> {
-    const now = new Date().toISOString();
-    const packed = matches.map((m) => pack(m.scores, m.economics, detailOf(m), pricing));
-    const ids = await shapeBook(this.#db).ids(packed.map((p) => p.shape));
-    const columns = matches.map((m, i) => computedColumns(m, encode(ids.get(packed[i]!.shape)!, packed[i]!.leaves)));
-    return this.#db.transaction().execute(async (tx) => {
-      const inScope = tx.selectFrom('matches').select(['id', 'status', ...COMPUTED_KEYS]);
-      const scoped = scope.flowId ? inScope.where((eb) => eb.or([eb('supply_flow_id', '=', scope.flowId!), eb('demand_flow_id', '=', scope.flowId!)])) : inScope;
-      const existing = new Map((await scoped.execute()).map((r) => [r.id, r as Record<string, unknown>]));
-      const keep = new Set(matches.map((m) => m.id));
-      const stale = [...existing].filter(([id, r]) => !keep.has(id) && r.status === 'suggested').map(([id]) => id);
-      for (let i = 0; i < stale.length; i += 500) await tx.deleteFrom('matches').where('id', 'in', stale.slice(i, i + 500)).execute();
-      let created = 0;
-      let updated = 0;
-      let same = 0;
-      for (let i = 0; i < matches.length; i += CHUNK) {
-        const fresh = [];
-        for (let j = i; j < Math.min(i + CHUNK, matches.length); j++) {
-          const m = matches[j]!;
-          const stored = existing.get(m.id);
-          if (!stored) fresh.push({ id: m.id, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, ...columns[j]!, status: 'suggested', version: 1, created_at: now, updated_at: now });
-          else if (unchanged(stored, columns[j]!)) same += 1;
-          else {
-            await tx.updateTable('matches').set(columns[j]!).where('id', '=', m.id).execute();
-            updated += 1;
-          }
-        }
-        if (fresh.length) {
-          await tx.insertInto('matches').values(fresh).execute();
-          created += fresh.length;
-        }
-        onProgress?.(Math.min(i + CHUNK, matches.length), matches.length);
-      }
-      return { created, updated, unchanged: same, removed: stale.length };
-    });
+  async saveRun(matches: ComputedMatch[], scope: { flowId?: string } = {}, onProgress?: (done: number, total: number) => void, pricing?: PricingConstants): Promise<SaveCounts> {
+    return this.saveRows(packRows(matches, pricing), { ...scope, ...(onProgress ? { onProgress } : {}) });
   }
 
-  #joined(tx: Db | Transaction<Database> = this.#db) {
-    return tx
-      .selectFrom('matches as m')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('organizations as so', 'so.id', 'ss.organization_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
-      .innerJoin('organizations as do', 'do.id', 'ds.organization_id');
+  /** The same for rows already in their stored form (packed where the engine ran: the matching worker). */
+  saveRows(rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
+    return saveMatchRows(this.#db, rows, options);
   }
 
+  /**
+   * A page of matches: the filter and the order run on `matches` alone, so the list index
+   * (migration 10: score DESC, id, and every filtered column) gives the page's ids in order and
+   * the count without reading a row; then the seven-table join reads only that page's rows.
+   * Count, ids and rows come from one read transaction (one snapshot: the total and the items
+   * agree even while a re-match writes). The rows are decoded after it, off the connection.
+   */
   async list(filter: MatchFilter = {}): Promise<Page<MatchRecord>> {
     const offset = Math.max(0, filter.offset ?? 0);
     const limit = Math.min(5000, Math.max(1, filter.limit ?? 100));
-    let q = this.#joined();
-    if (filter.type) q = q.where('m.type', '=', filter.type);
-    if (filter.min_score !== undefined) q = q.where('m.score', '>=', filter.min_score);
-    if (filter.route) q = q.where('m.route', '=', filter.route);
-    if (filter.status) q = q.where('m.status', '=', filter.status);
-    if (filter.max_km !== undefined) q = q.where('m.distance_km', '<=', filter.max_km);
-    if (filter.flow_id) q = q.where((eb) => eb.or([eb('m.supply_flow_id', '=', filter.flow_id!), eb('m.demand_flow_id', '=', filter.flow_id!)]));
-    if (filter.site_id) q = q.where((eb) => eb.or([eb('ss.id', '=', filter.site_id!), eb('ds.id', '=', filter.site_id!)]));
-    if (filter.in_plan !== undefined) q = q.where('m.plan_share', filter.in_plan ? 'is not' : 'is', null);
-    const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const order =
-      filter.order === 'npv' ? sql`m.npv_eur DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
-    const rows = await q
-      .selectAll('m')
-      .select(SIDES as never)
-      .orderBy(order)
+    const { total, rows } = await this.#read.transaction().execute(async (tx) => {
+      const { total } = await filtered(tx, filter, 'count').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      const order = filter.order === 'npv' ? sql`m.npv_eur DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
+      const page = await filtered(tx, filter, 'page').select('m.id').orderBy(order).orderBy('m.id').limit(limit).offset(offset).execute();
+      if (page.length === 0) return { total, rows: [] as JoinedRow[] };
+      const ids = page.map((r) => r.id);
+      const found = (await joinedMatches(tx)
+        .selectAll('m')
+        .select(SIDES as never)
+        .where(sql<boolean>`m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`)
+        .execute()) as JoinedRow[];
+      const byId = new Map(found.map((r) => [r.id, r]));
+      return { total, rows: ids.map((id) => byId.get(id)).filter((r): r is JoinedRow => r !== undefined) };
+    });
+    const book = shapeBook(this.#read);
+    await book.ready(rows);
+    return { items: rows.map((r) => fromRow(r, book)), total: Number(total), offset, limit };
+  }
+
+  /**
+   * Every stored match as the graph analytics read it (main/portfolio/analytics.ts), in the list's
+   * order (score, then id): no join (each match's flows exist: foreign keys), no unpacked record;
+   * of the economics only the keys the exchange graph reads (match-figures.ts).
+   */
+  async forGraph(): Promise<GraphRow[]> {
+    const rows = await this.#read
+      .selectFrom('matches as m')
+      .select(['m.id', 'm.supply_flow_id', 'm.demand_flow_id', 'm.score', 'm.distance_km', 'm.status', 'm.plan_share', 'm.plan_allocation', 'm.packed', 'm.economics'])
+      .orderBy('m.score', 'desc')
       .orderBy('m.id')
-      .limit(limit)
-      .offset(offset)
       .execute();
-    const book = shapeBook(this.#db);
-    await book.ready(rows as JoinedRow[]);
-    return { items: (rows as JoinedRow[]).map((r) => fromRow(r, book)), total, offset, limit };
+    const keys = new EconomicsKeys(this.#read, GRAPH_ECONOMICS);
+    await keys.ready(rows);
+    return rows.map((r) => ({
+      id: r.id,
+      supply_flow_id: r.supply_flow_id,
+      demand_flow_id: r.demand_flow_id,
+      score: r.score,
+      distance_km: r.distance_km,
+      status: r.status as MatchStatus,
+      plan: r.plan_share === null || r.plan_share === undefined ? null : { share: r.plan_share, allocation: JSON.parse(r.plan_allocation ?? '{}') as Record<string, unknown> },
+      economics: keys.read(r) as GraphRow['economics'],
+    }));
   }
 
   async get(id: string): Promise<MatchRecord & { events: MatchEventRecord[] }> {
-    const row = await this.#joined()
+    const row = await joinedMatches(this.#read)
       .selectAll('m')
       .select(SIDES as never)
       .where('m.id', '=', id)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('match', id);
-    const events = await this.#db.selectFrom('match_events').selectAll().where('match_id', '=', id).orderBy('id').execute();
-    const book = shapeBook(this.#db);
+    const events = await this.#read.selectFrom('match_events').selectAll().where('match_id', '=', id).orderBy('id').execute();
+    const book = shapeBook(this.#read);
     await book.ready([row as JoinedRow]);
     return { ...fromRow(row as JoinedRow, book), events };
   }
@@ -410,14 +319,22 @@ export class MatchStore {
     return this.get(id);
   }
 
+  /**
+   * Totals by route and by status, from two index-only reads without a sort: statuses in the
+   * order of matches_status, and the automated count from the list index (route is
+   * 'automated' or 'facilitated', a CHECK of the table, so the facilitated are the rest).
+   */
   async counts(): Promise<{ total: number; automated: number; facilitated: number; by_status: Record<string, number> }> {
-    const rows = await this.#db.selectFrom('matches').select(['route', 'status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['route', 'status']).execute();
-    const result = { total: 0, automated: 0, facilitated: 0, by_status: {} as Record<string, number> };
-    for (const r of rows) {
+    const { statuses, automated } = await this.#read.transaction().execute(async (tx) => ({
+      statuses: await tx.selectFrom('matches').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').orderBy('status').execute(),
+      automated: (await tx.selectFrom('matches').select((eb) => eb.fn.countAll<number>().as('n')).where('route', '=', 'automated').executeTakeFirstOrThrow()).n,
+    }));
+    const result = { total: 0, automated: Number(automated), facilitated: 0, by_status: {} as Record<string, number> };
+    for (const r of statuses) {
       result.total += r.n;
-      result[r.route] += r.n;
-      result.by_status[r.status] = (result.by_status[r.status] ?? 0) + r.n;
+      result.by_status[r.status] = r.n;
     }
+    result.facilitated = result.total - result.automated;
     return result;
   }
 }

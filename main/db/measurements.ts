@@ -9,6 +9,7 @@
  * bound-parameter limit to chunk around.
  */
 import { sql } from 'kysely';
+import { setWalCheckpointPages } from '../../sync/storage/sqlite-pragmas.ts';
 import { openDatabase, type Db } from './database.ts';
 
 export interface MeasurementRow {
@@ -171,8 +172,7 @@ export class MeasurementStore {
     // fsyncs the WAL (synchronous=FULL); the checkpoint only moves committed pages into the main
     // file. journal_size_limit truncates the WAL back after a checkpoint, so the file on disk stays
     // bounded.
-    await sql.raw(`PRAGMA wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`).execute(db);
-    await sql.raw(`PRAGMA journal_size_limit = ${WRITER_CHECKPOINT_PAGES * 4096 * 2}`).execute(db);
+    await setWalCheckpointPages(db, WRITER_CHECKPOINT_PAGES);
     return new MeasurementStore(db, true);
   }
 

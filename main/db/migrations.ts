@@ -1,200 +1,32 @@
 /**
- * Numbered schema migrations (Signal Desktop style: one place, applied in order, never edited once
- * released: add a new number instead). Each migration is a list of single SQL statements, because
- * sqlite3's prepared statements run one statement at a time.
- *
- * Indexes that must never drift from their tables (the R*Tree over site locations and the FTS5
- * search index) are maintained by triggers, so no write path, present or future, can forget them.
+ * The laptop's schema migrations, in the order they are applied (Signal Desktop style: numbered,
+ * applied in order, never edited once released: add a new number instead). One file per
+ * migration in ./migrations/, named NNNN-what-it-does.ts; this list is the only place that orders
+ * them. main/db/database.ts applies those above the file's `PRAGMA user_version`.
  */
-import { MATCH_STORAGE_MIGRATION } from './match-storage-schema.ts';
-import { MEASUREMENT_AGGREGATES_MIGRATION } from './measurement-schema.ts';
-import { SYNC_HARDENING_MIGRATION, SYNC_MIGRATION } from './sync-schema.ts';
-import { PLAN_MIGRATION } from './plan-store.ts';
-import { WORKFLOW_MIGRATION } from './workflow-schema.ts';
+import type { Migration } from './migrations/migration.ts';
+import { migration as localGraph } from './migrations/0001-local-graph.ts';
+import { migration as matchExplanations } from './migrations/0002-match-explanations.ts';
+import { migration as measurementAggregates } from './migrations/0003-measurement-aggregates.ts';
+import { migration as facilitatorWorkflow } from './migrations/0004-facilitator-workflow.ts';
+import { migration as sync } from './migrations/0005-sync.ts';
+import { migration as regionalPlan } from './migrations/0006-regional-plan.ts';
+import { migration as syncHardening } from './migrations/0007-sync-hardening.ts';
+import { migration as compactMatchStorage } from './migrations/0008-compact-match-storage.ts';
+import { migration as matchContentHash } from './migrations/0009-match-content-hash.ts';
+import { migration as matchListIndex } from './migrations/0010-match-list-index.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  statements: string[];
-}
-
-const timestamps = `version INTEGER NOT NULL DEFAULT 1,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL`;
-
-/** FTS rowids: entity rowid * 4 + a tag per table, so one index serves three tables. */
-const FTS_TAG = { organization: 0, site: 1, flow: 2 } as const;
-
-const orgSearchBody = (row: string) =>
-  `coalesce(${row}.nace,'') || ' ' || coalesce(${row}.sector,'') || ' ' || coalesce(${row}.legal_form,'') || ' ' || coalesce(${row}.notes,'')`;
-const siteSearchBody = (row: string) =>
-  `coalesce((SELECT name FROM organizations WHERE id = ${row}.organization_id),'') || ' ' || coalesce(${row}.address,'') || ' ' || ${row}.country || ' ' || coalesce(${row}.kind,'') || ' ' || coalesce(${row}.notes,'')`;
-const flowSearchBody = (row: string) =>
-  `${row}.direction || ' ' || replace(${row}.type,'_',' ') || ' ' || coalesce(${row}.description,'') || ' ' ||
-   coalesce(json_extract(${row}.quality,'$.ewc'),'') || ' ' || coalesce(json_extract(${row}.quality,'$.category'),'') || ' ' ||
-   coalesce((SELECT group_concat(value, ' ') FROM json_each(json_extract(${row}.quality,'$.accepted_ewc'))),'')`;
-
-function ftsTriggers(table: string, tag: number, body: (row: string) => string): string[] {
-  const insert = (row: string) =>
-    `INSERT INTO search_fts(rowid, kind, ref_id, title, body) VALUES (${row}.rowid * 4 + ${tag}, '${table}', ${row}.id, ${row}.name, ${body(row)});`;
-  const remove = (row: string) => `DELETE FROM search_fts WHERE rowid = ${row}.rowid * 4 + ${tag};`;
-  return [
-    `CREATE TRIGGER ${table}s_fts_insert AFTER INSERT ON ${table}s BEGIN ${insert('new')} END`,
-    `CREATE TRIGGER ${table}s_fts_update AFTER UPDATE ON ${table}s BEGIN ${remove('old')} ${insert('new')} END`,
-    `CREATE TRIGGER ${table}s_fts_delete AFTER DELETE ON ${table}s BEGIN ${remove('old')} END`,
-  ];
-}
+export type { Migration };
 
 export const MIGRATIONS: Migration[] = [
-  {
-    version: 1,
-    name: 'local graph, time series, matches, change log, search and spatial indexes',
-    statements: [
-      `CREATE TABLE organizations (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        legal_form TEXT, nace TEXT, sector TEXT, employees INTEGER,
-        trust REAL CHECK (trust IS NULL OR trust BETWEEN 0 AND 1),
-        readiness INTEGER CHECK (readiness IS NULL OR readiness BETWEEN 1 AND 5),
-        certifications TEXT, sharing TEXT CHECK (sharing IS NULL OR sharing IN ('public','partners','private')),
-        contact TEXT, notes TEXT,
-        ${timestamps})`,
-      `CREATE TABLE sites (
-        id TEXT PRIMARY KEY,
-        organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE RESTRICT,
-        name TEXT NOT NULL, address TEXT,
-        country TEXT NOT NULL,
-        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
-        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
-        kind TEXT, notes TEXT,
-        ${timestamps})`,
-      `CREATE INDEX sites_organization ON sites(organization_id)`,
-      `CREATE TABLE flows (
-        id TEXT PRIMARY KEY,
-        site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE RESTRICT,
-        direction TEXT NOT NULL CHECK (direction IN ('supply','demand')),
-        type TEXT NOT NULL,
-        name TEXT NOT NULL, description TEXT,
-        quantity_amount REAL NOT NULL, quantity_unit TEXT NOT NULL,
-        canonical_amount REAL NOT NULL, canonical_unit TEXT NOT NULL,
-        hours_per_year REAL NOT NULL,
-        precision TEXT CHECK (precision IS NULL OR precision IN ('rough','estimated','measured')),
-        provenance TEXT, quality TEXT,
-        temperature_min REAL, temperature_max REAL,
-        temporal TEXT, economics TEXT, logistics TEXT,
-        status TEXT CHECK (status IS NULL OR status IN ('active','paused','archived')),
-        ${timestamps})`,
-      `CREATE INDEX flows_site ON flows(site_id)`,
-      `CREATE INDEX flows_match_key ON flows(type, direction, status)`,
-      `CREATE TABLE devices (
-        id TEXT PRIMARY KEY,
-        site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
-        name TEXT NOT NULL, protocol TEXT NOT NULL, endpoint TEXT NOT NULL,
-        profile TEXT, config TEXT,
-        ${timestamps})`,
-      `CREATE TABLE points (
-        id TEXT PRIMARY KEY,
-        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-        flow_id TEXT REFERENCES flows(id) ON DELETE SET NULL,
-        name TEXT NOT NULL, address TEXT NOT NULL,
-        role TEXT, data_type TEXT, unit TEXT, scale REAL, config TEXT,
-        ${timestamps})`,
-      `CREATE INDEX points_device ON points(device_id)`,
-      `CREATE INDEX points_flow ON points(flow_id)`,
-      `CREATE TABLE measurements (
-        point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE,
-        ts_ms INTEGER NOT NULL,
-        received_ms INTEGER NOT NULL,
-        value REAL,
-        quality TEXT NOT NULL CHECK (quality IN ('good','uncertain','bad')),
-        status TEXT,
-        PRIMARY KEY (point_id, ts_ms)) WITHOUT ROWID`,
-      `CREATE TABLE matches (
-        id TEXT PRIMARY KEY,
-        supply_flow_id TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
-        demand_flow_id TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
-        score REAL NOT NULL, scores TEXT NOT NULL, distance_km REAL NOT NULL,
-        route TEXT NOT NULL CHECK (route IN ('automated','facilitated')),
-        relaxed TEXT NOT NULL DEFAULT '[]', economics TEXT NOT NULL,
-        binding_constraint TEXT, assumptions TEXT NOT NULL DEFAULT '[]',
-        engine_version TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'suggested',
-        status_reason TEXT, reserved_until TEXT,
-        ${timestamps},
-        UNIQUE (supply_flow_id, demand_flow_id))`,
-      `CREATE INDEX matches_demand ON matches(demand_flow_id)`,
-      `CREATE TABLE match_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        match_id TEXT NOT NULL REFERENCES matches(id) ON DELETE CASCADE,
-        at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-        from_status TEXT, to_status TEXT, note TEXT)`,
-      `CREATE INDEX match_events_match ON match_events(match_id)`,
-      `CREATE TABLE change_log (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        entity TEXT NOT NULL, entity_id TEXT NOT NULL,
-        op TEXT NOT NULL CHECK (op IN ('upsert','delete')),
-        fields TEXT,
-        origin TEXT NOT NULL CHECK (origin IN ('local','remote')),
-        shipped INTEGER NOT NULL DEFAULT 0)`,
-      `CREATE INDEX change_log_unshipped ON change_log(shipped, seq)`,
-      `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-      // Spatial index: R*Tree keyed by the site's rowid (R*Tree ids must be integers).
-      `CREATE VIRTUAL TABLE site_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat)`,
-      `CREATE TRIGGER sites_rtree_insert AFTER INSERT ON sites BEGIN
-         INSERT INTO site_rtree VALUES (new.rowid, new.lon, new.lon, new.lat, new.lat); END`,
-      `CREATE TRIGGER sites_rtree_update AFTER UPDATE OF lat, lon ON sites BEGIN
-         UPDATE site_rtree SET min_lon = new.lon, max_lon = new.lon, min_lat = new.lat, max_lat = new.lat WHERE id = new.rowid; END`,
-      `CREATE TRIGGER sites_rtree_delete AFTER DELETE ON sites BEGIN
-         DELETE FROM site_rtree WHERE id = old.rowid; END`,
-      // Full-text search over names, descriptions, NACE and EWC codes; prefix indexes for
-      // search-as-you-type; diacritics folded so "Linz" finds "Línz" and "Mannswörther" "Mannsworther".
-      `CREATE VIRTUAL TABLE search_fts USING fts5(kind UNINDEXED, ref_id UNINDEXED, title, body,
-         tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')`,
-      ...ftsTriggers('organization', FTS_TAG.organization, orgSearchBody),
-      ...ftsTriggers('site', FTS_TAG.site, siteSearchBody),
-      ...ftsTriggers('flow', FTS_TAG.flow, flowSearchBody),
-    ],
-  },
-  {
-    version: 2,
-    name: 'match explanations and per-type filtering',
-    statements: [
-      // The engine's explanation beyond the headline columns (route reasons, quality detail,
-      // tightest constraint, ranks, limits), kept whole so "why" shows what the engine computed.
-      `ALTER TABLE matches ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'`,
-      `ALTER TABLE matches ADD COLUMN type TEXT NOT NULL DEFAULT ''`,
-      `CREATE INDEX matches_score ON matches(score DESC)`,
-    ],
-  },
-  {
-    version: 3,
-    name: 'per-minute and per-hour measurement aggregates',
-    statements: MEASUREMENT_AGGREGATES_MIGRATION,
-  },
-  {
-    version: 4,
-    name: 'facilitator workflow: notes, packets sent, meter bindings (M&V), match alerts',
-    statements: WORKFLOW_MIGRATION,
-  },
-  {
-    version: 5,
-    name: 'sync: HLC and actor on the change log, field clocks, shared messages, problems, state',
-    statements: SYNC_MIGRATION,
-  },
-  {
-    version: 6,
-    name: 'regional plan: the allocation of every plan member, the plan of the last run',
-    statements: PLAN_MIGRATION,
-  },
-  {
-    version: 7,
-    name: 'sync hardening: who pushed each message, problem kinds, messages held aside',
-    statements: SYNC_HARDENING_MIGRATION,
-  },
-  {
-    version: 8,
-    name: 'compact match storage, writes only of changed matches, alert digests',
-    statements: MATCH_STORAGE_MIGRATION,
-  },
+  localGraph,
+  matchExplanations,
+  measurementAggregates,
+  facilitatorWorkflow,
+  sync,
+  regionalPlan,
+  syncHardening,
+  compactMatchStorage,
+  matchContentHash,
+  matchListIndex,
 ];

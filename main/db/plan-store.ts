@@ -3,7 +3,10 @@
  * share, with their economics at that share, and the plan's figures (objective, bound, gap,
  * totals). Derived data like the engine's matches: recomputed on every laptop, never change-logged.
  */
+import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { EconomicsKeys } from './match-figures.ts';
+import { joinedMatches } from './match-join.ts';
 
 export const PLAN_MIGRATION: string[] = [
   `ALTER TABLE matches ADD COLUMN plan_share REAL`,
@@ -55,13 +58,30 @@ export interface PlanMemberRow {
   allocation: object;
 }
 
+/** A plan member as the impact's potential counts it (main/workflow/impact.ts `potentialRow`). */
+export interface PlanMemberFigures {
+  id: string;
+  type: string;
+  status: string;
+  supply_organization: string;
+  demand_organization: string;
+  share: number;
+  /** The stored allocation (AllocatedEconomics), parsed. */
+  allocation: Record<string, unknown>;
+  /** The match's economics.delivered_per_year as stored (undefined when it has none). */
+  delivered_per_year: unknown;
+}
+
 /** The lifecycle states whose allocation the next plan holds (5.1). */
 export const HOLDING_STATUSES = ['reserved', 'contracted', 'live'] as const;
 
 export class PlanStore {
   readonly #db: Db;
-  constructor(db: Db) {
+  /** The summary: the read connection beside the writer (repository.ts), or the writer itself. */
+  readonly #read: Db;
+  constructor(db: Db, read: Db = db) {
     this.#db = db;
+    this.#read = read;
   }
 
   /**
@@ -94,8 +114,34 @@ export class PlanStore {
 
   /** The last plan's summary, or null when no plan has been made in this database. */
   async summary(): Promise<PlanSummary | null> {
-    const row = await this.#db.selectFrom('plan_runs').select('summary').where('id', '=', 1).executeTakeFirst();
+    const row = await this.#read.selectFrom('plan_runs').select('summary').where('id', '=', 1).executeTakeFirst();
     return row ? (JSON.parse(row.summary) as PlanSummary) : null;
+  }
+
+  /**
+   * The plan members with what the impact's potential needs, in the match list's NPV order: the
+   * members by their partial index (matches_plan), and of each one's economics only
+   * `delivered_per_year` (match-figures.ts), not the whole unpacked record.
+   */
+  async memberFigures(): Promise<PlanMemberFigures[]> {
+    const rows = await joinedMatches(this.#read)
+      .where('m.plan_share', 'is not', null)
+      .select(['m.id', 'm.type', 'm.status', 'm.plan_share', 'm.plan_allocation', 'm.packed', 'm.economics', 'so.name as supply_organization', 'do.name as demand_organization'])
+      .orderBy(sql`m.npv_eur DESC`)
+      .orderBy('m.id')
+      .execute();
+    const keys = new EconomicsKeys(this.#read, ['delivered_per_year']);
+    await keys.ready(rows);
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      status: r.status,
+      supply_organization: r.supply_organization,
+      demand_organization: r.demand_organization,
+      share: r.plan_share!,
+      allocation: JSON.parse(r.plan_allocation ?? '{}') as Record<string, unknown>,
+      delivered_per_year: keys.read(r).delivered_per_year,
+    }));
   }
 
   /** Shares held by reserved, contracted and live matches (their plan share, or the whole stand-alone quantity when they were never in a plan). */

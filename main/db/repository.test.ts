@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from './database.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { ConflictError, NotFoundError, ReferenceError, ValidationError } from './errors.ts';
+import { ConflictError, NotFoundError, StillReferencedError, ValidationError } from './errors.ts';
 import { Repository } from './repository.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-repo-'));
@@ -113,7 +113,7 @@ describe('writes', () => {
   });
 
   test('an organization with sites cannot be deleted', async () => {
-    await assert.rejects(repo.deleteOrganization('org-1'), (e: unknown) => e instanceof ReferenceError && /still has 1 site/.test(e.message));
+    await assert.rejects(repo.deleteOrganization('org-1'), (e: unknown) => e instanceof StillReferencedError && /still has 1 site/.test(e.message));
   });
 
   test('every write is in the change log, with the changed fields only', async () => {

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Flow, Organization, Site } from '../domain/entities.ts';
 import { LoggedWriter } from './change-log.ts';
-import { openDatabase, type Db } from './database.ts';
+import { openDatabase, openReader, type Db } from './database.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
 import { PlanStore } from './plan-store.ts';
@@ -13,6 +13,7 @@ import { MatchStore } from './matches.ts';
 import { MeasurementStore } from './measurements.ts';
 import { WorkflowStore } from './workflow.ts';
 import { FieldStore } from './field-store.ts';
+import { readSetting, writeSetting, type SettingKey, type SettingValue } from './settings-registry.ts';
 import { flowFromRow, organizationFromRow, siteFromRow, stripMeta, type FlowRecord, type OrganizationRecord, type SiteRecord } from './records.ts';
 
 export interface Page<T> {
@@ -125,6 +126,14 @@ export interface FlowInContext {
 
 export class Repository {
   readonly #db: Db;
+  /**
+   * Read-only connections beside the writer (WAL, database.ts `openReader`; the writer itself for
+   * ':memory:'). Lists, details, the map, search and reports read here, so they answer while a
+   * long write (a full re-match stores ~240,000 rows) holds the writer. They see every committed
+   * write, so a read after the caller's own awaited write sees it; reads that must see a write
+   * not yet committed run inside its transaction, on the writer.
+   */
+  readonly #read: Db;
   readonly path: string;
   readonly matches: MatchStore;
   readonly plan: PlanStore;
@@ -135,21 +144,31 @@ export class Repository {
   /** Raw measurements and their per-minute / per-hour aggregates (main/ingest). */
   readonly measurements: MeasurementStore;
 
-  private constructor(db: Db, path: string) {
+  private constructor(db: Db, read: Db, path: string) {
     this.#db = db;
+    this.#read = read;
     this.path = path;
-    this.matches = new MatchStore(db);
-    this.plan = new PlanStore(db);
-    this.workflow = new WorkflowStore(db);
+    this.matches = new MatchStore(db, read);
+    this.plan = new PlanStore(db, read);
+    this.workflow = new WorkflowStore(db, read);
     this.field = new FieldStore(db, (work) => this.write(work));
     this.measurements = new MeasurementStore(db);
   }
 
   static async open(path: string): Promise<Repository> {
-    return new Repository(await openDatabase(path), path);
+    const db = await openDatabase(path);
+    let read: Db;
+    try {
+      read = await openReader(path, db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    return new Repository(db, read, path);
   }
 
   async close(): Promise<void> {
+    if (this.#read !== this.#db) await this.#read.destroy();
     await this.#db.destroy();
   }
 
@@ -167,14 +186,14 @@ export class Repository {
   // ---- organizations -------------------------------------------------------------------------
 
   async getOrganization(id: string): Promise<OrganizationRecord> {
-    const row = await this.#db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#read.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('organization', id);
     return organizationFromRow(row);
   }
 
   async listOrganizations(filter: OrganizationFilter = {}): Promise<Page<OrganizationRecord>> {
     const { offset, limit } = pageOf(filter);
-    let query = this.#db.selectFrom('organizations');
+    let query = this.#read.selectFrom('organizations');
     const fts = filter.query ? ftsQuery(filter.query) : undefined;
     if (fts) {
       query = query.where('id', 'in', (eb) =>
@@ -190,14 +209,14 @@ export class Repository {
   // ---- sites ----------------------------------------------------------------------------------
 
   async getSite(id: string): Promise<SiteRecord> {
-    const row = await this.#db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#read.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('site', id);
     return siteFromRow(row);
   }
 
   async listSites(filter: SiteFilter = {}): Promise<Page<SiteListItem>> {
     const { offset, limit } = pageOf(filter);
-    let query = this.#db.selectFrom('sites').innerJoin('organizations as o', 'o.id', 'sites.organization_id');
+    let query = this.#read.selectFrom('sites').innerJoin('organizations as o', 'o.id', 'sites.organization_id');
     const fts = filter.query ? ftsQuery(filter.query) : undefined;
     if (fts) {
       query = query.where('sites.id', 'in', (eb) =>
@@ -228,7 +247,7 @@ export class Repository {
   }
 
   async mapSites(): Promise<MapSite[]> {
-    const rows = await this.#db
+    const rows = await this.#read
       .selectFrom('sites as s')
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
       .select([
@@ -252,14 +271,14 @@ export class Repository {
   // ---- flows ----------------------------------------------------------------------------------
 
   async getFlow(id: string): Promise<FlowRecord> {
-    const row = await this.#db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#read.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('flow', id);
     return flowFromRow(row);
   }
 
   async listFlows(filter: FlowFilter = {}): Promise<Page<FlowRecord>> {
     const { offset, limit } = pageOf(filter);
-    let query = this.#db.selectFrom('flows');
+    let query = this.#read.selectFrom('flows');
     const fts = filter.query ? ftsQuery(filter.query) : undefined;
     if (fts) {
       query = query.where('id', 'in', (eb) =>
@@ -276,7 +295,7 @@ export class Repository {
 
   /** Every flow (or one) with its site's location and its organization's trust, for matching. */
   async flowsInContext(flowId?: string): Promise<FlowInContext[]> {
-    let q = this.#db
+    let q = this.#read
       .selectFrom('flows')
       .innerJoin('sites as s', 's.id', 'flows.site_id')
       .innerJoin('organizations as o', 'o.id', 's.organization_id')
@@ -308,7 +327,7 @@ export class Repository {
           ELSE (SELECT min(id) FROM sites WHERE organization_id = f.ref_id) END
       WHERE search_fts MATCH ${fts}
       ORDER BY bm25(search_fts, 0, 0, 10, 1), f.title
-      LIMIT ${Math.min(100, Math.max(1, limit))}`.execute(this.#db);
+      LIMIT ${Math.min(100, Math.max(1, limit))}`.execute(this.#read);
     return rows;
   }
 
@@ -318,7 +337,7 @@ export class Repository {
              (SELECT count(*) FROM sites) AS sites,
              (SELECT count(*) FROM flows) AS flows,
              (SELECT count(*) FROM flows WHERE direction = 'supply') AS supply,
-             (SELECT count(*) FROM flows WHERE direction = 'demand') AS demand`.execute(this.#db);
+             (SELECT count(*) FROM flows WHERE direction = 'demand') AS demand`.execute(this.#read);
     return row.rows[0]!;
   }
 
@@ -381,9 +400,9 @@ export class Repository {
   /** The whole portfolio in interchange shape, ordered by id so exports are stable. */
   async exportDocument(): Promise<PortfolioDocument> {
     const [o, s, f] = await Promise.all([
-      this.#db.selectFrom('organizations').selectAll().orderBy('id').execute(),
-      this.#db.selectFrom('sites').selectAll().orderBy('id').execute(),
-      this.#db.selectFrom('flows').selectAll().orderBy('id').execute(),
+      this.#read.selectFrom('organizations').selectAll().orderBy('id').execute(),
+      this.#read.selectFrom('sites').selectAll().orderBy('id').execute(),
+      this.#read.selectFrom('flows').selectAll().orderBy('id').execute(),
     ]);
     return {
       organizations: o.map((row) => stripMeta(organizationFromRow(row)) as Organization),
@@ -394,8 +413,8 @@ export class Repository {
 
   async knownIds(): Promise<{ organizationIds: Set<string>; siteIds: Set<string> }> {
     const [o, s] = await Promise.all([
-      this.#db.selectFrom('organizations').select('id').execute(),
-      this.#db.selectFrom('sites').select('id').execute(),
+      this.#read.selectFrom('organizations').select('id').execute(),
+      this.#read.selectFrom('sites').select('id').execute(),
     ]);
     return { organizationIds: new Set(o.map((r) => r.id)), siteIds: new Set(s.map((r) => r.id)) };
   }
@@ -411,10 +430,10 @@ export class Repository {
   async pointHours(pointId: string, fromMs = 0): Promise<{ bucket_ms: number; mean: number; count: number }[]> {
     type Row = { bucket_ms: number; mean: number; count: number };
     const hours = await sql<Row>`SELECT bucket_ms, sum / good_count AS mean, good_count AS count FROM measurement_hours
-      WHERE point_id = ${pointId} AND bucket_ms >= ${fromMs} AND good_count > 0 ORDER BY bucket_ms`.execute(this.#db);
+      WHERE point_id = ${pointId} AND bucket_ms >= ${fromMs} AND good_count > 0 ORDER BY bucket_ms`.execute(this.#read);
     if (hours.rows.length) return hours.rows;
     const raw = await sql<Row>`SELECT (ts_ms / 3600000) * 3600000 AS bucket_ms, avg(value) AS mean, count(value) AS count FROM measurements
-      WHERE point_id = ${pointId} AND ts_ms >= ${fromMs} AND quality = 'good' AND value IS NOT NULL GROUP BY 1 ORDER BY 1`.execute(this.#db);
+      WHERE point_id = ${pointId} AND ts_ms >= ${fromMs} AND quality = 'good' AND value IS NOT NULL GROUP BY 1 ORDER BY 1`.execute(this.#read);
     return raw.rows;
   }
 
@@ -423,16 +442,18 @@ export class Repository {
     return rows.map((r) => r.integrity_check).join('; ');
   }
 
-  async getSetting<T>(key: string): Promise<T | undefined> {
-    const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-    return row ? (JSON.parse(row.value) as T) : undefined;
+  /** A setting's value (main/db/settings-registry.ts says what each key holds); undefined when never set or unusable. */
+  async getSetting<K extends SettingKey>(key: K): Promise<SettingValue<K> | undefined> {
+    const row = await this.#read.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return readSetting(key, row?.value);
   }
 
-  async setSetting(key: string, value: unknown): Promise<void> {
+  async setSetting<K extends SettingKey>(key: K, value: SettingValue<K>): Promise<void> {
+    const text = writeSetting(key, value);
     await this.#db
       .insertInto('settings')
-      .values({ key, value: JSON.stringify(value) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+      .values({ key, value: text })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: text }))
       .execute();
   }
 }

@@ -134,6 +134,8 @@ export interface MatchesTable {
   npv_eur: ColumnType<number | null, number | null | undefined, number | null>;
   /** Migration 8: the alert digest that announced the match (0: known, not announced; null: never crossed the threshold). */
   alert_digest: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Of the computed columns (match-rows.ts): equal hash, unchanged match; NULL for rows stored before migration 9. */
+  content_hash: ColumnType<number | null, number | null | undefined, number | null>;
   type: string;
   status: string;
   status_reason: string | null;

@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { AlertDigestStore } from './alert-digests.ts';
 import { LoggedWriter } from './change-log.ts';
 import { storedEconomics } from './matches.ts';
+import { joinedMatches } from './match-join.ts';
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Database } from './schema.ts';
@@ -116,20 +117,21 @@ function isoTime(what: string, field: string, value: string): string {
 
 export class WorkflowStore {
   readonly #db: WDb;
+  /** Lists, reminders and the impact's exchanges: the read connection beside the writer (repository.ts), or the writer itself. */
+  readonly #read: WDb;
+  /** The same read handle with the shared tables only (the seven-table match join). */
+  readonly #readShared: Db;
   /** Digests of new high-scoring matches. */
   readonly alerts: AlertDigestStore;
-  constructor(db: Db) {
+  constructor(db: Db, read: Db = db) {
     this.#db = db.withTables<WorkflowTables>();
-    this.alerts = new AlertDigestStore(db);
+    this.#read = read.withTables<WorkflowTables>();
+    this.#readShared = read;
+    this.alerts = new AlertDigestStore(db, read);
   }
 
   async #matchSides(matchId: string) {
-    const row = await this.#db
-      .selectFrom('matches as m')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
+    const row = await joinedMatches(this.#readShared)
       .select(['m.id', 'm.status', 'ss.organization_id as supply_org', 'ds.organization_id as demand_org'])
       .where('m.id', '=', matchId)
       .executeTakeFirst();
@@ -151,7 +153,7 @@ export class WorkflowStore {
   }
 
   async listNotes(matchId: string): Promise<NoteRecord[]> {
-    return this.#db.selectFrom('match_notes').selectAll().where('match_id', '=', matchId).orderBy('at', 'desc').orderBy('id').execute();
+    return this.#read.selectFrom('match_notes').selectAll().where('match_id', '=', matchId).orderBy('at', 'desc').orderBy('id').execute();
   }
 
   // ---- packets sent ------------------------------------------------------------------------
@@ -182,7 +184,7 @@ export class WorkflowStore {
   }
 
   async listPacketSends(matchId?: string): Promise<PacketSendRecord[]> {
-    let q = this.#db
+    let q = this.#read
       .selectFrom('packet_sends as p')
       .innerJoin('organizations as o', 'o.id', 'p.organization_id')
       .selectAll('p')
@@ -202,14 +204,7 @@ export class WorkflowStore {
   async reservationReminders(withinDays: number, now = new Date()): Promise<ReservationReminder[]> {
     if (!(withinDays >= 0 && withinDays <= 3650)) throw new ValidationError('reservation reminders', [{ field: 'within_days', message: `within_days must be 0..3650, got ${withinDays}` }]);
     const horizon = new Date(now.getTime() + withinDays * DAY_MS).toISOString();
-    const rows = await this.#db
-      .selectFrom('matches as m')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('organizations as so', 'so.id', 'ss.organization_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
-      .innerJoin('organizations as do', 'do.id', 'ds.organization_id')
+    const rows = await joinedMatches(this.#readShared)
       .select(['m.id', 'm.type', 'm.version', 'm.reserved_until', 'so.name as supply_organization', 'do.name as demand_organization'])
       .where('m.status', '=', 'reserved')
       .where('m.reserved_until', 'is not', null)
@@ -281,7 +276,7 @@ export class WorkflowStore {
   }
 
   async listMeters(matchId?: string): Promise<MeterBinding[]> {
-    let q = this.#db
+    let q = this.#read
       .selectFrom('match_meters as b')
       .innerJoin('points as p', 'p.id', 'b.point_id')
       .select(['b.match_id', 'b.point_id', 'b.role', 'b.created_at', 'b.actor', 'p.name as point_name', 'p.unit', 'p.device_id', 'p.flow_id']);
@@ -291,7 +286,7 @@ export class WorkflowStore {
 
   /** Meter points a facilitator could bind to a match: those of its two sites' devices. */
   async candidatePoints(matchId: string): Promise<{ id: string; name: string; unit: string | null; role: string | null; device_name: string; site_id: string }[]> {
-    const m = await this.#db
+    const m = await this.#read
       .selectFrom('matches as m')
       .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
       .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
@@ -299,7 +294,7 @@ export class WorkflowStore {
       .where('m.id', '=', matchId)
       .executeTakeFirst();
     if (!m) throw new NotFoundError('match', matchId);
-    return this.#db
+    return this.#read
       .selectFrom('points as p')
       .innerJoin('devices as dv', 'dv.id', 'p.device_id')
       .select(['p.id', 'p.name', 'p.unit', 'p.role', 'dv.name as device_name', 'dv.site_id'])
@@ -313,14 +308,7 @@ export class WorkflowStore {
 
   /** Contracted and live exchanges with their stored economics and the dates they were contracted and went live. */
   async exchanges(): Promise<ExchangeRow[]> {
-    const rows = await this.#db
-      .selectFrom('matches as m')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('sites as ss', 'ss.id', 'sf.site_id')
-      .innerJoin('organizations as so', 'so.id', 'ss.organization_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .innerJoin('sites as ds', 'ds.id', 'df.site_id')
-      .innerJoin('organizations as do', 'do.id', 'ds.organization_id')
+    const rows = await joinedMatches(this.#readShared)
       .select((eb) => [
         'm.id',
         'm.type',
@@ -335,7 +323,7 @@ export class WorkflowStore {
       .where('m.status', 'in', ['contracted', 'live'])
       .orderBy('m.id')
       .execute();
-    const economics = await storedEconomics(this.#db as unknown as Db, rows);
+    const economics = await storedEconomics(this.#readShared, rows);
     return rows.map((r, i) => ({
       id: r.id,
       type: r.type,

@@ -1,5 +1,6 @@
 /**
- * The ingestion settings (settings table, repo.getSetting / setSetting) and their defaults.
+ * The ingestion settings (settings table, repo.getSetting / setSetting; their schemas are in
+ * main/db/settings-registry.ts) and their defaults.
  * Read on use, so a change (the end-to-end test shortening the measured period) applies at once.
  */
 import type { Repository } from '../db/repository.ts';
@@ -31,9 +32,7 @@ export type IngestSettings = typeof INGEST_DEFAULTS;
 export async function readIngestSettings(repo: Repository): Promise<IngestSettings> {
   const out = { ...INGEST_DEFAULTS };
   for (const key of Object.keys(INGEST_SETTINGS) as (keyof IngestSettings)[]) {
-    const stored = await repo.getSetting<unknown>(INGEST_SETTINGS[key]);
-    const value = typeof stored === 'string' ? Number(stored) : stored;
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) out[key] = value;
+    out[key] = (await repo.getSetting(INGEST_SETTINGS[key])) ?? INGEST_DEFAULTS[key];
   }
   out.measuredMinCoverage = Math.min(1, out.measuredMinCoverage);
   return out;

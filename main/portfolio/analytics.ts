@@ -10,6 +10,7 @@
  * plan the figures are 0 and `plan` is null.
  */
 import type { PlanSummary } from '../db/plan-store.ts';
+import type { GraphRow } from '../db/matches.ts';
 import type { Repository } from '../db/repository.ts';
 import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters, type GraphMatch, type NetworkStats } from '../matching/graph/index.ts';
 import { toMatchFlow } from '../matching/input.ts';
@@ -31,8 +32,8 @@ export interface PlanNetworkStats extends NetworkStats {
 type StoredMatch = GraphMatch & { in_plan: boolean };
 
 /** A match as the graph reads it: its plan allocation's value and CO2 for a member, nothing for an alternative. */
-function graphMatch(m: Awaited<ReturnType<Repository['matches']['list']>>['items'][number]): StoredMatch {
-  const base = { id: m.id, supply_flow_id: m.supply.flow_id, demand_flow_id: m.demand.flow_id, score: m.score, distance_km: m.distance_km, status: m.status };
+function graphMatch(m: GraphRow): StoredMatch {
+  const base = { id: m.id, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, score: m.score, distance_km: m.distance_km, status: m.status };
   if (!m.plan) return { ...base, in_plan: false, economics: { annual_value_eur: 0, npv_eur: 0, co2_t_per_year: 0 } };
   const a = m.plan.allocation as { annual_value_eur?: number; npv_eur?: number; co2_t_per_year?: number; delivered_mwh_per_year?: number | null };
   const stated = (m.economics as { delivered_per_year?: { amount: number; unit: string } }).delivered_per_year;
@@ -46,7 +47,8 @@ function graphMatch(m: Awaited<ReturnType<Repository['matches']['list']>>['items
 }
 
 export async function graphSuggestions(repo: Repository, options: SuggestionOptions = {}) {
-  const [rows, mapSites, plan] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary()]);
+  // Every stored match, read lean (MatchStore.forGraph: no join, two economics keys, not the whole record).
+  const [rows, mapSites, plan, stored] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary(), repo.matches.forGraph()]);
   const flows = rows.map((row) => toMatchFlow(row.flow, row.site, row.organization));
   const sites = mapSites.map((s) => ({
     id: s.id,
@@ -60,13 +62,9 @@ export async function graphSuggestions(repo: Repository, options: SuggestionOpti
   }));
   const matches: StoredMatch[] = [];
   const alternatives: GraphMatch[] = [];
-  for (let offset = 0; ; offset += 5000) {
-    const page = await repo.matches.list({ offset, limit: 5000 });
-    for (const m of page.items) {
-      matches.push(graphMatch(m));
-      alternatives.push({ id: m.id, supply_flow_id: m.supply.flow_id, demand_flow_id: m.demand.flow_id, score: m.score, distance_km: m.distance_km, status: m.status, economics: m.economics });
-    }
-    if (offset + page.items.length >= page.total || page.items.length === 0) break;
+  for (const m of stored) {
+    matches.push(graphMatch(m));
+    alternatives.push({ id: m.id, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, score: m.score, distance_km: m.distance_km, status: m.status, economics: m.economics });
   }
   const limit = options.limit ?? 10;
   const graph = buildExchangeGraph(flows, matches, { sites });

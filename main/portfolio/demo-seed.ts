@@ -9,7 +9,7 @@ import { loadDemoPortfolio } from '../interchange/demo.ts';
 const SEEDED = 'demo.seeded';
 
 export async function seedDemoPortfolioOnce(repo: Repository): Promise<ImportSummary | undefined> {
-  if (await repo.getSetting<string>(SEEDED)) return undefined;
+  if (await repo.getSetting(SEEDED)) return undefined;
   const counts = await repo.counts();
   let summary: ImportSummary | undefined;
   if (counts.organizations === 0) summary = await repo.importDocument(loadDemoPortfolio());

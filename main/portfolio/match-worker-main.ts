@@ -1,22 +1,124 @@
 /**
- * Runs one full match and the regional plan off the main thread: both are CPU-bound (seconds on a
- * large portfolio), and the API, the UI's live values and ingestion must keep answering meanwhile.
+ * The long-lived matching worker: it holds the portfolio's Matcher (flow table and spatial index)
+ * between runs, so a click on "Run matching" does not start a thread, load the engine, build the
+ * index and warm up again, and a changed flow is re-matched on the index that is already there.
+ *
+ * A run's matches leave the worker in their stored form (match-rows.ts: packed here, on the
+ * worker's core, in transferable buffers), and before the plan is solved, so the main thread stores
+ * them while the worker plans. Both are CPU-bound on a large portfolio; the API, the UI's live
+ * values and ingestion keep answering on the main thread meanwhile.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { hotmapsProfileSource } from '../data/profile-source.ts';
-import type { PlanObjectiveName } from '../db/plan-store.ts';
-import { resolveConfig, type MatchQuery } from '../matching/config.ts';
-import { Matcher } from '../matching/engine.ts';
+import { packRows, transferablesOf } from '../db/match-rows.ts';
+import { resolveConfig } from '../matching/config.ts';
+import { heatSeries, Matcher } from '../matching/engine.ts';
 import type { MatchFlow } from '../matching/input.ts';
+import { planInput } from '../matching/plan-input.ts';
+import { OverAllocationError } from '../plan/model.ts';
+import { solvePlan } from '../plan/solve.ts';
+import type { WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import { makePlan } from './regional-plan.ts';
 
-const { flows, query, held, objective } = workerData as { flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName };
-try {
-  const config = resolveConfig(query);
-  const matcher = new Matcher({ flows, profiles: hotmapsProfileSource() });
-  const result = matcher.matchAll(config);
-  const plan = await makePlan(matcher, result.matches, config, { objective, held: new Map(held) });
-  parentPort!.postMessage({ ok: true, result, plan });
-} catch (error) {
-  parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });
+const PROFILES = hotmapsProfileSource();
+
+/** The portfolio the matcher holds: each flow's id and its content as JSON (to find what changed). */
+let matcher: Matcher | undefined;
+let held = new Map<string, string>();
+
+/** A flow's content, to compare with the held one. */
+const fingerprint = (f: MatchFlow): string => JSON.stringify(f);
+
+function load(flows: MatchFlow[]): void {
+  matcher = new Matcher({ flows, profiles: PROFILES });
+  held = new Map(flows.map((f) => [f.id, fingerprint(f)]));
 }
+
+/**
+ * Brings the held matcher to `flows`: unchanged flows stay, changed and new ones are upserted,
+ * missing ones removed (the table's positions do not change results, engine table.ts). When most
+ * of the portfolio changed, building afresh is quicker than patching.
+ */
+function sync(flows: MatchFlow[]): { changed: number; rebuilt: boolean } {
+  if (!matcher) {
+    load(flows);
+    return { changed: flows.length, rebuilt: true };
+  }
+  const next = new Map<string, string>();
+  const changed: MatchFlow[] = [];
+  for (const f of flows) {
+    const print = fingerprint(f);
+    next.set(f.id, print);
+    if (held.get(f.id) !== print) changed.push(f);
+  }
+  const removed = [...held.keys()].filter((id) => !next.has(id));
+  if (changed.length + removed.length > flows.length / 4) {
+    load(flows);
+    return { changed: changed.length + removed.length, rebuilt: true };
+  }
+  for (const id of removed) matcher.remove(id);
+  for (const f of changed) matcher.upsert(f);
+  held = next;
+  return { changed: changed.length + removed.length, rebuilt: false };
+}
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  const { seq } = request;
+  if (request.kind === 'load') {
+    load(request.flows);
+    return reply({ kind: 'done', seq });
+  }
+  if (request.kind === 'run') {
+    reply({ kind: 'progress', seq, phase: 'matching', done: 0, total: request.flows.length });
+    sync(request.flows);
+    const config = resolveConfig(request.query);
+    const result = matcher!.matchAll(config);
+    const rows = packRows(result.matches, request.pricing);
+    reply({ kind: 'matches', seq, rows, stats: result.stats }, transferablesOf(rows));
+    reply({ kind: 'progress', seq, phase: 'planning', done: 0, total: result.matches.length });
+    const plan = await makePlan(matcher!, result.matches, config, { objective: request.objective, held: new Map(request.held) });
+    return reply({ kind: 'plan', seq, plan });
+  }
+  // the rest works on the held portfolio
+  if (!matcher) return reply({ kind: 'error', seq, message: 'the matching worker holds no portfolio', needsFlows: true });
+  if (request.kind === 'flow') {
+    if (request.flow === null) {
+      matcher.remove(request.flowId);
+      held.delete(request.flowId);
+      return reply({ kind: 'done', seq });
+    }
+    matcher.upsert(request.flow);
+    held.set(request.flowId, fingerprint(request.flow));
+    const result = matcher.matchFlow(request.flowId, resolveConfig(request.query));
+    const rows = packRows(result.matches, request.pricing);
+    return reply({ kind: 'matches', seq, rows, stats: result.stats }, transferablesOf(rows));
+  }
+  if (request.kind === 'hourly') {
+    const series = heatSeries(matcher, request.supplyId, request.demandId, request.distanceKm, resolveConfig(request.query));
+    if (series === null) return reply({ kind: 'done', seq, value: null });
+    const value = { available: Array.from(series.available), demand: Array.from(series.demand), delivered: Array.from(series.delivered), loss_mw: series.loss_mw, delivered_mwh_per_year: series.delivered_mwh_per_year, unit: 'MW' as const };
+    return reply({ kind: 'done', seq, value });
+  }
+  // 'hold': the held matches alone must fit (domain.md 5.1)
+  const heldShares = new Map(request.held);
+  const input = planInput(matcher, request.matches, resolveConfig(request.query), heldShares);
+  try {
+    await solvePlan(input.flows, input.candidates.filter((c) => c.held !== undefined), { objective: 'npv', timeLimitSec: 5 });
+  } catch (error) {
+    if (error instanceof OverAllocationError) return reply({ kind: 'error', seq, message: error.message, overAllocation: true });
+    throw error;
+  }
+  return reply({ kind: 'done', seq });
+}
+
+// One request at a time, in order (the service sends one at a time; a queue keeps it true anyway).
+let queue = Promise.resolve();
+parentPort!.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() =>
+    handle(request).catch((error: unknown) => reply({ kind: 'error', seq: request.seq, message: error instanceof Error ? error.message : String(error) })),
+  );
+});

@@ -16,7 +16,7 @@ import { sql, type Transaction } from 'kysely';
 import { LoggedWriter, tableOf } from '../db/change-log.ts';
 import { flowSchema, organizationSchema, siteSchema } from '../domain/entities.ts';
 import { validateEntity } from '../db/entity-store.ts';
-import { ReferenceError, ValidationError } from '../db/errors.ts';
+import { StillReferencedError, ValidationError } from '../db/errors.ts';
 import type { Database } from '../db/schema.ts';
 import { jsonDepthWithin, TOMBSTONE_COLUMN } from '../../sync/protocol/messages.ts';
 import { chunks, readCell, readRow, type Cell } from './cells.ts';
@@ -141,7 +141,7 @@ export class Actors {
 
 /** Why a record cannot be written: the validation's words, or the error's. */
 function reason(error: unknown): string {
-  if (error instanceof ValidationError || error instanceof ReferenceError) return error.message;
+  if (error instanceof ValidationError || error instanceof StillReferencedError) return error.message;
   if (error instanceof RangeError && /call stack/i.test(error.message)) return 'its fields are nested too deep to be read';
   return error instanceof Error ? error.message : String(error);
 }

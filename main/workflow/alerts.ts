@@ -56,8 +56,7 @@ export class MatchAlerts {
   }
 
   async threshold(): Promise<number> {
-    const stored = await this.#repo.getSetting<number>(ALERT_THRESHOLD_SETTING);
-    return typeof stored === 'number' && stored >= 0 && stored <= 1 ? stored : DEFAULT_ALERT_THRESHOLD;
+    return (await this.#repo.getSetting(ALERT_THRESHOLD_SETTING)) ?? DEFAULT_ALERT_THRESHOLD;
   }
 
   /**
@@ -73,13 +72,8 @@ export class MatchAlerts {
 
   /** The user's region, or null when none is set (then digests leave out the "in your region" clause). */
   async region(): Promise<AlertRegion | null> {
-    const stored = await this.#repo.getSetting<AlertRegion>(ALERT_REGION_SETTING);
-    if (!stored || typeof stored !== 'object') return null;
-    try {
-      return checkRegion(stored);
-    } catch {
-      return null; // a damaged setting is no region, not a failed digest
-    }
+    // A damaged setting is no region (the registry warns), not a failed digest.
+    return (await this.#repo.getSetting(ALERT_REGION_SETTING)) ?? null;
   }
 
   async setRegion(region: AlertRegion | null): Promise<void> {

@@ -10,8 +10,7 @@
  *
  * Beside them, the potential: the regional plan's totals (plan members only, at their allocation).
  */
-import type { MatchRecord } from '../db/matches.ts';
-import type { PlanSummary } from '../db/plan-store.ts';
+import type { PlanMemberFigures, PlanSummary } from '../db/plan-store.ts';
 import type { ExchangeRow } from '../db/workflow.ts';
 
 export const IMPACT_METRICS = ['co2_t', 'value_eur', 'energy_mwh', 'tonnes_t', 'water_m3'] as const;
@@ -83,20 +82,19 @@ function quantityColumns(amount: number, unit: string): Pick<ImpactFigures, 'ene
  * is the allocated heat (MWh/yr) for heat, steam and cooling, else the stand-alone quantity per
  * year times the share.
  */
-export function potentialRow(m: MatchRecord): PotentialRow | null {
-  if (!m.plan) return null;
-  const a = m.plan.allocation as { delivered_mwh_per_year?: unknown; co2_t_per_year?: unknown; annual_value_eur?: unknown };
-  const e = m.economics as { delivered_per_year?: { amount?: unknown; unit?: unknown } };
-  const share = m.plan.share;
+export function potentialRow(m: PlanMemberFigures): PotentialRow {
+  const a = m.allocation as { delivered_mwh_per_year?: unknown; co2_t_per_year?: unknown; annual_value_eur?: unknown };
+  const stated = m.delivered_per_year as { amount?: unknown; unit?: unknown } | null | undefined;
+  const share = m.share;
   const heat = typeof a.delivered_mwh_per_year === 'number';
-  const amount = heat ? num(a.delivered_mwh_per_year) : num(e.delivered_per_year?.amount) * share;
-  const unit = heat ? 'MWh/yr' : typeof e.delivered_per_year?.unit === 'string' ? e.delivered_per_year.unit : '';
+  const amount = heat ? num(a.delivered_mwh_per_year) : num(stated?.amount) * share;
+  const unit = heat ? 'MWh/yr' : typeof stated?.unit === 'string' ? stated.unit : '';
   return {
     id: m.id,
     type: m.type,
     match_status: m.status,
-    supply_organization: m.supply.organization_name,
-    demand_organization: m.demand.organization_name,
+    supply_organization: m.supply_organization,
+    demand_organization: m.demand_organization,
     share,
     delivered_per_year: { amount, unit },
     co2_t: num(a.co2_t_per_year),

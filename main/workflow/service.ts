@@ -53,18 +53,9 @@ async function verifyOne(repo: Repository, x: ExchangeRow, bindings: MeterBindin
   return verify(projectionOf(x.economics), series, options.fromMs ?? (x.live_at ? fromMs : firstReading), toMs);
 }
 
-/** The plan members of the last plan, in the dashboard's columns at their allocation (none before any plan). */
+/** The plan members of the last plan, in the dashboard's columns at their allocation, in the match list's NPV order (none before any plan). */
 export async function potentialRows(repo: Repository): Promise<PotentialRow[]> {
-  const out: PotentialRow[] = [];
-  for (let offset = 0; ; offset += 5000) {
-    const page = await repo.matches.list({ in_plan: true, offset, limit: 5000, order: 'npv' });
-    for (const m of page.items) {
-      const row = potentialRow(m);
-      if (row) out.push(row);
-    }
-    if (offset + page.items.length >= page.total || page.items.length === 0) break;
-  }
-  return out;
+  return (await repo.plan.memberFigures()).map(potentialRow);
 }
 
 export async function impactReport(repo: Repository, options: PeriodOptions = {}): Promise<ImpactReport> {

@@ -10,7 +10,7 @@
  *
  * Only TYPES come from main/ (the CI layer check enforces it).
  */
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink, type TRPCLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpBatchLink, httpLink, splitLink, TRPCClientError, wsLink, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { ipcLink } from 'trpc-electron/renderer';
 import type { AppRouter } from '../../main/api/router.ts';
@@ -71,13 +71,16 @@ function links(): TRPCLink<AppRouter>[] {
   const token = transport.kind === 'browser' ? transport.token : '';
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/trpc?token=${encodeURIComponent(token)}`;
   const wsClient = createWSClient({ url: wsUrl, lazy: { enabled: true, closeMs: 10_000 } });
+  const http = { url: '/trpc', headers: () => ({ Authorization: `Bearer ${token}` }) };
   return [
     splitLink({
       condition: (op) => op.type === 'subscription',
       true: wsLink<AppRouter>({ client: wsClient }),
-      false: httpBatchLink<AppRouter>({
-        url: '/trpc',
-        headers: () => ({ Authorization: `Bearer ${token}` }),
+      // A call made with `context: { alone: true }` (Cancel) is not batched: its answer never waits for a slow read sent in the same tick.
+      false: splitLink({
+        condition: (op) => op.context['alone'] === true,
+        true: httpLink<AppRouter>(http),
+        false: httpBatchLink<AppRouter>(http),
       }),
     }),
   ];

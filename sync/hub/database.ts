@@ -13,7 +13,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { Sqlite3Dialect, type Sqlite3Connection } from '../storage/sqlite3-dialect.ts';
+import { Sqlite3Dialect } from '../storage/sqlite3-dialect.ts';
+import { configureReader, configureWriter } from '../storage/sqlite-pragmas.ts';
 import { hubMigrations } from './migrations.ts';
 import type { HubDatabase } from './schema.ts';
 
@@ -24,25 +25,9 @@ export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
 
-async function configureSqlite(connection: Sqlite3Connection): Promise<void> {
-  // WAL so `turash hub grant` can write beside a running hub; FULL so an acknowledged push
-  // survives power loss.
-  await connection.exec(`
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = FULL;
-    PRAGMA foreign_keys = ON;
-    PRAGMA busy_timeout = 5000;
-  `);
-}
-
 /** A URL without its password, for messages and logs. */
 export function redactUrl(database: string): string {
   return isPostgresUrl(database) ? database.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : database;
-}
-
-async function configureSqliteReader(connection: Sqlite3Connection): Promise<void> {
-  // The writer set WAL (a property of the file); this connection only waits out a checkpoint.
-  await connection.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;');
 }
 
 /**
@@ -78,7 +63,7 @@ export async function openHubDatabase(database: string): Promise<{ db: HubDb; di
     db = new Kysely<HubDatabase>({
       dialect: new Sqlite3Dialect({
         filename: database,
-        onOpen: configureSqlite,
+        onOpen: configureWriter,
         // One database to its users: closing the writer (the hub, a test's fault injection)
         // closes the reader first.
         onDestroy: async () => reader?.destroy(),
@@ -90,7 +75,7 @@ export async function openHubDatabase(database: string): Promise<{ db: HubDb; di
     if (error) throw error;
     // Opened after the migrations: the tables exist, and the file is in WAL mode.
     if (dialect === 'sqlite' && database !== ':memory:') {
-      reader = new Kysely<HubDatabase>({ dialect: new Sqlite3Dialect({ filename: database, readOnly: true, connections: SQLITE_READ_CONNECTIONS, onOpen: configureSqliteReader }) });
+      reader = new Kysely<HubDatabase>({ dialect: new Sqlite3Dialect({ filename: database, readOnly: true, connections: SQLITE_READ_CONNECTIONS, onOpen: configureReader }) });
       await sql`select 1`.execute(reader);
       readers.set(db, reader);
     }

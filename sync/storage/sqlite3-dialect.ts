@@ -145,6 +145,76 @@ function toParameter(value: unknown): Parameter {
   throw new TypeError(`cannot bind a ${typeof value} to an SQL parameter`);
 }
 
+const WRITE_VERBS = new Set(['insert', 'update', 'delete', 'replace']);
+const STATEMENT_VERBS = new Set(['select', 'values', ...WRITE_VERBS]);
+const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
+
+/** The end of a quoted string or name starting at `start` (a doubled quote stands for itself). */
+function endOfQuoted(text: string, start: number, quote: string): number {
+  for (let i = start + 1; ; i += 2) {
+    i = text.indexOf(quote, i);
+    if (i < 0) return text.length;
+    if (text[i + 1] !== quote) return i + 1;
+  }
+}
+
+/**
+ * The words of a statement outside parentheses, comments, string literals and quoted names, in
+ * lower case: enough to tell what the statement is ("with ... as delete ..." is a DELETE) and
+ * whether it has a RETURNING clause, without mistaking 'returning customer' or a leading
+ * comment for one. Not a parser: SQLite has one; this only has to classify what it will run.
+ */
+function* topLevelWords(text: string): Generator<string> {
+  let depth = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === '-' && next === '-') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else if (c === "'" || c === '"' || c === '`') {
+      i = endOfQuoted(text, i, c);
+    } else if (c === '[') {
+      const end = text.indexOf(']', i);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === '(' || c === ')') {
+      depth += c === '(' ? 1 : -1;
+      i += 1;
+    } else {
+      WORD.lastIndex = i;
+      const word = WORD.exec(text);
+      if (!word) {
+        i += 1;
+        continue;
+      }
+      i += word[0].length;
+      if (depth === 0) yield word[0].toLowerCase();
+    }
+  }
+}
+
+/**
+ * An INSERT, UPDATE, DELETE or REPLACE (after any WITH clause) without RETURNING. A SELECT (the
+ * common case) is known from its first word; only a write is read to its end.
+ */
+function isWriteWithoutRows(text: string): boolean {
+  const words = topLevelWords(text);
+  // next(), not for...of with break: a break would close the generator before the RETURNING scan.
+  const nextWord = () => {
+    const step = words.next();
+    return step.done ? undefined : step.value;
+  };
+  let verb = nextWord();
+  // After WITH come the common tables' names, AS and MATERIALIZED; their bodies are in parentheses.
+  if (verb === 'with') while (verb !== undefined && !STATEMENT_VERBS.has(verb)) verb = nextWord();
+  if (verb === undefined || !WRITE_VERBS.has(verb)) return false;
+  for (let word = nextWord(); word !== undefined; word = nextWord()) if (word === 'returning') return false;
+  return true;
+}
+
 export class Sqlite3Connection implements DatabaseConnection {
   readonly #db: sqlite3.Database;
   constructor(db: sqlite3.Database) {
@@ -154,9 +224,9 @@ export class Sqlite3Connection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = compiled.parameters.map(toParameter);
     const node = compiled.query as { kind?: string; returning?: unknown };
-    // Raw SQL returns rows unless it is one INSERT, UPDATE or DELETE without RETURNING: that runs
-    // as a statement, so its caller learns how many rows it changed without asking changes().
-    const rawChange = node.kind === 'RawNode' && /^\s*(insert|update|delete)\b/i.test(compiled.sql) && !/\breturning\b/i.test(compiled.sql);
+    // Raw SQL returns rows unless it is one INSERT, UPDATE, DELETE or REPLACE without RETURNING:
+    // that runs as a statement, so its caller learns how many rows it changed without asking changes().
+    const rawChange = node.kind === 'RawNode' && isWriteWithoutRows(compiled.sql);
     const returnsRows = SelectQueryNode.is(compiled.query) || (node.kind === 'RawNode' && !rawChange) || node.returning !== undefined;
     if (returnsRows) {
       return new Promise((resolve, reject) => {

@@ -80,7 +80,7 @@ export async function randomEdit(replica: LocalReplica, random: () => number, ta
     return true;
   } catch (error) {
     // The local store refused (a delete with dependents, ...): nothing was committed.
-    if (error instanceof Error && ['ReferenceError', 'ValidationError', 'NotFoundError'].includes(error.name)) return false;
+    if (error instanceof Error && ['StillReferencedError', 'ValidationError', 'NotFoundError'].includes(error.name)) return false;
     throw error;
   }
 }

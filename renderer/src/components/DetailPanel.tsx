@@ -5,6 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { apiProblem, client, type FlowRecord } from '../api.ts';
+import { keys } from '../cache/keys.ts';
 import { formatCoordinate, formatExact, formatNumber, formatRange, label } from '../format.ts';
 import type { SectorLegend } from '../map/sectors.ts';
 import { FlowEditor } from './FlowEditor.tsx';
@@ -19,7 +20,7 @@ interface Props {
 }
 
 export function DetailPanel({ siteId, focusFlowId, legend, onClose, onFlyTo }: Props) {
-  const detail = useQuery({ queryKey: ['sites', 'get', siteId], queryFn: () => client.sites.get.query({ id: siteId }) });
+  const detail = useQuery({ queryKey: keys.sites.get(siteId), queryFn: () => client.sites.get.query({ id: siteId }) });
   const [editing, setEditing] = useState<string | null>(focusFlowId);
   const focused = useRef<HTMLLIElement>(null);
   useEffect(() => setEditing(focusFlowId), [focusFlowId]);

@@ -13,6 +13,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import { apiProblem, client, type FieldProblem, type FlowRecord } from '../api.ts';
+import { settleFlowSave } from '../cache/flows.ts';
 
 type Precision = NonNullable<FlowRecord['precision']>;
 type Status = NonNullable<FlowRecord['status']>;
@@ -193,16 +194,8 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
   const [saved, setSaved] = useState<Saved | null>(null);
   const id = useId();
 
-  const refreshLists = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['sites'] }),
-      queryClient.invalidateQueries({ queryKey: ['meta', 'info'] }),
-      queryClient.invalidateQueries({ queryKey: ['search'] }),
-      // The server re-matches an edited flow at once (once matching has run): its matches changed.
-      queryClient.invalidateQueries({ queryKey: ['matches'] }),
-      // Suggestions read the flows (clusters) and the matches (network, cascades).
-      queryClient.invalidateQueries({ queryKey: ['analytics'] }),
-    ]);
+  // The stored flow replaces the editor's, the site's and the flow's cached copies; its matches refresh (cache/flows.ts).
+  const settle = (record: FlowRecord) => settleFlowSave(queryClient, record);
 
   const showProblems = (error: unknown) => {
     const problem = apiProblem(error);
@@ -248,7 +241,7 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
           setForm(formOf(record as FlowRecord));
           setSaved({ version: record.version, before: built.before });
           setMessage({ kind: 'saved', text: `Saved (version ${record.version}).` });
-          void refreshLists();
+          settle(record as FlowRecord);
         },
         onError: showProblems,
       },
@@ -266,7 +259,7 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
           setSaved(null);
           setFieldErrors({});
           setMessage({ kind: 'saved', text: `Change undone (version ${record.version}).` });
-          void refreshLists();
+          settle(record as FlowRecord);
         },
         onError: showProblems,
       },
@@ -281,7 +274,7 @@ export function FlowEditor({ flow, onDone }: { flow: FlowRecord; onDone(): void 
     setSummary([]);
     setSaved(null);
     setMessage({ kind: 'saved', text: `Reloaded version ${fresh.version}. Apply your change again.` });
-    void refreshLists();
+    settle(fresh);
   };
 
   const canonical = vocabulary.data?.canonicalUnits[base.type];

@@ -12,6 +12,7 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiProblem, client } from '../api.ts';
+import { rollback, settleTransition, showTransition, type Snapshot } from '../cache/lifecycle.ts';
 import { MatchWorkflow } from '../workflow/MatchWorkflow.tsx';
 import { AssumptionsCard, HeatCard, Metric, PlanCard, PricedByV1 } from './MatchPlan.tsx';
 import {
@@ -423,6 +424,8 @@ function FlowsCard({ m, onOpenSite }: { m: MatchWithEvents; onOpenSite(siteId: s
 }
 
 interface Pending {
+  /** The status the move starts from (the match may already show the move while it is saved). */
+  from: MatchStatus;
   to: MatchStatus;
   reservedUntil: string;
   reason: string;
@@ -447,6 +450,7 @@ function Lifecycle({ m, onReload, onOpenMatch }: { m: MatchWithEvents; onReload(
     if (!pending) return;
     setBusy(true);
     setError(null);
+    let shown: Snapshot | null = null;
     try {
       const request: Parameters<typeof client.matches.transition.mutate>[0] = { id: m.id, to: pending.to, version: m.version };
       if (pending.to === 'reserved') {
@@ -458,13 +462,13 @@ function Lifecycle({ m, onReload, onOpenMatch }: { m: MatchWithEvents; onReload(
         request.reason = pending.reason as NonNullable<typeof request.reason>;
       }
       if (pending.note.trim()) request.note = pending.note.trim();
+      // Shown at once where only a version conflict can refuse it; put back if the core refuses.
+      shown = await showTransition(queryClient, m, request);
       const updated = await client.matches.transition.mutate(request);
-      queryClient.setQueryData(['matches', 'get', m.id], updated);
-      await queryClient.invalidateQueries({ queryKey: ['matches'], predicate: (q) => !(q.queryKey[1] === 'get' && q.queryKey[2] === m.id) });
-      // A failed or cancelled match leaves the exchange network and the cascades.
-      void queryClient.invalidateQueries({ queryKey: ['analytics'] });
+      settleTransition(queryClient, pending.from, updated);
       setPending(null);
     } catch (err) {
+      rollback(queryClient, shown);
       if (err instanceof LocalProblem) setError({ text: err.message, conflict: false, field: err.field });
       else {
         const p = apiProblem(err);
@@ -520,8 +524,9 @@ function Lifecycle({ m, onReload, onOpenMatch }: { m: MatchWithEvents; onReload(
               className={`btn btn-small ${TERMINAL.has(to) ? 'btn-danger' : pending?.to === to ? 'btn-primary' : ''}`}
               onClick={() => {
                 setError(null);
-                setPending({ to, reservedUntil: to === 'reserved' ? defaultReservedUntil() : '', reason: '', note: '' });
+                setPending({ from: status, to, reservedUntil: to === 'reserved' ? defaultReservedUntil() : '', reason: '', note: '' });
               }}
+              disabled={busy}
               data-testid={`transition-${to}`}
             >
               {MAIN_PATH.indexOf(to) >= 0 && MAIN_PATH.indexOf(to) < onPath ? `Back to ${to}` : `→ ${statusLabel(to)}`}
@@ -534,7 +539,7 @@ function Lifecycle({ m, onReload, onOpenMatch }: { m: MatchWithEvents; onReload(
       {pending && (
         <div className="transition-form" data-testid="transition-form">
           <div className="muted">
-            Move from <b>{status}</b> to <b>{pending.to}</b>
+            Move from <b>{pending.from}</b> to <b>{pending.to}</b>
           </div>
           {pending.to === 'reserved' && (
             <div className={`field ${error?.field === 'reserved_until' ? 'invalid' : ''}`}>

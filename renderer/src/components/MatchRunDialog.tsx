@@ -3,7 +3,8 @@
  * objective: NPV, CO2 or delivered energy; defaults from `matching.defaults`) and a full re-match
  * and plan started with `matching.run`, followed with the `matching.watch` subscription (plain job
  * events: progress through loading, matching, saving and planning, then done or failed), ending in
- * a summary of the run and of the regional plan.
+ * a summary of the run and of the regional plan. A run in progress can be cancelled
+ * (`matching.cancel`): the job ends with nothing stored and the matches shown stay as they were.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
@@ -24,13 +25,30 @@ import {
   type PlanObjective,
   type Weights,
 } from '../matching/model.ts';
-import { PLAN_QUERY_KEY, PlanTotals } from './PlanTotals.tsx';
+import { cancelRun, readEvent, type RunEnd } from '../matching/run-job.ts';
+import { keys } from '../cache/keys.ts';
+import { PlanTotals } from './PlanTotals.tsx';
+
+type Running = {
+  step: 'running';
+  phase: string;
+  done: number;
+  total: number;
+  /** The job's id once `matching.run` has answered (Cancel needs it). */
+  jobId: string | null;
+  /** Cancel was pressed: the job is being stopped. */
+  cancelling: boolean;
+};
 
 type State =
   | { step: 'weights' }
-  | { step: 'running'; phase: string; done: number; total: number }
+  | Running
   | { step: 'done'; result: MatchRunResult }
-  | { step: 'failed'; message: string };
+  | { step: 'failed'; message: string }
+  /** `ended`: how the job's watch reported its end ('cancelled'; 'failed' or 'lost' after Cancel was accepted). */
+  | { step: 'cancelled'; ended: string };
+
+const STARTING: Running = { step: 'running', phase: 'starting', done: 0, total: 0, jobId: null, cancelling: false };
 
 interface Props {
   /** The query of the next run (weights, top N, max km); edited here. */
@@ -51,32 +69,49 @@ export function weightsOf(query: MatchQuery, defaults: MatchDefaults | undefined
 export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches, onClose }: Props) {
   const queryClient = useQueryClient();
   const defaults = useQuery({ queryKey: ['matching', 'defaults'], queryFn: () => client.matching.defaults.query(), staleTime: Infinity });
-  const [state, setState] = useState<State>(autoStart ? { step: 'running', phase: 'starting', done: 0, total: 0 } : { step: 'weights' });
+  const [state, setState] = useState<State>(autoStart ? STARTING : { step: 'weights' });
   const unsubscribe = useRef<(() => void) | null>(null);
   const dialog = useRef<HTMLDivElement>(null);
   const started = useRef(false);
+  /** The job Cancel was accepted for: its end is reported as cancelled whatever the watch says. */
+  const cancelledJob = useRef<string | null>(null);
+  const [cancelProblem, setCancelProblem] = useState<string | null>(null);
 
   const run = async (q: MatchQuery) => {
     unsubscribe.current?.();
-    setState({ step: 'running', phase: 'starting', done: 0, total: 0 });
+    setCancelProblem(null);
+    setState(STARTING);
     try {
       const { jobId } = await client.matching.run.mutate(q);
+      setState((s) => (s.step === 'running' ? { ...s, jobId } : s));
+      const end = (ended: { end: RunEnd }) => {
+        unsubscribe.current?.();
+        const outcome = cancelledJob.current === jobId && ended.end.kind !== 'done' ? { kind: 'cancelled' as const } : ended.end;
+        if (outcome.kind === 'done') {
+          setState({ step: 'done', result: outcome.result });
+          onRan(q);
+          // A full run replaces the matches, the plan and what is computed from them; the sites and the map stay.
+          void queryClient.invalidateQueries({ queryKey: keys.matches.all });
+          void queryClient.invalidateQueries({ queryKey: keys.analytics });
+          void queryClient.invalidateQueries({ queryKey: keys.plan });
+          void queryClient.invalidateQueries({ queryKey: keys.workflow.impact });
+        } else if (outcome.kind === 'cancelled') setState({ step: 'cancelled', ended: ended.end.kind });
+        else setState({ step: 'failed', message: outcome.message });
+      };
       const subscription = client.matching.watch.subscribe(
         { jobId },
         {
           onData: (event) => {
-            if (event.kind === 'progress') setState({ step: 'running', phase: event.phase, done: event.done, total: event.total });
-            else if (event.kind === 'done') {
-              setState({ step: 'done', result: event.result });
-              onRan(q);
-              void queryClient.invalidateQueries({ queryKey: ['matches'] });
-              // The suggestions (network, cascades) are computed from the stored matches; the plan is new.
-              void queryClient.invalidateQueries({ queryKey: ['analytics'] });
-              void queryClient.invalidateQueries({ queryKey: PLAN_QUERY_KEY });
-              void queryClient.invalidateQueries({ queryKey: ['workflow', 'impact'] });
-            } else setState({ step: 'failed', message: event.message });
+            const read = readEvent(event);
+            if ('progress' in read) {
+              const p = read.progress;
+              setState((s) => (s.step === 'running' ? { ...s, phase: p.phase, done: p.done, total: p.total } : s));
+            } else end(read);
           },
-          onError: (error) => setState({ step: 'failed', message: apiProblem(error).message }),
+          onError: (error) => {
+            if (cancelledJob.current === jobId) setState({ step: 'cancelled', ended: 'lost' });
+            else setState({ step: 'failed', message: apiProblem(error).message });
+          },
         },
       );
       unsubscribe.current = () => subscription.unsubscribe();
@@ -85,6 +120,20 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
     }
   };
 
+  const cancel = async () => {
+    if (state.step !== 'running' || !state.jobId || state.cancelling) return;
+    const jobId = state.jobId;
+    setState({ ...state, cancelling: true });
+    try {
+      const { cancelled } = await cancelRun(jobId);
+      // false: the job had already ended; its end (the summary) arrives through the watch.
+      if (cancelled) cancelledJob.current = jobId;
+      else setState((s) => (s.step === 'running' && s.jobId === jobId ? { ...s, cancelling: false } : s));
+    } catch (error) {
+      setState((s) => (s.step === 'running' && s.jobId === jobId ? { ...s, cancelling: false } : s));
+      setCancelProblem(apiProblem(error).message);
+    }
+  };
   useEffect(() => {
     dialog.current?.focus();
     if (autoStart && !started.current) {
@@ -123,6 +172,16 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
         <div className="modal-body">
           {state.step === 'weights' && <WeightsPanel query={query} onQuery={onQuery} defaults={defaults.data} />}
           {state.step === 'running' && <RunProgress {...state} />}
+          {cancelProblem && (
+            <div className="form-message error" role="alert" data-testid="matching-cancel-failed">
+              Could not cancel the run: {cancelProblem}
+            </div>
+          )}
+          {state.step === 'cancelled' && (
+            <div className="form-message" data-testid="matching-cancelled" data-ended={state.ended}>
+              <strong>Matching cancelled.</strong> Nothing of this run was stored: the matches and the regional plan are the ones you had before.
+            </div>
+          )}
           {state.step === 'failed' && (
             <div className="form-message error" data-testid="matching-failed">
               <strong>Matching failed.</strong> {state.message}
@@ -137,14 +196,26 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
               Run and plan
             </button>
           )}
-          {(state.step === 'done' || state.step === 'failed') && (
+          {running && (
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={() => void cancel()}
+              disabled={!state.jobId || state.cancelling}
+              title="Stop this run: nothing of it is stored"
+              data-testid="matching-cancel"
+            >
+              {state.cancelling ? 'Cancelling…' : 'Cancel run'}
+            </button>
+          )}
+          {(state.step === 'done' || state.step === 'failed' || state.step === 'cancelled') && (
             <>
               <button type="button" className="btn" onClick={() => setState({ step: 'weights' })} data-testid="matching-adjust">
                 Weights & objective…
               </button>
-              {state.step === 'failed' && (
-                <button type="button" className="btn" onClick={() => void run(query)}>
-                  Try again
+              {(state.step === 'failed' || state.step === 'cancelled') && (
+                <button type="button" className="btn" onClick={() => void run(query)} data-testid="matching-again">
+                  {state.step === 'cancelled' ? 'Run again' : 'Try again'}
                 </button>
               )}
             </>
@@ -173,13 +244,13 @@ const PHASE_LABEL: Record<string, string> = {
   planning: 'Storing the regional plan',
 };
 
-function RunProgress({ phase, done, total }: { phase: string; done: number; total: number }) {
+function RunProgress({ phase, done, total, cancelling }: { phase: string; done: number; total: number; cancelling: boolean }) {
   // Overall: each phase a third; within a phase its done/total when known.
   const index = Math.max(0, PHASES.indexOf(phase as (typeof PHASES)[number]));
   const within = total > 0 ? done / total : 0;
   const pct = phase === 'starting' ? 0 : Math.round(((index + within) / PHASES.length) * 100);
   return (
-    <div className="import-progress" data-testid="matching-progress" data-phase={phase}>
+    <div className="import-progress" data-testid="matching-progress" data-phase={phase} data-cancelling={cancelling}>
       <ol className="phases">
         {PHASES.map((p, i) => (
           <li key={p} className={i < index ? 'done' : i === index && phase !== 'starting' ? 'active' : ''}>
@@ -194,6 +265,7 @@ function RunProgress({ phase, done, total }: { phase: string; done: number; tota
         {PHASE_LABEL[phase] ?? label(phase)}
         {total > 1 ? `: ${phase === 'planning' ? '' : `${formatCount(done)} of `}${formatCount(total)} ${phase === 'saving' ? 'matches' : phase === 'matching' ? 'flows' : phase === 'planning' ? 'plan members' : ''}` : '…'}
       </div>
+      {cancelling && <div className="muted">Stopping the run; nothing of it will be stored.</div>}
     </div>
   );
 }

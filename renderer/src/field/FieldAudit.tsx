@@ -8,6 +8,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { apiProblem, client } from '../api.ts';
+import { keys } from '../cache/keys.ts';
 import { DeviceDialog } from './DeviceDialog.tsx';
 import { DevicePanel } from './DevicePanel.tsx';
 import './field.css';
@@ -26,7 +27,7 @@ export function FieldAudit({ onClose, initialSiteId }: { onClose: () => void; in
   const info = useQuery({ queryKey: ['field', 'info'], queryFn: () => client.field.info.query() });
   const demoStatus = useQuery({ queryKey: ['field', 'demo'], queryFn: () => client.field.demo.status.query() });
   const sites = useQuery({ queryKey: ['field', 'sites', siteQuery], queryFn: () => client.sites.list.query({ query: siteQuery || undefined, limit: 30 }) });
-  const site = useQuery({ queryKey: ['site', siteId], queryFn: () => client.sites.get.query({ id: siteId! }), enabled: !!siteId });
+  const site = useQuery({ queryKey: keys.sites.get(siteId ?? ''), queryFn: () => client.sites.get.query({ id: siteId! }), enabled: !!siteId });
   const devices = useQuery({ queryKey: ['field', 'devices', siteId], queryFn: () => client.field.devices.list.query({ site_id: siteId! }), enabled: !!siteId });
 
   useEffect(() => {

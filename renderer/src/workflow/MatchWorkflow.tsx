@@ -5,9 +5,10 @@
  * live exchange (M&V).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { apiProblem, client, type Outputs } from '../api.ts';
 import { formatDateTime, formatEur, formatNumber, formatPercent, label } from '../format.ts';
+import { keys } from '../cache/keys.ts';
 import type { MatchWithEvents } from '../matching/model.ts';
 import { reminderText } from './WorkflowBar.tsx';
 import './workflow.css';
@@ -16,13 +17,19 @@ type Generated = Outputs['packets']['generate'];
 
 const DAY = 86_400_000;
 
+/**
+ * After a note, a packet sent, an extended reservation or a meter bound: this match (its audit
+ * trail, its reservation), its own workflow lists, the reminders and the impact report (refetched
+ * only while shown). The match lists and the map do not show any of it.
+ */
 function useRefresh(matchId: string) {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['matches'] }),
-      queryClient.invalidateQueries({ queryKey: ['workflow'] }),
-      queryClient.invalidateQueries({ queryKey: ['match-workflow', matchId] }),
+      queryClient.invalidateQueries({ queryKey: keys.matches.get(matchId) }),
+      queryClient.invalidateQueries({ queryKey: keys.matchWorkflow(matchId) }),
+      queryClient.invalidateQueries({ queryKey: keys.workflow.reminders }),
+      queryClient.invalidateQueries({ queryKey: keys.workflow.impact }),
     ]);
 }
 
@@ -41,12 +48,7 @@ const problemText = (e: unknown) => {
 };
 
 export function MatchWorkflow({ m }: { m: MatchWithEvents }) {
-  const queryClient = useQueryClient();
-  // A lifecycle move (made in the card above) changes reminders and impact: refresh the badges.
-  useEffect(() => {
-    void queryClient.invalidateQueries({ queryKey: ['workflow'] });
-    void queryClient.invalidateQueries({ queryKey: ['match-workflow', m.id] });
-  }, [queryClient, m.id, m.version]);
+  // A lifecycle move (made in the card above) refreshes the reminders and impact itself (cache/lifecycle.ts).
   return (
     <>
       {m.status === 'reserved' && <Reservation m={m} />}

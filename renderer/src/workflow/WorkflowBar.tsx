@@ -6,6 +6,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { client, type Outputs } from '../api.ts';
+import { keys } from '../cache/keys.ts';
 import { formatScore, label } from '../format.ts';
 import { AlertDigests } from './AlertDigests.tsx';
 import { ImpactDashboard } from './ImpactDashboard.tsx';
@@ -38,8 +39,10 @@ export function WorkflowBar({ onOpenMatch }: { onOpenMatch(id: string): void }) 
   useEffect(() => {
     const sub = client.workflow.alerts.watch.subscribe(undefined, {
       onData: (batch) => {
-        void queryClient.invalidateQueries({ queryKey: ['workflow', 'alerts'] });
-        void queryClient.invalidateQueries({ queryKey: ['matches'] });
+        void queryClient.invalidateQueries({ queryKey: keys.workflow.alerts });
+        // A digest follows a re-match that stored new matches: the lists and counts, not every open detail.
+        void queryClient.invalidateQueries({ queryKey: keys.matches.lists });
+        void queryClient.invalidateQueries({ queryKey: keys.matches.summary });
         const first = batch.top[0];
         const body = first ? `Best: ${first.supply_organization} → ${first.demand_organization} (${label(first.type)}, score ${formatScore(first.score)})` : '';
         // Clicking opens the best match; the Alerts list holds the rest of the digest.

@@ -1,0 +1,35 @@
+/**
+ * The messages between the match service (main thread) and its long-lived matching worker
+ * (match-worker-main.ts). Every request carries a sequence number its replies repeat.
+ */
+import type { PricingConstants } from '../db/match-codec.ts';
+import type { MatchRows } from '../db/match-rows.ts';
+import type { PlanObjectiveName } from '../db/plan-store.ts';
+import type { MatchQuery } from '../matching/config.ts';
+import type { MatchFlow } from '../matching/input.ts';
+import type { EngineMatch } from '../matching/match.ts';
+import type { MatchStats } from '../matching/pipeline.ts';
+import type { PlanRun } from './regional-plan.ts';
+
+export type WorkerPhase = 'loading' | 'matching' | 'saving' | 'planning';
+
+export type WorkerRequest =
+  /** A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change). */
+  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants }
+  /** The worker holds no portfolio (first use, after an import, after a cancel): here it is. */
+  | { kind: 'load'; seq: number; flows: MatchFlow[] }
+  /** One flow changed (`flow`) or was deleted (null): re-match it incrementally. */
+  | { kind: 'flow'; seq: number; flowId: string; flow: MatchFlow | null; query: MatchQuery; pricing: PricingConstants }
+  /** The hour-by-hour exchange of a pair. */
+  | { kind: 'hourly'; seq: number; supplyId: string; demandId: string; distanceKm: number; query: MatchQuery }
+  /** Whether the held matches fit together (plan over held candidates only). */
+  | { kind: 'hold'; seq: number; matches: EngineMatch[]; held: [string, number][]; query: MatchQuery };
+
+export type WorkerReply =
+  | { kind: 'progress'; seq: number; phase: WorkerPhase; done: number; total: number }
+  /** A run's or a flow's matches in stored form (their buffers transferred). */
+  | { kind: 'matches'; seq: number; rows: MatchRows; stats: MatchStats | undefined }
+  | { kind: 'plan'; seq: number; plan: PlanRun }
+  | { kind: 'done'; seq: number; value?: unknown }
+  /** `needsFlows`: the worker holds no portfolio; send `load` and ask again. */
+  | { kind: 'error'; seq: number; message: string; overAllocation?: boolean; needsFlows?: boolean };
