@@ -229,9 +229,9 @@ async function matchCli(args: string[], io: Io): Promise<number> {
   if (maxKm !== undefined) options.maxKm = maxKm;
   const limit = tableLimit(values.limit);
   return withCore(values.db, async (core) => {
-    const result = await matchCommand(core, options);
+    const result = await matchCommand(core, options, values.json === true);
     if (values.json) await writeMatchJson(sinkOf(io), result);
-    else await writeMatchTable(core, sinkOf(io), result.matches, limit);
+    else await writeMatchTable(core, sinkOf(io), result.table, limit);
     return 0;
   });
 }
@@ -244,7 +244,7 @@ async function planCli(args: string[], io: Io): Promise<number> {
   if (!PLAN_OBJECTIVES.includes(objective)) throw new UsageError(`--objective is npv, co2 or energy (got "${values.objective}")`);
   const limit = tableLimit(values.limit);
   return withCore(values.db, async (core) => {
-    const result = await planCommand(core, objective);
+    const result = await planCommand(core, objective, values.json === true);
     if (values.json) {
       await writePlanJson(sinkOf(io), result);
       return 0;

@@ -68,6 +68,7 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
       await ingest.close();
       // A re-match finishing during the close may have queued an alert check: let it end first.
       await alerts.idle();
+      await matching.close();
       await repo.close();
     },
   };

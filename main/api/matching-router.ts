@@ -45,6 +45,8 @@ export const matchingRouter = router({
   watch: procedure.input(z.strictObject({ jobId: z.uuid() })).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.matching.jobs.watch(input.jobId, signal);
   }),
+  /** Ends a running re-match: nothing of it is stored and its watchers get `cancelled`; false when it had already ended. */
+  cancel: procedure.input(z.strictObject({ id: z.uuid() })).mutation(({ ctx, input }) => ({ cancelled: ctx.matching.cancel(input.id) })),
 });
 
 export const matchesRouter = router({

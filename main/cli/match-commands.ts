@@ -5,6 +5,9 @@ import type { Core } from '../core.ts';
 import type { MatchRecord } from '../db/matches.ts';
 import type { MatchQuery } from '../matching/config.ts';
 import type { EngineMatch } from '../matching/match.ts';
+import type { MatchRows } from '../db/match-rows.ts';
+import type { FlowType } from '../domain/entities.ts';
+import type { Route, RouteReason } from '../matching/router.ts';
 import { routeSplit } from '../matching/router.ts';
 import { ChunkedWriter, eur, num, pad, pct, topBy, writeJsonObject, type OutputSink } from './format.ts';
 
@@ -17,18 +20,46 @@ export interface MatchOptions {
   maxKm?: number;
 }
 
-/** The `turash match --json` shape of architecture.md (plus the explanation fields). */
-export async function matchCommand(core: Core, options: MatchOptions): Promise<{ matches: EngineMatch[]; stats: unknown }> {
+/** What the table form shows of a match: read from the stored rows, so the table needs no engine records. */
+export interface TableMatch {
+  id: string;
+  type: FlowType;
+  score: number;
+  distance_km: number;
+  route: Route;
+  supply_flow_id: string;
+  demand_flow_id: string;
+  npv_eur: number | null;
+  route_reasons: readonly RouteReason[];
+}
+
+/** The table's view of every stored row of a run. */
+export function tableMatchesOf(rows: MatchRows): TableMatch[] {
+  const out: TableMatch[] = new Array(rows.count);
+  for (let i = 0; i < rows.count; i++) {
+    const npv = rows.npv_eur[i]!;
+    out[i] = { id: rows.id[i]!, type: rows.type[i] as FlowType, score: rows.score[i]!, distance_km: rows.distance_km[i]!, route: rows.route[i] as Route, supply_flow_id: rows.supply_flow_id[i]!, demand_flow_id: rows.demand_flow_id[i]!, npv_eur: Number.isNaN(npv) ? null : npv, route_reasons: [] };
+  }
+  return out;
+}
+
+const tableMatchOf = (m: EngineMatch): TableMatch => ({ id: m.id, type: m.type, score: m.score, distance_km: m.distance_km, route: m.route, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, npv_eur: m.economics.npv_eur, route_reasons: m.route_reasons });
+
+/**
+ * The `turash match --json` shape of architecture.md (plus the explanation fields): the engine's
+ * records, asked of the worker only for `--json` (`engineRecords`); the table form reads the rows.
+ */
+export async function matchCommand(core: Core, options: MatchOptions, engineRecords = true): Promise<{ matches: EngineMatch[]; table: TableMatch[]; stats: unknown }> {
   const query: MatchQuery = {};
   if (options.top !== undefined) query.top_n = options.top;
   if (options.maxKm !== undefined) query.max_km = options.maxKm;
   if (options.flow) {
     await core.repo.getFlow(options.flow); // a clear "flow X does not exist"
     const { matches, stats } = await core.matching.rematchFlow(options.flow, query);
-    return { matches, stats };
+    return { matches, table: matches.map(tableMatchOf), stats };
   }
-  const { matches, stats } = await core.matching.runAll(query);
-  return { matches, stats };
+  const { matches, rows, stats } = await core.matching.runAll(query, undefined, 'npv', { engineRecords });
+  return { matches, table: tableMatchesOf(rows), stats };
 }
 
 /**
@@ -61,16 +92,16 @@ export async function flowNames(core: Core, ids: readonly string[]): Promise<Map
 
 const matchTableHeader = () => `${pad('score', 6)} ${pad('type', 14)} ${pad('supply -> demand', 90)} ${pad('km', 6)} ${pad('NPV', 16)} route`;
 
-function matchRow(m: EngineMatch, names: Map<string, string>): string {
+function matchRow(m: TableMatch, names: Map<string, string>): string {
   const pair = `${names.get(m.supply_flow_id) ?? m.supply_flow_id} -> ${names.get(m.demand_flow_id) ?? m.demand_flow_id}`;
-  return `${pad(num(m.score, 3), 6)} ${pad(m.type, 14)} ${pad(pair, 90)} ${pad(num(m.distance_km, 1), 6)} ${pad(eur(m.economics.npv_eur), 16)} ${m.route}`;
+  return `${pad(num(m.score, 3), 6)} ${pad(m.type, 14)} ${pad(pair, 90)} ${pad(num(m.distance_km, 1), 6)} ${pad(eur(m.npv_eur), 16)} ${m.route}`;
 }
 
 /**
  * The table form of `turash match`: the count and the router's split, the `limit` best matches by
  * score (0: all of them, written row by row), and a summary line saying what was left out.
  */
-export async function writeMatchTable(core: Core, sink: OutputSink, matches: readonly EngineMatch[], limit = DEFAULT_TABLE_LIMIT): Promise<void> {
+export async function writeMatchTable(core: Core, sink: OutputSink, matches: readonly TableMatch[], limit = DEFAULT_TABLE_LIMIT): Promise<void> {
   const w = new ChunkedWriter(sink);
   const split = routeSplit(matches);
   await w.write(`${matches.length} matches (${split.automated} automated, ${split.facilitated} facilitated)\n`);

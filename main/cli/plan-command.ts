@@ -73,7 +73,10 @@ function memberJson(m: PlanMemberView): PlanMemberJson {
 /** A stored plan run: the plan part of the JSON, the matches it chose from, the solver's status and notes. */
 export interface PlanResult {
   plan: PlanJson['plan'];
+  /** The engine's records of every alternative (only when asked for: `--json`). */
   matches: readonly EngineMatch[];
+  /** How many alternatives the plan chose from. */
+  alternatives: number;
   inPlan: ReadonlySet<string>;
   /** optimal, time_limit, greedy_fallback, repaired, over_allocated */
   status: string;
@@ -81,8 +84,8 @@ export interface PlanResult {
 }
 
 /** A full match and the regional plan, stored; the alternatives stay the engine's matches (not copied). */
-export async function planCommand(core: Core, objective: PlanObjectiveName): Promise<PlanResult> {
-  const run = await core.matching.runAll({}, undefined, objective);
+export async function planCommand(core: Core, objective: PlanObjectiveName, engineRecords = true): Promise<PlanResult> {
+  const run = await core.matching.runAll({}, undefined, objective, { engineRecords });
   const s = run.planRun.summary;
   return {
     plan: {
@@ -99,6 +102,7 @@ export async function planCommand(core: Core, objective: PlanObjectiveName): Pro
       },
     },
     matches: run.matches,
+    alternatives: run.rows.count,
     inPlan: new Set(run.planRun.members.map((m) => m.match_id)),
     status: s.status,
     notes: s.notes,
@@ -128,7 +132,7 @@ export function planText(r: PlanResult, names: Map<string, string>, limit = DEFA
   const t = r.plan.totals;
   const members = r.plan.members;
   const lines = [
-    `regional plan: ${members.length} exchanges chosen from ${r.matches.length} alternatives, maximising ${OBJECTIVE_WORDS[r.plan.objective]}`,
+    `regional plan: ${members.length} exchanges chosen from ${r.alternatives} alternatives, maximising ${OBJECTIVE_WORDS[r.plan.objective]}`,
     `  objective ${num(r.plan.objective_value, 0)}, solver bound ${num(r.plan.bound, 0)}, gap ${num(r.plan.gap * 100, 3)} % (${r.status})`,
     ...r.notes.map((n) => `  note: ${n}`),
     `  totals: NPV ${eur(t.npv_eur)}, value ${eur(t.annual_value_eur)} per year, CO2 ${num(t.co2_t_per_year, 0)} t per year, heat ${num(t.delivered_mwh_per_year, 0)} MWh per year`,

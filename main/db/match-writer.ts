@@ -69,7 +69,7 @@ function params(rows: MatchRows, i: number, out: unknown[]): void {
 }
 
 /** Puts the database's shape ids into the rows' packed bytes (they arrive with indexes into rows.shapes). */
-async function assignShapeIds(db: Db, rows: MatchRows): Promise<void> {
+export async function assignShapeIds(db: Db, rows: MatchRows): Promise<void> {
   if (rows.count === 0) return;
   const ids = await shapeBook(db).ids(rows.shapes);
   const view = new DataView(rows.packed.buffer, rows.packed.byteOffset, rows.packed.byteLength);
@@ -86,43 +86,55 @@ function aborted(signal: AbortSignal | undefined): void {
 export async function saveMatchRows(db: Db, rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
   aborted(options.signal);
   await assignShapeIds(db, rows);
+  return db.transaction().execute((tx) => writeRows(tx, rows, options));
+}
+
+/**
+ * The same inside the caller's transaction (a full run stores its matches and its plan together),
+ * after `assignShapeIds` outside it (the writer connection is the transaction's until it ends; a
+ * shape row is harmless if the run rolls back).
+ */
+export function saveMatchRowsWithin(tx: Transaction<Database>, rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
+  aborted(options.signal);
+  return writeRows(tx, rows, options);
+}
+
+async function writeRows(tx: Transaction<Database>, rows: MatchRows, options: SaveOptions): Promise<SaveCounts> {
   const now = new Date().toISOString();
-  return db.transaction().execute(async (tx: Transaction<Database>) => {
-    const run = (sql: string, parameters: unknown[] = []) => tx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, parameters));
-    const scope = options.flowId === undefined ? '' : ' WHERE supply_flow_id = ? OR demand_flow_id = ?';
-    const existing = new Map<string, { status: string; hash: number | null }>();
-    for (const r of (await run(`SELECT id, status, content_hash FROM matches${scope}`, options.flowId === undefined ? [] : [options.flowId, options.flowId])).rows) {
-      existing.set(r.id as string, { status: r.status as string, hash: r.content_hash as number | null });
-    }
-    const keep = new Set(rows.id);
-    const stale = [...existing].filter(([id, r]) => !keep.has(id) && r.status === 'suggested').map(([id]) => id);
-    for (let i = 0; i < stale.length; i += 500) {
-      const part = stale.slice(i, i + 500);
-      await run(`DELETE FROM matches WHERE id IN (${part.map(() => '?').join(',')})`, part);
-    }
-    let created = 0;
-    let updated = 0;
-    let same = 0;
-    const write: number[] = [];
-    for (let i = 0; i < rows.count; i++) {
-      const stored = existing.get(rows.id[i]!);
-      if (!stored) created += 1;
-      else if (stored.hash === rows.content_hash[i]) {
-        same += 1;
-        continue;
-      } else updated += 1;
-      write.push(i);
-    }
-    const fullSql = upsertSql(ROWS_PER_STATEMENT, now);
-    for (let k = 0; k < write.length; k += ROWS_PER_STATEMENT) {
-      aborted(options.signal);
-      const part = write.slice(k, k + ROWS_PER_STATEMENT);
-      const values: unknown[] = [];
-      for (const i of part) params(rows, i, values);
-      await run(part.length === ROWS_PER_STATEMENT ? fullSql : upsertSql(part.length, now), values);
-      options.onProgress?.(Math.min(k + ROWS_PER_STATEMENT, write.length), write.length);
-    }
+  const run = (sql: string, parameters: unknown[] = []) => tx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, parameters));
+  const scope = options.flowId === undefined ? '' : ' WHERE supply_flow_id = ? OR demand_flow_id = ?';
+  const existing = new Map<string, { status: string; hash: number | null }>();
+  for (const r of (await run(`SELECT id, status, content_hash FROM matches${scope}`, options.flowId === undefined ? [] : [options.flowId, options.flowId])).rows) {
+    existing.set(r.id as string, { status: r.status as string, hash: r.content_hash as number | null });
+  }
+  const keep = new Set(rows.id);
+  const stale = [...existing].filter(([id, r]) => !keep.has(id) && r.status === 'suggested').map(([id]) => id);
+  for (let i = 0; i < stale.length; i += 500) {
+    const part = stale.slice(i, i + 500);
+    await run(`DELETE FROM matches WHERE id IN (${part.map(() => '?').join(',')})`, part);
+  }
+  let created = 0;
+  let updated = 0;
+  let same = 0;
+  const write: number[] = [];
+  for (let i = 0; i < rows.count; i++) {
+    const stored = existing.get(rows.id[i]!);
+    if (!stored) created += 1;
+    else if (stored.hash === rows.content_hash[i]) {
+      same += 1;
+      continue;
+    } else updated += 1;
+    write.push(i);
+  }
+  const fullSql = upsertSql(ROWS_PER_STATEMENT, now);
+  for (let k = 0; k < write.length; k += ROWS_PER_STATEMENT) {
     aborted(options.signal);
-    return { created, updated, unchanged: same, removed: stale.length };
-  });
+    const part = write.slice(k, k + ROWS_PER_STATEMENT);
+    const values: unknown[] = [];
+    for (const i of part) params(rows, i, values);
+    await run(part.length === ROWS_PER_STATEMENT ? fullSql : upsertSql(part.length, now), values);
+    options.onProgress?.(Math.min(k + ROWS_PER_STATEMENT, write.length), write.length);
+  }
+  aborted(options.signal);
+  return { created, updated, unchanged: same, removed: stale.length };
 }

@@ -22,7 +22,7 @@ import type { Database, MatchesTable, MatchEventsTable } from './schema.ts';
 import type { JoinedFacts, PricingConstants } from './match-codec.ts';
 import { packRows, type ComputedMatch, type MatchRows } from './match-rows.ts';
 import { shapeBook, type ShapeBook } from './match-shapes.ts';
-import { saveMatchRows, type SaveCounts, type SaveOptions } from './match-writer.ts';
+import { assignShapeIds, saveMatchRows, saveMatchRowsWithin, type SaveCounts, type SaveOptions } from './match-writer.ts';
 import { joinedMatches } from './match-join.ts';
 import { EconomicsKeys } from './match-figures.ts';
 
@@ -223,6 +223,16 @@ export class MatchStore {
   /** The same for rows already in their stored form (packed where the engine ran: the matching worker). */
   saveRows(rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
     return saveMatchRows(this.#db, rows, options);
+  }
+
+  /** Stores `rows`, then runs `andThen` in the same transaction (a full run's plan): both commit, or neither. */
+  async saveRowsWith(rows: MatchRows, options: SaveOptions, andThen: (tx: Transaction<Database>) => Promise<void>): Promise<SaveCounts> {
+    await assignShapeIds(this.#db, rows);
+    return this.#db.transaction().execute(async (tx) => {
+      const counts = await saveMatchRowsWithin(tx, rows, options);
+      await andThen(tx);
+      return counts;
+    });
   }
 
   /**

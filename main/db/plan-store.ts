@@ -3,8 +3,9 @@
  * share, with their economics at that share, and the plan's figures (objective, bound, gap,
  * totals). Derived data like the engine's matches: recomputed on every laptop, never change-logged.
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 import { EconomicsKeys } from './match-figures.ts';
 import { joinedMatches } from './match-join.ts';
 
@@ -89,8 +90,9 @@ export class PlanStore {
    * allocation. Only rows whose share or allocation changed are written (a re-run that plans the
    * same way rewrites no match).
    */
-  async save(summary: PlanSummary, members: readonly PlanMemberRow[]): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+  async save(summary: PlanSummary, members: readonly PlanMemberRow[], within?: Transaction<Database>): Promise<void> {
+    // `within`: the run's own transaction (its matches and its plan commit together, match-service.ts)
+    const write = async (tx: Transaction<Database>) => {
       const current = new Map(
         (await tx.selectFrom('matches').select(['id', 'plan_share', 'plan_allocation']).where('plan_share', 'is not', null).execute()).map((r) => [r.id, r]),
       );
@@ -109,7 +111,9 @@ export class PlanStore {
         .values(row)
         .onConflict((oc) => oc.column('id').doUpdateSet({ objective: row.objective, summary: row.summary, created_at: row.created_at }))
         .execute();
-    });
+    };
+    if (within) await write(within);
+    else await this.#db.transaction().execute(write);
   }
 
   /** The last plan's summary, or null when no plan has been made in this database. */

@@ -40,5 +40,6 @@ export class ImportJobs {
 
 function toImportEvent(event: JobEvent<ImportProgressEvent, ImportReport>): ImportEvent {
   if (event.kind === 'done') return { kind: 'done', report: event.result };
+  if (event.kind === 'cancelled') return { kind: 'failed', message: event.message }; // imports are not cancelled
   return event;
 }

@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 
-export type JobEvent<P, R> = ({ kind: 'progress' } & P) | { kind: 'done'; result: R } | { kind: 'failed'; message: string };
+export type JobEvent<P, R> = ({ kind: 'progress' } & P) | { kind: 'done'; result: R } | { kind: 'failed'; message: string } | { kind: 'cancelled'; message: string };
 
 interface Job<P, R> {
   last: JobEvent<P, R>;
   events: EventEmitter;
+  abort: AbortController;
 }
 
 const KEEP_FINISHED_MS = 10 * 60_000;
@@ -23,9 +24,10 @@ export class Jobs<P extends object, R> {
     this.#initial = initialProgress;
   }
 
-  start(work: (progress: (p: P) => void) => Promise<R>): string {
+  /** `work` gets a signal that `cancel` aborts; a job whose signal was aborted ends `cancelled`. */
+  start(work: (progress: (p: P) => void, signal: AbortSignal) => Promise<R>): string {
     const id = randomUUID();
-    const job: Job<P, R> = { last: { kind: 'progress', ...this.#initial }, events: new EventEmitter() };
+    const job: Job<P, R> = { last: { kind: 'progress', ...this.#initial }, events: new EventEmitter(), abort: new AbortController() };
     this.#jobs.set(id, job);
     const emit = (event: JobEvent<P, R>) => {
       job.last = event;
@@ -33,15 +35,26 @@ export class Jobs<P extends object, R> {
     };
     // Let the caller subscribe before the work begins.
     setImmediate(() => {
-      work((p) => emit({ kind: 'progress', ...p }))
+      work((p) => emit({ kind: 'progress', ...p }), job.abort.signal)
         .then((result) => emit({ kind: 'done', result }))
-        .catch((error: unknown) => emit({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }))
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          emit(job.abort.signal.aborted ? { kind: 'cancelled', message } : { kind: 'failed', message });
+        })
         .finally(() => setTimeout(() => this.#jobs.delete(id), KEEP_FINISHED_MS).unref());
     });
     return id;
   }
 
-  /** The job's events from its latest one on, ending with `done` or `failed`. */
+  /** Asks a running job to stop: true when it was still running (it ends `cancelled`), false when it had ended or is unknown. */
+  cancel(id: string): boolean {
+    const job = this.#jobs.get(id);
+    if (!job || job.last.kind !== 'progress' || job.abort.signal.aborted) return false;
+    job.abort.abort();
+    return true;
+  }
+
+  /** The job's events from its latest one on, ending with `done`, `failed` or `cancelled`. */
   async *watch(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent<P, R>> {
     const job = this.#jobs.get(id);
     if (!job) throw new Error(`no job "${id}" (it finished more than 10 minutes ago, or never started)`);

@@ -1,29 +1,27 @@
 /**
- * Matching over the local graph: a full re-match runs the engine in a worker thread and stores
- * the result; a changed flow is re-matched incrementally on a kept Matcher, so an edit or a new
- * measurement updates its matches in milliseconds without a full run.
+ * Matching over the local graph. The engine runs in one long-lived worker thread that holds the
+ * portfolio's index between runs (match-worker-main.ts): a full re-match sends it the flows (it
+ * keeps what did not change), stores the matches while the worker plans, and commits matches and
+ * plan together; a changed flow is re-matched incrementally on the index the worker holds, so an
+ * edit or a new measurement updates its matches in milliseconds. A run can be cancelled until it
+ * commits: nothing of it is stored then.
  */
-import { Worker } from 'node:worker_threads';
 import type { Repository } from '../db/repository.ts';
 import { resolveConfig, type MatchQuery } from '../matching/config.ts';
-import { Matcher } from '../matching/engine.ts';
 import { toMatchFlow, type MatchFlow } from '../matching/input.ts';
 import type { EngineMatch } from '../matching/match.ts';
-import type { EngineResult, MatchStats } from '../matching/pipeline.ts';
+import type { MatchStats } from '../matching/pipeline.ts';
 import { Jobs } from './jobs.ts';
-import { hotmapsProfileSource } from '../data/profile-source.ts';
 import type { FlowInContext } from '../db/repository.ts';
 import { measuredWeekOf } from '../ingest/measured-week.ts';
 import type { PlanObjectiveName, PlanSummary } from '../db/plan-store.ts';
 import type { PlanRun } from './regional-plan.ts';
-import { heatSeries } from '../matching/engine.ts';
-import { planInput } from '../matching/plan-input.ts';
-import { OverAllocationError } from '../plan/model.ts';
-import { solvePlan } from '../plan/solve.ts';
 import { ValidationError } from '../db/errors.ts';
 import type { MatchRecord } from '../db/matches.ts';
 import type { PricingConstants } from '../db/match-codec.ts';
 import { annuityFactor } from '../matching/finance.ts';
+import type { MatchRows } from '../db/match-rows.ts';
+import { CancelledError, MatchWorkerClient, WorkerCallError } from './match-worker-client.ts';
 
 /** The constants the store needs to price a match's sensitivity table again on reading (match-codec.ts). */
 function pricingOf(query: MatchQuery): PricingConstants {
@@ -48,9 +46,6 @@ function asEngineMatch(r: MatchRecord): EngineMatch {
   } as unknown as EngineMatch;
 }
 
-/** The bundled Hotmaps profiles (loaded on first use). */
-const PROFILES = hotmapsProfileSource();
-
 export interface MatchRunProgress {
   phase: 'loading' | 'matching' | 'saving' | 'planning';
   done: number;
@@ -72,33 +67,32 @@ export interface MatchRunSummary {
 /** Where the worker entry is; the Electron bundle passes its own built file. */
 export const DEFAULT_WORKER_URL = new URL('./match-worker.mjs', import.meta.url);
 
-function runInWorker(workerUrl: URL, flows: MatchFlow[], query: MatchQuery, held: Map<string, number>, objective: PlanObjectiveName): Promise<{ result: EngineResult; plan: PlanRun }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl, { workerData: { flows, query, held: [...held], objective } });
-    worker.once('message', (message: { ok: true; result: EngineResult; plan: PlanRun } | { ok: false; message: string }) => {
-      if (message.ok) resolve({ result: message.result, plan: message.plan });
-      else reject(new Error(`matching failed: ${message.message}`));
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the matching worker stopped with exit code ${code}`));
-    });
-  });
+/** What a full run gives its caller beyond the summary: the stored rows, the plan, and the engine's records when asked for. */
+export interface FullRun extends MatchRunSummary {
+  rows: MatchRows;
+  planRun: PlanRun;
+  /** The engine's own records (only with `engineRecords`: `turash match --json`, `turash plan --json`). */
+  matches: EngineMatch[];
+}
+
+export interface RunOptions {
+  progress?: (p: MatchRunProgress) => void;
+  signal?: AbortSignal;
+  /** Also return the engine's full records (they cost a copy of every match across threads). */
+  engineRecords?: boolean;
 }
 
 export class MatchService {
   readonly #repo: Repository;
-  readonly #workerUrl: URL;
+  readonly #worker: MatchWorkerClient;
   readonly jobs = new Jobs<MatchRunProgress, MatchRunSummary>({ phase: 'loading', done: 0, total: 0 });
-  #matcher: Matcher | undefined;
   #query: MatchQuery = {};
   /** Called after every stored run, full or incremental (the workflow digests new high-scoring matches). */
   readonly afterSave = new Set<(run: SavedRun) => void>();
 
   constructor(repo: Repository, workerUrl: URL = DEFAULT_WORKER_URL) {
     this.#repo = repo;
-    this.#workerUrl = workerUrl;
+    this.#worker = new MatchWorkerClient(workerUrl);
   }
 
   async #loadFlows(flowId?: string): Promise<MatchFlow[]> {
@@ -116,53 +110,84 @@ export class MatchService {
     return toMatchFlow(row.flow, row.site, row.organization, week);
   }
 
+  /** A call that works on the worker's held portfolio: the portfolio is sent first when it holds none. */
+  async #onHeld<T>(call: Parameters<MatchWorkerClient['call']>[0]): Promise<T> {
+    if (!this.#worker.holdsFlows) await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    try {
+      return (await this.#worker.call(call)) as T;
+    } catch (error) {
+      if (!(error instanceof WorkerCallError && error.needsFlows)) throw error;
+      await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+      return (await this.#worker.call(call)) as T;
+    }
+  }
+
   /**
    * Full re-match of the portfolio with `query` (weights, limits ...) and the regional plan with
    * `objective` (reserved, contracted and live matches keep their allocation), stored as the
-   * current result.
+   * current result. The matches are written while the worker plans; both commit together.
    */
-  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void, objective: PlanObjectiveName = 'npv'): Promise<MatchRunSummary & { matches: EngineMatch[]; planRun: PlanRun }> {
-    progress?.({ phase: 'loading', done: 0, total: 1 });
+  async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void, objective: PlanObjectiveName = 'npv', options: Omit<RunOptions, 'progress'> = {}): Promise<FullRun> {
+    const signal = options.signal;
+    const report = (p: MatchRunProgress) => progress?.(p);
+    const cancelled = () => {
+      if (signal?.aborted) throw new CancelledError();
+    };
+    report({ phase: 'loading', done: 0, total: 1 });
     const flows = await this.#loadFlows();
     const held = await this.#repo.plan.heldShares();
-    progress?.({ phase: 'matching', done: 0, total: flows.length });
-    const { result, plan } = await runInWorker(this.#workerUrl, flows, query, held, objective);
-    progress?.({ phase: 'saving', done: 0, total: result.matches.length });
-    const saved = await this.#repo.matches.saveRun(result.matches, {}, (done, total) => progress?.({ phase: 'saving', done, total }), pricingOf(query));
-    progress?.({ phase: 'planning', done: 0, total: plan.members.length });
-    await this.#repo.plan.save(plan.summary, plan.members);
-    this.#matcher = new Matcher({ flows, profiles: PROFILES });
-    this.#query = query;
-    for (const listener of this.afterSave) listener({ kind: 'full' });
-    return { stats: result.stats, ...saved, plan: plan.summary, matches: result.matches, planRun: plan };
+    cancelled();
+    const onAbort = () => void this.#worker.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      report({ phase: 'matching', done: 0, total: flows.length });
+      let rowsArrived!: (value: { rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }) => void;
+      const rowsReady = new Promise<{ rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }>((resolve) => (rowsArrived = resolve));
+      let planRun: PlanRun | undefined;
+      const worker = this.#worker.call(
+        { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true },
+        {
+          matches: (rows, stats, matches) => rowsArrived({ rows, stats, matches: matches ?? [] }),
+          plan: (plan) => (planRun = plan),
+        },
+      );
+      // the worker's failure (or a cancel) must also end the wait for its rows
+      const first = await Promise.race([rowsReady, worker.then(() => undefined)]);
+      if (!first) throw new Error('the matching worker ended its run without matches');
+      const { rows, stats, matches } = first;
+      cancelled();
+      const saved = await this.#repo.matches.saveRowsWith(rows, { onProgress: (done, total) => report({ phase: 'saving', done, total }), ...(signal ? { signal } : {}) }, async (tx) => {
+        // the worker planned meanwhile; the matches wait for their plan, then both commit
+        report({ phase: 'planning', done: 0, total: 1 });
+        await worker;
+        cancelled();
+        await this.#repo.plan.save(planRun!.summary, planRun!.members, tx);
+      });
+      this.#query = query;
+      for (const listener of this.afterSave) listener({ kind: 'full' });
+      return { stats, ...saved, plan: planRun!.summary, planRun: planRun!, rows, matches };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
-  /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`). */
+  /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`, ends it with `matching.cancel`). */
   start(query: MatchQuery = {}, objective: PlanObjectiveName = 'npv'): string {
-    return this.jobs.start(async (progress) => {
-      const { matches: _matches, planRun: _plan, ...summary } = await this.runAll(query, progress, objective);
+    return this.jobs.start(async (progress, signal) => {
+      const { matches: _matches, planRun: _plan, rows: _rows, ...summary } = await this.runAll(query, progress, objective, { signal });
       return summary;
     });
   }
 
-  async #kept(): Promise<Matcher> {
-    this.#matcher ??= new Matcher({ flows: await this.#loadFlows(), profiles: PROFILES });
-    return this.#matcher;
+  /** Ends a running job: true when it was running (nothing of it is stored), false when it had ended. */
+  cancel(jobId: string): boolean {
+    return this.jobs.cancel(jobId);
   }
 
   /** The hour-by-hour exchange of a stored heat, steam or cooling match (null for other types). */
   async hourly(matchId: string): Promise<{ available: number[]; demand: number[]; delivered: number[]; loss_mw: number; delivered_mwh_per_year: number; unit: 'MW' } | null> {
     const m = await this.#repo.matches.get(matchId);
-    const series = heatSeries(await this.#kept(), m.supply.flow_id, m.demand.flow_id, m.distance_km, resolveConfig(this.#query));
-    if (series === null) return null;
-    return {
-      available: Array.from(series.available),
-      demand: Array.from(series.demand),
-      delivered: Array.from(series.delivered),
-      loss_mw: series.loss_mw,
-      delivered_mwh_per_year: series.delivered_mwh_per_year,
-      unit: 'MW',
-    };
+    return this.#onHeld({ kind: 'hourly', supplyId: m.supply.flow_id, demandId: m.demand.flow_id, distanceKm: m.distance_km, query: this.#query });
   }
 
   /**
@@ -175,18 +200,15 @@ export class MatchService {
     if (held.has(matchId)) return; // already holding: moving on (reserved -> contracted) changes nothing
     const target = await this.#repo.matches.get(matchId);
     held.set(matchId, target.plan?.share ?? 1);
-    const matcher = await this.#kept();
-    const config = resolveConfig(this.#query);
     const engineMatches: EngineMatch[] = [];
     for (const id of held.keys()) {
       const record = id === matchId ? target : await this.#repo.matches.get(id);
       engineMatches.push(asEngineMatch(record));
     }
-    const input = planInput(matcher, engineMatches, config, held);
     try {
-      await solvePlan(input.flows, input.candidates.filter((c) => c.held !== undefined), { objective: 'npv', timeLimitSec: 5 });
+      await this.#onHeld({ kind: 'hold', matches: engineMatches, held: [...held], query: this.#query });
     } catch (error) {
-      if (error instanceof OverAllocationError) throw new ValidationError(`match "${matchId}"`, [{ field: 'to', message: `cannot hold this exchange: ${error.message}` }]);
+      if (error instanceof WorkerCallError && error.overAllocation) throw new ValidationError(`match "${matchId}"`, [{ field: 'to', message: `cannot hold this exchange: ${error.message}` }]);
       throw error;
     }
   }
@@ -196,30 +218,48 @@ export class MatchService {
    * full run, and stores the matches that involve it.
    */
   async rematchFlow(flowId: string, query?: MatchQuery): Promise<MatchRunSummary & { matches: EngineMatch[] }> {
-    if (!this.#matcher) this.#matcher = new Matcher({ flows: await this.#loadFlows(), profiles: PROFILES });
     const [row] = await this.#repo.flowsInContext(flowId);
+    const q = query ?? this.#query;
     if (!row) {
-      // Deleted: its matches went with it (ON DELETE CASCADE); forget it in the kept index too.
-      this.#matcher.remove(flowId);
+      // Deleted: its matches went with it (ON DELETE CASCADE); forget it in the held index too.
+      if (this.#worker.holdsFlows) await this.#worker.call({ kind: 'flow', flowId, flow: null, query: q, pricing: pricingOf(q) });
       return { stats: undefined, created: 0, updated: 0, unchanged: 0, removed: 0, matches: [] };
     }
-    this.#matcher.upsert(await this.#matchFlowOf(row));
-    const result = this.#matcher.matchFlow(flowId, resolveConfig(query ?? this.#query));
-    const saved = await this.#repo.matches.saveRun(result.matches, { flowId }, undefined, pricingOf(query ?? this.#query));
+    const flow = await this.#matchFlowOf(row);
+    let rows!: MatchRows;
+    let stats: MatchStats | undefined;
+    let matches: EngineMatch[] = [];
+    const call = { kind: 'flow' as const, flowId, flow, query: q, pricing: pricingOf(q), engineRecords: true };
+    const handlers = {
+      matches: (r: MatchRows, s: MatchStats | undefined, m?: EngineMatch[]) => {
+        rows = r;
+        stats = s;
+        matches = m ?? [];
+      },
+    };
+    if (!this.#worker.holdsFlows) await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    await this.#worker.call(call, handlers);
+    const saved = await this.#repo.matches.saveRows(rows, { flowId });
     for (const listener of this.afterSave) listener({ kind: 'flow', flowId });
-    return { stats: result.stats, ...saved, matches: result.matches };
+    return { stats, ...saved, matches };
   }
 
   /**
-   * Forgets the kept index: after a bulk change (an import) the next incremental re-match rebuilds
-   * it from the database instead of working on flows that changed underneath it.
+   * Forgets the held portfolio: after a bulk change (an import) the next incremental re-match
+   * sends the worker the portfolio from the database instead of working on flows that changed
+   * underneath it.
    */
   invalidate(): void {
-    this.#matcher = undefined;
+    this.#worker.forgetFlows();
   }
 
   /** Whether matching has run in this database (incremental updates only make sense then). */
   async hasRun(): Promise<boolean> {
-    return (await this.#repo.matches.counts()).total > 0 || this.#matcher !== undefined;
+    return (await this.#repo.matches.counts()).total > 0 || this.#worker.holdsFlows;
+  }
+
+  /** Ends the worker (the core closes it with the database). */
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { MatchRows } from '../db/match-rows.ts';
+import type { EngineMatch } from '../matching/match.ts';
 import type { MatchStats } from '../matching/pipeline.ts';
 import type { WorkerPhase, WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import type { PlanRun } from './regional-plan.ts';
@@ -16,7 +17,7 @@ export type WorkerCall = Unsequenced<WorkerRequest>;
 
 export interface CallHandlers {
   progress?: (phase: WorkerPhase, done: number, total: number) => void;
-  matches?: (rows: MatchRows, stats: MatchStats | undefined) => void;
+  matches?: (rows: MatchRows, stats: MatchStats | undefined, matches?: EngineMatch[]) => void;
   plan?: (plan: PlanRun) => void;
 }
 
@@ -73,7 +74,7 @@ export class MatchWorkerClient {
     const pending = this.#pending.get(message.seq);
     if (!pending) return;
     if (message.kind === 'progress') pending.handlers.progress?.(message.phase, message.done, message.total);
-    else if (message.kind === 'matches') pending.handlers.matches?.(message.rows, message.stats);
+    else if (message.kind === 'matches') pending.handlers.matches?.(message.rows, message.stats, message.matches);
     else if (message.kind === 'plan') {
       pending.handlers.plan?.(message.plan);
       this.#settle(message.seq).resolve(undefined);

@@ -78,7 +78,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     const config = resolveConfig(request.query);
     const result = matcher!.matchAll(config);
     const rows = packRows(result.matches, request.pricing);
-    reply({ kind: 'matches', seq, rows, stats: result.stats }, transferablesOf(rows));
+    reply({ kind: 'matches', seq, rows, stats: result.stats, ...(request.engineRecords ? { matches: result.matches } : {}) }, transferablesOf(rows));
     reply({ kind: 'progress', seq, phase: 'planning', done: 0, total: result.matches.length });
     const plan = await makePlan(matcher!, result.matches, config, { objective: request.objective, held: new Map(request.held) });
     return reply({ kind: 'plan', seq, plan });
@@ -95,7 +95,8 @@ async function handle(request: WorkerRequest): Promise<void> {
     held.set(request.flowId, fingerprint(request.flow));
     const result = matcher.matchFlow(request.flowId, resolveConfig(request.query));
     const rows = packRows(result.matches, request.pricing);
-    return reply({ kind: 'matches', seq, rows, stats: result.stats }, transferablesOf(rows));
+    reply({ kind: 'matches', seq, rows, stats: result.stats, ...(request.engineRecords ? { matches: result.matches } : {}) }, transferablesOf(rows));
+    return reply({ kind: 'done', seq });
   }
   if (request.kind === 'hourly') {
     const series = heatSeries(matcher, request.supplyId, request.demandId, request.distanceKm, resolveConfig(request.query));

@@ -15,11 +15,11 @@ export type WorkerPhase = 'loading' | 'matching' | 'saving' | 'planning';
 
 export type WorkerRequest =
   /** A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change). */
-  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants }
+  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean }
   /** The worker holds no portfolio (first use, after an import, after a cancel): here it is. */
   | { kind: 'load'; seq: number; flows: MatchFlow[] }
   /** One flow changed (`flow`) or was deleted (null): re-match it incrementally. */
-  | { kind: 'flow'; seq: number; flowId: string; flow: MatchFlow | null; query: MatchQuery; pricing: PricingConstants }
+  | { kind: 'flow'; seq: number; flowId: string; flow: MatchFlow | null; query: MatchQuery; pricing: PricingConstants; engineRecords?: boolean }
   /** The hour-by-hour exchange of a pair. */
   | { kind: 'hourly'; seq: number; supplyId: string; demandId: string; distanceKm: number; query: MatchQuery }
   /** Whether the held matches fit together (plan over held candidates only). */
@@ -27,8 +27,8 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { kind: 'progress'; seq: number; phase: WorkerPhase; done: number; total: number }
-  /** A run's or a flow's matches in stored form (their buffers transferred). */
-  | { kind: 'matches'; seq: number; rows: MatchRows; stats: MatchStats | undefined }
+  /** A run's or a flow's matches in stored form (their buffers transferred); the engine's records when asked for. */
+  | { kind: 'matches'; seq: number; rows: MatchRows; stats: MatchStats | undefined; matches?: EngineMatch[] }
   | { kind: 'plan'; seq: number; plan: PlanRun }
   | { kind: 'done'; seq: number; value?: unknown }
   /** `needsFlows`: the worker holds no portfolio; send `load` and ask again. */

@@ -18,14 +18,19 @@
  * - Cancel during a run (held in its first phase by an open write transaction, so the click
  *   always lands while it runs) ends the job as cancelled, stores nothing, and the matches listed
  *   before are still listed.
+ * Screenshots: test-results/responsive-run-*.png (the progress with Cancel, the cancelled run).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request, Route } from 'playwright-core';
 import { formatExact } from '../../renderer/src/format.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
+import { REPO_ROOT, startTestHost, type TestHost } from '../support/host.ts';
 import { waitForMapIdle } from '../support/map.ts';
+
+const RESULTS = join(REPO_ROOT, 'test-results');
 
 let t: TestHost;
 let b: TestBrowser;
@@ -95,6 +100,7 @@ const UNRELATED = ['sites.map', 'meta.info', 'matching.plan', 'analytics.suggest
 
 describe('a responsive UI (browser host, demo portfolio)', { timeout: 240_000 }, () => {
   before(async () => {
+    mkdirSync(RESULTS, { recursive: true });
     t = await startTestHost({ seed: 'demo' });
     b = await launchBrowser({ allowedOrigin: t.host.url });
     page = b.page;
@@ -230,6 +236,8 @@ describe('a responsive UI (browser host, demo portfolio)', { timeout: 240_000 },
     try {
       await page.getByTestId('run-matching').click();
       await page.getByTestId('matching-progress').waitFor();
+      await page.locator('[data-testid="matching-cancel"]:enabled').waitFor();
+      await page.screenshot({ path: join(RESULTS, 'responsive-run-progress.png') });
       const cancelled = answerOf('matching.cancel');
       await page.getByTestId('matching-cancel').click();
       const answer = await cancelled;
@@ -244,6 +252,7 @@ describe('a responsive UI (browser host, demo portfolio)', { timeout: 240_000 },
     // The dialog says so once the job's watch reports its end as cancelled.
     await page.locator('[data-testid="matching-cancelled"][data-ended="cancelled"]').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('matching-summary').count(), 0);
+    await page.screenshot({ path: join(RESULTS, 'responsive-run-cancelled.png') });
 
     const after = (await t.repo.matches.list({ limit: 5000 })).items.map((m) => `${m.id}@${m.version}`).sort();
     assert.deepEqual(after, before, 'the cancelled run stored no match');

@@ -2,7 +2,7 @@
  * A full re-match as the UI follows it: `matching.run` starts the job, `matching.watch` reports
  * its phases (loading, matching, saving, planning) and its end, `matching.cancel` stops it.
  *
- * Cancelling (the contract agreed with the core): `matching.cancel({ id })` with the job id that
+ * Cancelling (main/api/matching-router.ts): `matching.cancel({ id })` with the job id that
  * `matching.run` returned answers `{ cancelled: boolean }` (false: the job had already ended), and
  * the job then ends as cancelled with nothing stored; its watch reports that end as an event whose
  * kind (or state) is 'cancelled'.
@@ -22,15 +22,7 @@ export function readEvent(event: unknown): { progress: RunProgressEvent } | { en
   return { end: { kind: 'failed', message: e.message ?? 'the matching job ended without saying why' } };
 }
 
-interface CancelProcedure {
-  mutate(input: { id: string }, options?: { context?: Record<string, unknown> }): Promise<{ cancelled: boolean }>;
-}
-
-/**
- * Asks the core to stop the job. Typed here by the agreed contract so the renderer builds whether
- * or not the core's router already has the procedure (an older core answers NOT_FOUND).
- */
+/** Asks the core to stop the job (sent on its own, api.ts: a Cancel must not wait for a read batched with it). */
 export function cancelRun(jobId: string): Promise<{ cancelled: boolean }> {
-  // Sent on its own (api.ts): a Cancel must not wait for a read batched with it.
-  return (client.matching as unknown as { cancel: CancelProcedure }).cancel.mutate({ id: jobId }, { context: { alone: true } });
+  return client.matching.cancel.mutate({ id: jobId }, { context: { alone: true } });
 }
