@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import { buildElectron } from '../../scripts/build-electron.mjs';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
 import { canonicalQuantity } from '../db/entities.ts';
@@ -14,6 +13,9 @@ import { matchAll } from '../matching/engine.ts';
 import { resolveConfig } from '../matching/config.ts';
 import { hotmapsProfileSource } from '../data/profile-source.ts';
 import type { PlanRun } from '../portfolio/regional-plan.ts';
+import { MatchWorkerClient } from '../portfolio/match-worker-client.ts';
+import { annuityFactor } from '../matching/finance.ts';
+import type { EngineMatch } from '../matching/match.ts';
 
 // Inside the repository's out/ (as in the packaged app, out/app beside node_modules): the bundle
 // leaves packages that load files from their own folder (highs.wasm) to node_modules.
@@ -33,12 +35,16 @@ test('the bundled matching worker returns what the engine returns in-process', a
     return toMatchFlow({ ...flow, canonical, hours_per_year: hours }, site, { trust: trust.get(site.organization_id) });
   });
   const query = { now: '2026-11-24T00:00:00Z' };
-  const fromWorker = await new Promise<{ ok: boolean; message?: string; result: ReturnType<typeof matchAll>; plan: PlanRun }>((resolve, reject) => {
-    const worker = new Worker(outputs.matchWorker, { workerData: { flows, query, held: [], objective: 'npv' } });
-    worker.once('message', (m) => (resolve(m), void worker.terminate()));
-    worker.once('error', reject);
-  });
-  assert.equal(fromWorker.ok, true, fromWorker.message);
+  const config = resolveConfig(query);
+  const pricing = { annuity: annuityFactor(config.economics.discount_rate, config.economics.horizon_years), maintenance_rate: config.economics.maintenance_rate };
+  const client = new MatchWorkerClient(pathToFileURL(outputs.matchWorker));
+  const fromWorker: { result?: { matches: EngineMatch[] }; plan?: PlanRun } = {};
+  try {
+    await client.call({ kind: 'run', flows, query, held: [], objective: 'npv', pricing, engineRecords: true }, { matches: (_rows, _stats, matches) => (fromWorker.result = { matches: matches! }), plan: (plan) => (fromWorker.plan = plan) });
+  } finally {
+    await client.close();
+  }
+  assert.ok(fromWorker.result && fromWorker.plan, 'the worker answered with matches and a plan');
   // the bundle reads the Hotmaps profiles from its own assets and runs HiGHS from node_modules
   const inProcess = matchAll({ flows, profiles: hotmapsProfileSource() }, resolveConfig(query));
   assert.ok(inProcess.matches.length > 0);

@@ -96,6 +96,14 @@ function samePoints(a: readonly SensitivityPoint[], b: unknown): boolean {
  * one walk: packing runs for every match of a run, and building the shape object first cost more
  * than the rest of the save.
  */
+/** Keys as JSON strings, cached: the same few dozen keys recur in every match. */
+const QUOTED = new Map<string, string>();
+function quoted(key: string): string {
+  let q = QUOTED.get(key);
+  if (q === undefined) QUOTED.set(key, (q = JSON.stringify(key)));
+  return q;
+}
+
 function shapeAndLeaves(value: unknown, leaves: unknown[]): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     leaves.push(value);
@@ -105,7 +113,7 @@ function shapeAndLeaves(value: unknown, leaves: unknown[]): string {
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    text += (text.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + shapeAndLeaves(v, leaves);
+    text += (text.length === 1 ? '' : ',') + quoted(key) + ':' + shapeAndLeaves(v, leaves);
   }
   return text + '}';
 }

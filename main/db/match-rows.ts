@@ -6,6 +6,7 @@
  * Each row carries a content hash of its computed columns, stored beside them (migration 9), so a
  * re-run tells an unchanged match from a changed one by reading two small columns, not the row.
  */
+import { createHash } from 'node:crypto';
 import { encode, pack, type PricingConstants } from './match-codec.ts';
 
 /** The engine's match as the store needs it (structurally the EngineMatch of main/matching). */
@@ -61,48 +62,13 @@ export const transferablesOf = (rows: MatchRows): ArrayBuffer[] =>
   [rows.score, rows.distance_km, rows.npv_eur, rows.content_hash, rows.packed, rows.packed_end].map((a) => a.buffer as ArrayBuffer);
 
 /**
- * 52-bit FNV-1a over text and bytes (two 32-bit lanes): a change detector, not a security hash.
- * A collision would leave one changed row unwritten until its next change; at 2^-52 per row it
- * does not happen in practice.
+ * A change detector over a row's computed columns (48 bits of a SHA-1, native and quick), not a
+ * security hash: a collision would leave one changed row unwritten until its next change, at
+ * 2^-48 per row, which does not happen in practice.
  */
-class Fnv {
-  a = 0x811c9dc5;
-  b = 0x01000193 ^ 0x5bd1e995;
-  text(s: string): this {
-    let a = this.a;
-    let b = this.b;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-    }
-    this.a = a;
-    this.b = b;
-    return this.sep();
-  }
-  bytes(u: Uint8Array, from: number, to: number): this {
-    let a = this.a;
-    let b = this.b;
-    for (let i = from; i < to; i++) {
-      const c = u[i]!;
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-    }
-    this.a = a;
-    this.b = b;
-    return this.sep();
-  }
-  number(v: number): this {
-    return this.text(Number.isFinite(v) ? String(v) : 'null');
-  }
-  /** A field separator, so "ab"+"c" and "a"+"bc" differ. */
-  sep(): this {
-    this.a = Math.imul(this.a ^ 0xff, 0x01000193);
-    return this;
-  }
-  value(): number {
-    return (this.a >>> 0) * 2 ** 20 + ((this.b >>> 0) & 0xfffff);
-  }
+function contentHash(text: string, bytes: Uint8Array): number {
+  const digest = createHash('sha1').update(text).update(bytes).digest();
+  return digest.readUIntBE(0, 6);
 }
 
 const finiteOr = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
@@ -158,18 +124,9 @@ export function packRows(matches: readonly ComputedMatch[], pricing?: PricingCon
     rows.score[i] = m.score;
     rows.distance_km[i] = m.distance_km;
     rows.npv_eur[i] = finiteOr((m.economics as { npv_eur?: unknown }).npv_eur);
-    rows.content_hash[i] = new Fnv()
-      .text(m.type)
-      .number(m.score)
-      .number(m.distance_km)
-      .text(m.route)
-      .text(rows.relaxed[i]!)
-      .text(m.binding_constraint ?? '\u0000')
-      .text(rows.assumptions[i]!)
-      .text(m.engine_version)
-      .text(p.shape)
-      .bytes(bytes, 4, bytes.length)
-      .value();
+    // every computed column but the packed bytes' shape index (local to this run): the shape's text instead
+    const text = `${m.type}\u0000${m.score}\u0000${m.distance_km}\u0000${m.route}\u0000${rows.relaxed[i]}\u0000${m.binding_constraint ?? '\u0001'}\u0000${rows.assumptions[i]}\u0000${m.engine_version}\u0000${p.shape}\u0000`;
+    rows.content_hash[i] = contentHash(text, bytes.subarray(4));
   }
   // A fresh block of its own (Buffer.concat may hand out a slice of Node's shared pool, which must not be transferred).
   const block = new Uint8Array(end);

@@ -21,13 +21,19 @@ export const BUSY_TIMEOUT_MS = 5000;
  * - synchronous=FULL: a committed transaction survives power loss, which is what "acknowledged"
  *   (a saved edit, a push the hub answered) means to a user.
  * - foreign_keys=ON: off by default in SQLite, and it must be set on every connection.
+ * - cache_size 64 MiB (SQLite's default is 2 MiB): a full re-match writes ~240,000 rows into five
+ *   indexes in one transaction; with the default cache, index pages were spilled to the WAL and
+ *   written again many times over (the store took 3x as long as SQLite's own insert).
  */
+export const WRITER_CACHE_KIB = 65_536;
+
 export async function configureWriter(connection: Sqlite3Connection): Promise<void> {
   await connection.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};
+    PRAGMA cache_size = -${WRITER_CACHE_KIB};
   `);
 }
 
