@@ -78,7 +78,7 @@ export async function runApiLatencyBench(options: ApiLatencyOptions = {}): Promi
   const m0 = performance.now();
   let matches: number;
   try {
-    matches = (await core.matching.runAll({})).matches.length;
+    matches = (await core.matching.runAll({})).rows.count;
   } finally {
     await core.close();
   }

@@ -168,8 +168,17 @@ export interface JoinedFacts {
 }
 
 /** Rebuilds scores, economics and explanation (the engine's key order for economics). */
+/** Parsed shapes by their text: a list decodes thousands of rows of a handful of shapes (`fill` only reads them). */
+const parsedShapes = new Map<string, { constants: [number, number] | undefined; structure: { [key: string]: Json } }>();
+
 export function unpack(shape: string, leaves: readonly unknown[], joined?: JoinedFacts): { scores: Record<string, number>; economics: Record<string, unknown>; detail: Record<string, unknown> } {
-  const { A: constants, ...structure } = JSON.parse(shape) as { A?: [number, number] } & { [key: string]: Json };
+  let parsed = parsedShapes.get(shape);
+  if (!parsed) {
+    const { A, ...structure } = JSON.parse(shape) as { A?: [number, number] } & { [key: string]: Json };
+    if (parsedShapes.size >= 1000) parsedShapes.clear();
+    parsedShapes.set(shape, (parsed = { constants: A, structure }));
+  }
+  const { constants, structure } = parsed;
   const p = fill(structure, leaves, { i: 0 }) as Packed;
   const sens = () => sensitivityOf(num(e.capex_eur), num(e.annual_value_eur), num(e.opex_eur_per_year), p.a!, constants![0], constants![1]);
   const e = p.e;

@@ -23,7 +23,7 @@ const NOW = { now: '2026-11-24T00:00:00Z' };
 before(async () => {
   repo = await Repository.open(join(folder, 'storage.db'));
   await repo.importDocument(loadDemoPortfolio());
-  engine = (await new MatchService(repo).runAll(NOW)).matches;
+  engine = (await new MatchService(repo).runAll(NOW, undefined, 'npv', { engineRecords: true })).matches;
 });
 after(async () => {
   await repo.close();

@@ -172,29 +172,26 @@ function fromRow(row: JoinedRow, book: ShapeBook): MatchRecord {
  * The list filter as conditions on `matches` alone. A site's matches are those of its flows (the
  * flows_site index), the same rows the join's `ss.id = site OR ds.id = site` named.
  *
- * For a page in a global order (no flow or site named), the status and plan terms are written
- * `+m.status`, `+m.plan_share`: the unary plus keeps SQLite from picking matches_status or
- * matches_plan for them (its default guess is that an equality leaves ~10 rows) and then sorting
- * every suggestion (236,551 of them on 50,000 flows); the list index reads them in order instead.
- * A count takes whichever index answers it alone.
+ * The status and plan terms are written `+m.status`, `+m.plan_share`: the unary plus keeps SQLite
+ * from picking matches_status or matches_plan for them. Without statistics it guesses that an
+ * equality leaves ~10 rows, and would then sort every suggestion (236,551 on 50,000 flows) for a
+ * page, or read each of them from the table to test the other filters. So a page or a count
+ * reads the list index (every filtered column is in it), or a flow's or a site's few matches by
+ * the flow indexes.
  */
-function filtered(db: Db | Transaction<Database>, filter: MatchFilter, purpose: 'count' | 'page') {
-  const pinned = purpose === 'page' && !filter.flow_id && !filter.site_id;
+function filtered(db: Db | Transaction<Database>, filter: MatchFilter) {
   let q = db.selectFrom('matches as m');
   if (filter.type) q = q.where('m.type', '=', filter.type);
   if (filter.min_score !== undefined) q = q.where('m.score', '>=', filter.min_score);
   if (filter.route) q = q.where('m.route', '=', filter.route);
-  if (filter.status) q = pinned ? q.where(sql<boolean>`+m.status = ${filter.status}`) : q.where('m.status', '=', filter.status);
+  if (filter.status) q = q.where(sql<boolean>`+m.status = ${filter.status}`);
   if (filter.max_km !== undefined) q = q.where('m.distance_km', '<=', filter.max_km);
   if (filter.flow_id) q = q.where((eb) => eb.or([eb('m.supply_flow_id', '=', filter.flow_id!), eb('m.demand_flow_id', '=', filter.flow_id!)]));
   if (filter.site_id) {
     const flowsOfSite = db.selectFrom('flows').select('flows.id').where('flows.site_id', '=', filter.site_id);
     q = q.where((eb) => eb.or([eb('m.supply_flow_id', 'in', flowsOfSite), eb('m.demand_flow_id', 'in', flowsOfSite)]));
   }
-  if (filter.in_plan !== undefined) {
-    const test = filter.in_plan ? sql`IS NOT NULL` : sql`IS NULL`;
-    q = pinned ? q.where(sql<boolean>`+m.plan_share ${test}`) : q.where('m.plan_share', filter.in_plan ? 'is not' : 'is', null);
-  }
+  if (filter.in_plan !== undefined) q = q.where(filter.in_plan ? sql<boolean>`+m.plan_share IS NOT NULL` : sql<boolean>`+m.plan_share IS NULL`);
   return q;
 }
 
@@ -246,9 +243,9 @@ export class MatchStore {
     const offset = Math.max(0, filter.offset ?? 0);
     const limit = Math.min(5000, Math.max(1, filter.limit ?? 100));
     const { total, rows } = await this.#read.transaction().execute(async (tx) => {
-      const { total } = await filtered(tx, filter, 'count').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      const { total } = await filtered(tx, filter).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
       const order = filter.order === 'npv' ? sql`m.npv_eur DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
-      const page = await filtered(tx, filter, 'page').select('m.id').orderBy(order).orderBy('m.id').limit(limit).offset(offset).execute();
+      const page = await filtered(tx, filter).select('m.id').orderBy(order).orderBy('m.id').limit(limit).offset(offset).execute();
       if (page.length === 0) return { total, rows: [] as JoinedRow[] };
       const ids = page.map((r) => r.id);
       const found = (await joinedMatches(tx)

@@ -89,12 +89,16 @@ describe('query plans of the hot list queries', () => {
     ['the default first page (score order)', { order: 'score', limit: 5000 }],
     ['filtered by type', { type: 'heat', limit: 100 }],
     ['filtered by status', { status: 'suggested', limit: 100 }],
+    ['filtered by status and type, plan members', { status: 'suggested', type: 'heat', in_plan: true, limit: 100 }],
     ['plan members', { in_plan: true, limit: 100 }],
     ['alternatives with route and distance', { in_plan: false, route: 'automated', max_km: 20, min_score: 0.2, limit: 100 }],
   ] as [string, MatchFilter][]) {
     test(`matches.list, ${what}: the page reads the list index in order, no scan of matches, no sort`, async () => {
       const { plans, page, rows } = await listPlans(filter);
       for (const p of plans) assert.ok(!scansMatches(p.plan), `no full scan of matches:\n${show(p)}`);
+      for (const p of plans.filter((x) => /^select count\(\*\)/i.test(x.sql))) {
+        assert.ok(p.plan.some((d) => /USING COVERING INDEX/.test(d)), `the count reads an index alone:\n${show(p)}`);
+      }
       assert.ok(page.plan.some((d) => /USING COVERING INDEX matches_list\b/.test(d)), `the page reads matches_list:\n${show(page)}`);
       assert.ok(!page.plan.some((d) => /TEMP B-TREE/.test(d)), `the page is read in index order, no sort:\n${show(page)}`);
       assert.ok(rows.plan.some((d) => /^SEARCH m USING INDEX sqlite_autoindex_matches_1 \(id=\?\)/.test(d)), `the page's rows are read by id:\n${show(rows)}`);
@@ -105,12 +109,17 @@ describe('query plans of the hot list queries', () => {
     ["a flow's matches", () => ({ flow_id: sample.flowId, limit: 100 })],
     ["a flow's plan members (the match panel)", () => ({ flow_id: sample.flowId, in_plan: true, limit: 50 })],
     ["a site's matches", () => ({ site_id: sample.siteId, limit: 100 })],
+    ["a site's suggestions of one type by distance", () => ({ site_id: sample.siteId, type: 'heat', status: 'suggested', order: 'distance', limit: 100 })],
   ] as [string, () => MatchFilter][]) {
-    test(`matches.list, ${what}: searched by the flow indexes, no scan of matches`, async () => {
+    test(`matches.list, ${what}: the count and the page search the flow indexes, no scan of matches`, async () => {
       const { plans, page } = await listPlans(filter());
+      const count = plans.find((p) => /^select count\(\*\)/i.test(p.sql));
+      assert.ok(count, `the count was sent:\n${plans.map(show).join('\n')}`);
       for (const p of plans) assert.ok(!scansMatches(p.plan), `no full scan of matches:\n${show(p)}`);
-      assert.ok(page.plan.some((d) => /MULTI-INDEX OR/.test(d)), `the page searches the supply and demand indexes:\n${show(page)}`);
-      assert.ok(page.plan.some((d) => /sqlite_autoindex_matches_2|matches_demand/.test(d)), `by flow:\n${show(page)}`);
+      for (const p of [count, page]) {
+        assert.ok(p.plan.some((d) => /MULTI-INDEX OR/.test(d)), `searches the supply and demand indexes (not matches_status):\n${show(p)}`);
+        assert.ok(p.plan.some((d) => /sqlite_autoindex_matches_2|matches_demand/.test(d)), `by flow:\n${show(p)}`);
+      }
     });
   }
 
