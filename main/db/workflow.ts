@@ -286,11 +286,8 @@ export class WorkflowStore {
 
   /** Meter points a facilitator could bind to a match: those of its two sites' devices. */
   async candidatePoints(matchId: string): Promise<{ id: string; name: string; unit: string | null; role: string | null; device_name: string; site_id: string }[]> {
-    const m = await this.#read
-      .selectFrom('matches as m')
-      .innerJoin('flows as sf', 'sf.id', 'm.supply_flow_id')
-      .innerJoin('flows as df', 'df.id', 'm.demand_flow_id')
-      .select(['sf.site_id as s', 'df.site_id as d'])
+    const m = await joinedMatches(this.#readShared)
+      .select(['ss.id as s', 'ds.id as d'])
       .where('m.id', '=', matchId)
       .executeTakeFirst();
     if (!m) throw new NotFoundError('match', matchId);
