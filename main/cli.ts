@@ -196,6 +196,8 @@ async function serveCommand(args: string[], io: Io): Promise<number> {
   const core = await openCore(values.db ?? defaultDatabasePath());
   try {
     if (values.demo) await seedDemoPortfolioOnce(core.repo);
+    // the first "Run matching" should not wait for a cold worker (match-service.ts warmUp)
+    void core.matching.warmUp();
     const host = await startHost({ core, port, rendererDir: RENDERER_DIR });
     if (values.json) io.out(JSON.stringify({ url: host.url, open: host.openUrl, token: host.token, database: core.repo.path }));
     else io.out(`Turash Field is serving ${core.repo.path}\nOpen this address in a browser (it carries this run's access token):\n\n  ${host.openUrl}\n\nCtrl+C stops it.`);

@@ -246,6 +246,8 @@ async function start(): Promise<void> {
     // Not fatal: the app works on an empty database.
     console.error('[turash] the demo portfolio could not be loaded:', error instanceof Error ? error.message : error);
   }
+  // the first "Run matching" should not wait for a cold worker (match-service.ts warmUp)
+  void core.matching.warmUp();
 
   secureSession(session.defaultSession);
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, RENDERER_DIR));

@@ -258,6 +258,22 @@ export class MatchService {
     return (await this.#repo.matches.counts()).total > 0 || this.#worker.holdsFlows;
   }
 
+  /**
+   * Starts the worker and hands it the portfolio in the background (the app and `turash serve`
+   * call this when they open), so the first "Run matching" finds the engine loaded and the index
+   * built instead of starting them cold. A failure is only logged: the first run then loads as
+   * before.
+   */
+  async warmUp(): Promise<void> {
+    try {
+      if (this.#worker.holdsFlows) return;
+      await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    } catch (error) {
+      if (error instanceof CancelledError) return; // closed or cancelled meanwhile
+      console.warn(`[turash] the matching worker could not be started ahead of the first run: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   /** Ends the worker (the core closes it with the database). */
   close(): Promise<void> {
     return this.#worker.close();

@@ -49,6 +49,7 @@ export class MatchWorkerClient {
   readonly #url: URL;
   #worker: Worker | undefined;
   #seq = 0;
+  #closed = false;
   readonly #pending = new Map<number, Pending>();
   /** Whether the running worker holds the portfolio (false after a start, a cancel or an import). */
   holdsFlows = false;
@@ -104,6 +105,7 @@ export class MatchWorkerClient {
    * While a call is open the worker keeps the process alive.
    */
   call(call: WorkerCall, handlers: CallHandlers = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new CancelledError());
     const worker = this.#start();
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
@@ -130,9 +132,9 @@ export class MatchWorkerClient {
     this.holdsFlows = false;
   }
 
-  async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (worker) await worker.terminate();
+  /** Ends the worker for good; calls still open, and any made later, fail with CancelledError. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.cancel();
   }
 }

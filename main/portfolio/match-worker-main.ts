@@ -16,6 +16,7 @@ import { heatSeries, Matcher } from '../matching/engine.ts';
 import type { MatchFlow } from '../matching/input.ts';
 import { planInput } from '../matching/plan-input.ts';
 import { OverAllocationError } from '../plan/model.ts';
+import { highsRuntime } from '../plan/highs.ts';
 import { solvePlan } from '../plan/solve.ts';
 import type { WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import { makePlan } from './regional-plan.ts';
@@ -70,6 +71,8 @@ async function handle(request: WorkerRequest): Promise<void> {
   const { seq } = request;
   if (request.kind === 'load') {
     load(request.flows);
+    // the plan's solver (WebAssembly) loads once per thread: now rather than inside the first run
+    await highsRuntime();
     return reply({ kind: 'done', seq });
   }
   if (request.kind === 'run') {

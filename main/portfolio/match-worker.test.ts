@@ -87,6 +87,23 @@ describe('the long-lived matching worker', () => {
     }
   });
 
+  test('a worker warmed up at start runs like a cold one, and closing during the warm-up is quiet', async () => {
+    const before = await stored();
+    const warm = new MatchService(repo);
+    try {
+      await warm.warmUp();
+      const run = await warm.runAll(NOW);
+      assert.equal(run.created + run.updated + run.removed, 0, 'the warmed worker finds what is stored');
+      assert.deepEqual(await stored(), before);
+    } finally {
+      await warm.close();
+    }
+    const closing = new MatchService(repo);
+    const warming = closing.warmUp();
+    await closing.close();
+    await warming; // resolves (a cancelled warm-up is not an error)
+  });
+
   test('the hour-by-hour view and an incremental re-match work on the held index', async () => {
     const service = new MatchService(repo);
     try {
