@@ -40,5 +40,7 @@ test('bench match-process: three real processes on one database, the engine and 
   assert.ok(r.match_json.stdout_bytes > 5 * r.match.stdout_bytes, `${r.match_json.stdout_bytes} bytes of JSON, ${r.match.stdout_bytes} of table`);
   if (r.baseline_postgis.available) assert.ok((r.baseline_postgis.pairs ?? 0) > 0, 'PostGIS finds candidate pairs');
   else assert.match(r.baseline_postgis.reason ?? '', /not installed/);
-  assert.deepEqual(Object.keys(r.targets), ['match_faster_than_postgis', 'plan_s', 'peak_memory_mb', 'db_after_match']);
+  assert.deepEqual(Object.keys(r.targets), ['match_faster_than_postgis', 'plan_s', 'peak_memory_mb', 'db_after_match', 'db_after_rematch']);
+  // a re-match on the matched database rewrites rows in place: it does not double the file
+  assert.equal(r.targets.db_after_rematch!.pass, true);
 });
