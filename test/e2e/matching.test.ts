@@ -131,7 +131,7 @@ describe('matching in headless Chromium (browser host, demo portfolio)', { timeo
     assert.ok(summaryText.includes(`automated · ${formatPercent(stored.automated / stored.total)}`), `the automated share is shown: ${summaryText}`);
     assert.ok(summaryText.includes(`facilitated · ${formatPercent(stored.facilitated / stored.total)}`), 'the facilitated share is shown');
     const phases = (await page.evaluate('[...window.seenPhases]')) as string[];
-    assert.ok(phases.includes('Storing the regional plan'), `the progress names the planning phase: ${phases.join(' | ')}`);
+    assert.ok(phases.includes('Finishing and storing the regional plan'), `the progress names the planning phase: ${phases.join(' | ')}`);
     // The summary ends with the regional plan: its totals are the stored plan's.
     const plan = await t.repo.plan.summary();
     assert.ok(plan && plan.members > 0, 'the run made a regional plan');

@@ -239,9 +239,10 @@ const PHASES = ['loading', 'matching', 'saving', 'planning'] as const;
 const PHASE_LABEL: Record<string, string> = {
   starting: 'Starting…',
   loading: 'Loading flows',
-  matching: 'Matching and solving the plan',
-  saving: 'Saving matches',
-  planning: 'Storing the regional plan',
+  // the worker matches, then solves the plan while the matches are saved (docs/matching.md)
+  matching: 'Matching',
+  saving: 'Saving matches while the plan is solved',
+  planning: 'Finishing and storing the regional plan',
 };
 
 function RunProgress({ phase, done, total, cancelling }: { phase: string; done: number; total: number; cancelling: boolean }) {
