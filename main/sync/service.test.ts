@@ -49,6 +49,17 @@ describe('SyncService with expiring hub sessions', () => {
     const view = await service.view();
     assert.equal(view.state, 'error');
     assert.equal(view.lastError, SESSION_ENDED);
+    // A later edit does not start another round: the refusal stays on screen until the user signs
+    // in again (it used to flicker back to "syncing" when the edit's debounced round started).
+    const states: string[] = [];
+    const watch = (seen: { state: string }) => states.push(seen.state);
+    service.on('view', watch);
+    await service.replica.repo.createOrganization({ id: 'org-2', name: 'Meanwhile' });
+    // Bounded watch for something that must not happen: 15x the client's 20 ms debounce.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    service.off('view', watch);
+    assert.ok(!states.includes('syncing'), `states seen after the edit: ${states.join(', ')}`);
+    assert.equal((await service.view()).state, 'error');
     // Signing in again carries on, and the change made meanwhile goes out.
     await service.signIn({ hub: hub.url, email: 'anna@example.org', password: PASSWORD });
     const report = await service.syncNow();

@@ -92,6 +92,12 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   #round: Promise<RoundReport> | undefined;
   #again = false;
   #running = false;
+  /**
+   * The hub refused us for good (token ended, no access): automatic rounds stop, so the status
+   * stays "error" with its reason instead of flickering back to "syncing" on the next local edit
+   * or hub signal. An explicit `syncOnce` (after signing in again) that succeeds clears it.
+   */
+  #refused = false;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #live: HubLive | undefined;
@@ -256,17 +262,19 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.#round = this.#round_()
       .then(async (report) => {
         this.#attempt = 0;
+        this.#refused = false;
         this.#setStatus({ state: this.#running ? 'online' : 'idle', lastSync: new Date().toISOString(), lastError: null, pending: await this.replica.pending() });
         this.emit('round', report);
         return report;
       })
       .catch(async (error: unknown) => {
+        if (isFatal(error)) this.#refuse();
         this.#setStatus({ state: isFatal(error) ? 'error' : 'offline', lastError: describeError(error), pending: await this.replica.pending().catch(() => this.#status.pending) });
         throw error;
       })
       .finally(() => {
         this.#round = undefined;
-        if (this.#again && this.#running) {
+        if (this.#again && this.#running && !this.#refused) {
           this.#again = false;
           this.#schedule(0);
         }
@@ -274,8 +282,15 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     return this.#round;
   }
 
+  #refuse(): void {
+    this.#refused = true;
+    this.#again = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   #schedule(delayMs: number): void {
-    if (!this.#running) return;
+    if (!this.#running || this.#refused) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
