@@ -20,6 +20,24 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'matching-engine-is-pure',
+      comment:
+        'The matching engine (main/matching, outside service/) is pure computation: it reads only the domain, the plan model and graph ' +
+        'libraries, and no file system, database, worker or network. What runs it over the store (the service, its worker, analytics) lives in main/matching/service/.',
+      severity: 'error',
+      from: { path: '^main/matching/', pathNot: ['^main/matching/service/', '\\.test\\.ts$'] },
+      to: {
+        pathNot: ['^main/matching/', '^main/domain/', '^main/plan/model\\.ts$', '^node_modules/graphology'],
+      },
+    },
+    {
+      name: 'matching-engine-no-service',
+      comment: 'The engine never reaches back into the service that runs it.',
+      severity: 'error',
+      from: { path: '^main/matching/', pathNot: '^main/matching/service/' },
+      to: { path: '^main/matching/service/' },
+    },
+    {
       name: 'connectors-independent-of-main',
       comment: 'connectors/ emits its own Sample type; main/ingest consumes it, never the other way round.',
       severity: 'error',

@@ -14,7 +14,7 @@ import type { PacketData } from '../main/packets/bundle.ts';
 import { buildPacketData } from '../main/packets/data.ts';
 import { newDocument, toBuffer } from '../main/packets/layout.ts';
 import { renderPacketPdf } from '../main/packets/render.ts';
-import { MatchService } from '../main/portfolio/match-service.ts';
+import { MatchService } from '../main/matching/service/match-service.ts';
 
 const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { Repository } from './db/repository.ts';
 import { createFieldService, type FieldOptions, type FieldService } from './field/index.ts';
 import { IngestService } from './ingest/index.ts';
 import { ImportJobs } from './portfolio/import-jobs.ts';
-import { MatchService } from './portfolio/match-service.ts';
+import { MatchService } from './matching/service/match-service.ts';
 import { PacketService } from './packets/service.ts';
 import { SyncService, type TokenVault } from './sync/service.ts';
 import { MatchAlerts } from './workflow/alerts.ts';

@@ -142,10 +142,10 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
   });
 
   // The matching worker runs the engine off the main thread; in the bundle it is plain JS, so it
-  // does not need the tsx loader that main/portfolio/match-worker.mjs registers in development.
+  // does not need the tsx loader that main/matching/service/match-worker.mjs registers in development.
   await build({
     ...common,
-    entryPoints: [join(root, 'main', 'portfolio', 'match-worker-main.ts')],
+    entryPoints: [join(root, 'main', 'matching', 'service', 'match-worker-main.ts')],
     outfile: join(outApp, 'match-worker.mjs'),
     format: 'esm',
     target: ['node20'],

@@ -15,7 +15,7 @@ import { createCallerFactory, type ApiContext } from './trpc.ts';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
 import { ImportJobs } from '../portfolio/import-jobs.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { PacketService } from '../packets/service.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-packet-api-'));

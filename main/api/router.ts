@@ -21,7 +21,7 @@ import { CATEGORY_LABEL, MATERIAL_CATEGORIES } from '../domain/materials.ts';
 import { INDUSTRY_PROFILES, RESIDENTIAL_REGIONS } from '../domain/profile-names.ts';
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
-import { graphSuggestions } from '../portfolio/analytics.ts';
+import { graphSuggestions } from '../matching/service/analytics.ts';
 import { APP_VERSION } from '../version.ts';
 import { matchesRouter, matchingRouter } from './matching-router.ts';
 import { updatesRouter } from './updates-router.ts';

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, StillReferencedError, ValidationError, ty
 import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
-import type { MatchService } from '../portfolio/match-service.ts';
+import type { MatchService } from '../matching/service/match-service.ts';
 import type { PacketService } from '../packets/service.ts';
 import type { MatchAlerts } from '../workflow/alerts.ts';
 import type { FieldService } from '../field/service.ts';

@@ -12,8 +12,8 @@ import { toMatchFlow } from '../matching/input.ts';
 import { matchAll } from '../matching/engine.ts';
 import { resolveConfig } from '../matching/config.ts';
 import { hotmapsProfileSource } from '../data/profile-source.ts';
-import type { PlanRun } from '../portfolio/regional-plan.ts';
-import { MatchWorkerClient } from '../portfolio/match-worker-client.ts';
+import type { PlanRun } from '../matching/service/regional-plan.ts';
+import { MatchWorkerClient } from '../matching/service/match-worker-client.ts';
 import { annuityFactor } from '../matching/finance.ts';
 import type { EngineMatch } from '../matching/match.ts';
 

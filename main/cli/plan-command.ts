@@ -7,7 +7,7 @@
 import type { Core } from '../core.ts';
 import type { PlanObjectiveName } from '../db/plan-store.ts';
 import type { EngineMatch } from '../matching/match.ts';
-import type { PlanMemberView } from '../portfolio/regional-plan.ts';
+import type { PlanMemberView } from '../matching/service/regional-plan.ts';
 import { ChunkedWriter, eur, num, pad, topBy, writeJsonObject, type OutputSink } from './format.ts';
 import { DEFAULT_TABLE_LIMIT } from './match-commands.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { impactCli, remindersCli } from './workflow-commands.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-wf-cli-'));

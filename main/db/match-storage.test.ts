@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
 import type { EngineMatch } from '../matching/match.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { Repository } from './repository.ts';
 import { openDatabase } from './database.ts';
 

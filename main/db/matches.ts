@@ -262,7 +262,7 @@ export class MatchStore {
   }
 
   /**
-   * Every stored match as the graph analytics read it (main/portfolio/analytics.ts), in the list's
+   * Every stored match as the graph analytics read it (main/matching/service/analytics.ts), in the list's
    * order (score, then id): no join (each match's flows exist: foreign keys), no unpacked record;
    * of the economics only the keys the exchange graph reads (match-figures.ts).
    */

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CompiledQuery, Kysely } from 'kysely';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { configureReader } from '../../sync/storage/sqlite-pragmas.ts';
 import { Sqlite3Dialect } from '../../sync/storage/sqlite3-dialect.ts';
 import { AlertDigestStore } from './alert-digests.ts';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { impactReport } from '../workflow/service.ts';
 import { Repository } from './repository.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Sample } from '../../connectors/types.ts';
 import { Repository } from '../db/repository.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { heatPowerKw } from './derived.ts';
 import { bindHeatMeter, SEED, seedPlant } from './fixtures/seed.ts';
 import { hourOfWeekMeans, measuredWeek, weekHourOf } from './measured-week.ts';

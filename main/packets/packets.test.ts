@@ -14,7 +14,7 @@ import sqlite3 from 'sqlite3';
 import type { MatchRecord } from '../db/matches.ts';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { packetDataSchema, type PacketData, type Partner } from './bundle.ts';
 import { buildPacketData } from './data.ts';
 import { ctPerKwh, decimal, eur, hours, km, mw, pct, quantity, score, share, tonnes, years } from './format.ts';

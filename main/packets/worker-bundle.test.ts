@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { buildPacketData } from './data.ts';
 import { renderPacketPdf } from './render.ts';
 import { PacketWorker } from './renderer.ts';

@@ -17,7 +17,7 @@ import { SyncClient, describeError, type RoundReport, type SyncStatus } from '..
 import { hubHttp } from '../../sync/client/hub-link.ts';
 import type { HubRouter } from '../../sync/hub/server.ts';
 import type { Repository } from '../db/repository.ts';
-import type { MatchService } from '../portfolio/match-service.ts';
+import type { MatchService } from '../matching/service/match-service.ts';
 import type { ApplyResult } from './apply.ts';
 import type { HistoryEntry } from './history.ts';
 import { LocalReplica, type SyncProblem } from './replica.ts';

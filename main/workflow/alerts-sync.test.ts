@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { SyncService } from '../sync/service.ts';
 import { tempReplicas } from '../sync/temp-replicas.ts';
 import { MatchAlerts, type AlertBatch } from './alerts.ts';

@@ -36,7 +36,7 @@ export interface AlertOptions {
   maxWaitMs?: number;
 }
 
-/** What a stored re-match was (main/portfolio/match-service.ts SavedRun). */
+/** What a stored re-match was (main/matching/service/match-service.ts SavedRun). */
 export type RematchKind = { kind: 'full' } | { kind: 'flow'; flowId?: string };
 
 export class MatchAlerts {

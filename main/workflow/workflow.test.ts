@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConflictError, NotFoundError, ValidationError } from '../db/errors.ts';
 import { Repository } from '../db/repository.ts';
-import { MatchService } from '../portfolio/match-service.ts';
+import { MatchService } from '../matching/service/match-service.ts';
 import { MatchAlerts } from './alerts.ts';
 import { impactCsv } from './impact-csv.ts';
 import { impactCsvExport, impactReport, reportCsv, verifyExchange } from './service.ts';

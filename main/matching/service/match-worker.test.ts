@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Repository } from '../db/repository.ts';
-import { loadDemoPortfolio } from '../interchange/demo.ts';
+import { Repository } from '../../db/repository.ts';
+import { loadDemoPortfolio } from '../../interchange/demo.ts';
 import { CancelledError } from './match-worker-client.ts';
 import { MatchService } from './match-service.ts';
 

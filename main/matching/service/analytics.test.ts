@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Repository } from '../db/repository.ts';
-import { loadDemoPortfolio } from '../interchange/demo.ts';
+import { Repository } from '../../db/repository.ts';
+import { loadDemoPortfolio } from '../../interchange/demo.ts';
 import { graphSuggestions } from './analytics.ts';
 import { MatchService } from './match-service.ts';
 

@@ -2,13 +2,13 @@
  * The messages between the match service (main thread) and its long-lived matching worker
  * (match-worker-main.ts). Every request carries a sequence number its replies repeat.
  */
-import type { PricingConstants } from '../db/match-codec.ts';
-import type { MatchRows } from '../db/match-rows.ts';
-import type { PlanObjectiveName } from '../db/plan-store.ts';
-import type { MatchQuery } from '../matching/config.ts';
-import type { MatchFlow } from '../matching/input.ts';
-import type { EngineMatch } from '../matching/match.ts';
-import type { MatchStats } from '../matching/pipeline.ts';
+import type { PricingConstants } from '../../db/match-codec.ts';
+import type { MatchRows } from '../../db/match-rows.ts';
+import type { PlanObjectiveName } from '../../db/plan-store.ts';
+import type { MatchQuery } from '../config.ts';
+import type { MatchFlow } from '../input.ts';
+import type { EngineMatch } from '../match.ts';
+import type { MatchStats } from '../pipeline.ts';
 import type { PlanRun } from './regional-plan.ts';
 
 export type WorkerPhase = 'loading' | 'matching' | 'saving' | 'planning';

@@ -6,21 +6,21 @@
  * edit or a new measurement updates its matches in milliseconds. A run can be cancelled until it
  * commits: nothing of it is stored then.
  */
-import type { Repository } from '../db/repository.ts';
-import { resolveConfig, type MatchQuery } from '../matching/config.ts';
-import { toMatchFlow, type MatchFlow } from '../matching/input.ts';
-import type { EngineMatch } from '../matching/match.ts';
-import type { MatchStats } from '../matching/pipeline.ts';
-import { Jobs } from './jobs.ts';
-import type { FlowInContext } from '../db/repository.ts';
-import { measuredWeekOf } from '../ingest/measured-week.ts';
-import type { PlanObjectiveName, PlanSummary } from '../db/plan-store.ts';
+import type { Repository } from '../../db/repository.ts';
+import { resolveConfig, type MatchQuery } from '../config.ts';
+import { toMatchFlow, type MatchFlow } from '../input.ts';
+import type { EngineMatch } from '../match.ts';
+import type { MatchStats } from '../pipeline.ts';
+import { Jobs } from '../../portfolio/jobs.ts';
+import type { FlowInContext } from '../../db/repository.ts';
+import { measuredWeekOf } from '../../ingest/measured-week.ts';
+import type { PlanObjectiveName, PlanSummary } from '../../db/plan-store.ts';
 import type { PlanRun } from './regional-plan.ts';
-import { ValidationError } from '../db/errors.ts';
-import type { MatchRecord } from '../db/matches.ts';
-import type { PricingConstants } from '../db/match-codec.ts';
-import { annuityFactor } from '../matching/finance.ts';
-import type { MatchRows } from '../db/match-rows.ts';
+import { ValidationError } from '../../db/errors.ts';
+import type { MatchRecord } from '../../db/matches.ts';
+import type { PricingConstants } from '../../db/match-codec.ts';
+import { annuityFactor } from '../finance.ts';
+import type { MatchRows } from '../../db/match-rows.ts';
 import { CancelledError, MatchWorkerClient, WorkerCallError } from './match-worker-client.ts';
 
 /** The constants the store needs to price a match's sensitivity table again on reading (match-codec.ts). */

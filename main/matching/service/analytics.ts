@@ -9,11 +9,11 @@
  * never added up, so the network's value per year equals the plan's total annual value. Before any
  * plan the figures are 0 and `plan` is null.
  */
-import type { PlanSummary } from '../db/plan-store.ts';
-import type { GraphRow } from '../db/matches.ts';
-import type { Repository } from '../db/repository.ts';
-import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters, type GraphMatch, type NetworkStats } from '../matching/graph/index.ts';
-import { toMatchFlow } from '../matching/input.ts';
+import type { PlanSummary } from '../../db/plan-store.ts';
+import type { GraphRow } from '../../db/matches.ts';
+import type { Repository } from '../../db/repository.ts';
+import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters, type GraphMatch, type NetworkStats } from '../graph/index.ts';
+import { toMatchFlow } from '../input.ts';
 
 export interface SuggestionOptions {
   /** Cluster radius in km. */

@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadBenchAnchors } from '../cli/bench-anchors.ts';
-import { openDatabase } from '../db/database.ts';
-import { Repository } from '../db/repository.ts';
-import { MatchAlerts } from '../workflow/alerts.ts';
+import { loadBenchAnchors } from '../../cli/bench-anchors.ts';
+import { openDatabase } from '../../db/database.ts';
+import { Repository } from '../../db/repository.ts';
+import { MatchAlerts } from '../../workflow/alerts.ts';
 import { MatchService } from './match-service.ts';
-import { syntheticDocument } from './synthetic-document.ts';
+import { syntheticDocument } from '../../portfolio/synthetic-document.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-storage-scale-'));
 after(() => rmSync(folder, { recursive: true, force: true }));

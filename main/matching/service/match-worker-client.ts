@@ -5,9 +5,9 @@
  * worker, which then needs the portfolio again).
  */
 import { Worker } from 'node:worker_threads';
-import type { MatchRows } from '../db/match-rows.ts';
-import type { EngineMatch } from '../matching/match.ts';
-import type { MatchStats } from '../matching/pipeline.ts';
+import type { MatchRows } from '../../db/match-rows.ts';
+import type { EngineMatch } from '../match.ts';
+import type { MatchStats } from '../pipeline.ts';
 import type { WorkerPhase, WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import type { PlanRun } from './regional-plan.ts';
 

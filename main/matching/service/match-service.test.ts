@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Repository } from '../db/repository.ts';
-import { ConflictError, ValidationError } from '../db/errors.ts';
-import { loadDemoPortfolio } from '../interchange/demo.ts';
+import { Repository } from '../../db/repository.ts';
+import { ConflictError, ValidationError } from '../../db/errors.ts';
+import { loadDemoPortfolio } from '../../interchange/demo.ts';
 import { MatchService, type MatchRunProgress } from './match-service.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-match-'));
@@ -73,7 +73,7 @@ describe('matching over the demo portfolio', () => {
 
 describe('after an import', () => {
   test('an incremental re-match sees the imported flows, not the kept index of the last run', async () => {
-    const { openCore } = await import('../core.ts');
+    const { openCore } = await import('../../core.ts');
     const core = await openCore(join(folder, 'import-then-match.db'));
     try {
       const demo = loadDemoPortfolio();

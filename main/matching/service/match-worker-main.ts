@@ -9,15 +9,15 @@
  * values and ingestion keep answering on the main thread meanwhile.
  */
 import { parentPort } from 'node:worker_threads';
-import { hotmapsProfileSource } from '../data/profile-source.ts';
-import { packRows, transferablesOf } from '../db/match-rows.ts';
-import { resolveConfig } from '../matching/config.ts';
-import { heatSeries, Matcher } from '../matching/engine.ts';
-import type { MatchFlow } from '../matching/input.ts';
-import { planInput } from '../matching/plan-input.ts';
-import { OverAllocationError } from '../plan/model.ts';
-import { highsRuntime } from '../plan/highs.ts';
-import { solvePlan } from '../plan/solve.ts';
+import { hotmapsProfileSource } from '../../data/profile-source.ts';
+import { packRows, transferablesOf } from '../../db/match-rows.ts';
+import { resolveConfig } from '../config.ts';
+import { heatSeries, Matcher } from '../engine.ts';
+import type { MatchFlow } from '../input.ts';
+import { planInput } from '../plan-input.ts';
+import { OverAllocationError } from '../../plan/model.ts';
+import { highsRuntime } from '../../plan/highs.ts';
+import { solvePlan } from '../../plan/solve.ts';
 import type { WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import { makePlan } from './regional-plan.ts';
 

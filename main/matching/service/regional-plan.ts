@@ -3,13 +3,13 @@
  * candidates (matching/plan-input.ts), the solver allocates every flow (main/plan), and each member
  * gets its economics at its share. Headline totals count plan members only.
  */
-import type { PlanMemberRow, PlanObjectiveName, PlanSummary, PlanTotals } from '../db/plan-store.ts';
-import { ENGINE_VERSION, type MatchingConfig } from '../matching/config.ts';
-import type { Matcher } from '../matching/engine.ts';
-import type { EngineMatch } from '../matching/match.ts';
-import { allocatedEconomics, planInput, type AllocatedEconomics } from '../matching/plan-input.ts';
-import { OverAllocationError } from '../plan/model.ts';
-import { solvePlan } from '../plan/solve.ts';
+import type { PlanMemberRow, PlanObjectiveName, PlanSummary, PlanTotals } from '../../db/plan-store.ts';
+import { ENGINE_VERSION, type MatchingConfig } from '../config.ts';
+import type { Matcher } from '../engine.ts';
+import type { EngineMatch } from '../match.ts';
+import { allocatedEconomics, planInput, type AllocatedEconomics } from '../plan-input.ts';
+import { OverAllocationError } from '../../plan/model.ts';
+import { solvePlan } from '../../plan/solve.ts';
 
 export interface PlanMemberView extends PlanMemberRow {
   supply_flow_id: string;
