@@ -1,7 +1,7 @@
 /**
  * Long work started from the UI (imports, full re-matches) runs as a job: the caller gets an id
  * at once, watches progress events, and picks up the result when it ends. Finished jobs are kept
- * for a while for late watchers.
+ * for a while for late watchers, who start from the job's state so far (its progress events merged).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
@@ -30,7 +30,9 @@ export class Jobs<P extends object, R> {
     const job: Job<P, R> = { last: { kind: 'progress', ...this.#initial }, events: new EventEmitter(), abort: new AbortController() };
     this.#jobs.set(id, job);
     const emit = (event: JobEvent<P, R>) => {
-      job.last = event;
+      // A late watcher starts from `last`: progress events merge into it, so a field sent once (a
+      // run's first results) stays in the job's state while later events carry only what changed.
+      job.last = event.kind === 'progress' && job.last.kind === 'progress' ? { ...job.last, ...event } : event;
       job.events.emit('event', event);
     };
     // Let the caller subscribe before the work begins.

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Repository } from '../../db/repository.ts';
 import { ConflictError, ValidationError } from '../../db/errors.ts';
 import { loadDemoPortfolio } from '../../interchange/demo.ts';
-import { MatchService, type MatchRunProgress } from './match-service.ts';
+import { MatchService, PREVIEW_ROWS, type MatchRunProgress } from './match-service.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'turash-match-'));
 let repo: Repository;
@@ -89,6 +89,32 @@ describe('after an import', () => {
       assert.ok(after === undefined || (after.economics.annual_value_eur as number) < (match.economics.annual_value_eur as number), 'the re-match used the imported quantity');
     } finally {
       await core.close();
+    }
+  });
+});
+
+describe('the first results of a run (shown while the rest is built, stored and planned)', () => {
+  test('a job reports the best matches once, before it ends, and they are the first stored rows by score, named as stored', async () => {
+    const jobId = service.start({ now: '2026-11-24T00:00:00Z' });
+    const events: { kind: string; phase?: string; preview?: MatchRunProgress['preview'] }[] = [];
+    for await (const event of service.jobs.watch(jobId)) events.push(event as (typeof events)[number]);
+    assert.equal(events.at(-1)!.kind, 'done');
+    const withPreview = events.filter((e) => e.preview !== undefined);
+    assert.equal(withPreview.length, 1, 'sent once');
+    const preview = withPreview[0]!.preview!;
+    assert.ok(events.indexOf(withPreview[0]!) < events.length - 1, 'before the end');
+    const stored = (await repo.matches.list({ order: 'score', limit: preview.length })).items;
+    assert.equal(preview.length, Math.min(stored.length, PREVIEW_ROWS));
+    assert.deepEqual(
+      preview.map((r) => [r.id, r.score]),
+      stored.map((m) => [m.id, m.score]),
+    );
+    for (const row of preview.slice(0, 5)) {
+      const match = await repo.matches.get(row.id);
+      assert.equal(row.supply.site_name, match.supply.site_name);
+      assert.equal(row.demand.organization_name, match.demand.organization_name);
+      assert.equal(row.supply.flow_name, (await repo.getFlow(row.supply.flow_id)).name);
+      assert.equal(row.npv_eur, match.economics.npv_eur);
     }
   });
 });

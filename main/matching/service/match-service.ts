@@ -50,7 +50,38 @@ export interface MatchRunProgress {
   phase: 'loading' | 'matching' | 'saving' | 'planning';
   done: number;
   total: number;
+  /**
+   * The run's best matches, sent once as soon as the run is ranked (before the rest is built,
+   * stored and planned): the first results a user sees. They are the first rows of the stored
+   * list ordered by score, and are stored with the rest when the run commits.
+   */
+  preview?: MatchPreviewRow[];
 }
+
+/** One of a run's first results, with the names a person recognises. */
+export interface MatchPreviewRow {
+  id: string;
+  type: EngineMatch['type'];
+  score: number;
+  distance_km: number;
+  route: EngineMatch['route'];
+  npv_eur: number;
+  annual_value_eur: number;
+  delivered_per_year: { amount: number; unit: string };
+  supply: PreviewSide;
+  demand: PreviewSide;
+}
+
+export interface PreviewSide {
+  flow_id: string;
+  flow_name: string;
+  site_id: string;
+  site_name: string;
+  organization_name: string;
+}
+
+/** How many of a run's best matches the UI is shown before the run ends. */
+export const PREVIEW_ROWS = 25;
 
 export interface MatchRunSummary {
   /** The engine's statistics (none when the flow was deleted). */
@@ -80,6 +111,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Also return the engine's full records (they cost a copy of every match across threads). */
   engineRecords?: boolean;
+  /** Report the run's best matches (`progress` with `preview`) as soon as it is ranked: the UI's first results. */
+  preview?: boolean;
 }
 
 export class MatchService {
@@ -95,10 +128,45 @@ export class MatchService {
     this.#worker = new MatchWorkerClient(workerUrl);
   }
 
-  async #loadFlows(flowId?: string): Promise<MatchFlow[]> {
+  async #loadFlows(flowId?: string, names?: Map<string, string>): Promise<MatchFlow[]> {
     const flows: MatchFlow[] = [];
-    for (const row of await this.#repo.flowsInContext(flowId)) flows.push(await this.#matchFlowOf(row));
+    for (const row of await this.#repo.flowsInContext(flowId)) {
+      flows.push(await this.#matchFlowOf(row));
+      names?.set(row.flow.id, row.flow.name);
+    }
     return flows;
+  }
+
+  /** The preview's matches with the flow, site and organization names a person recognises. */
+  async #previewRows(matches: EngineMatch[], flowNames: Map<string, string>, siteOf: Map<string, string>): Promise<MatchPreviewRow[]> {
+    const sites = new Map<string, Promise<{ name: string; organization: string }>>();
+    const siteLabel = (siteId: string) => {
+      let label = sites.get(siteId);
+      if (!label) {
+        label = this.#repo.getSite(siteId).then(async (site) => ({ name: site.name, organization: (await this.#repo.getOrganization(site.organization_id)).name }));
+        sites.set(siteId, label);
+      }
+      return label;
+    };
+    const side = async (flowId: string): Promise<PreviewSide> => {
+      const siteId = siteOf.get(flowId)!;
+      const site = await siteLabel(siteId);
+      return { flow_id: flowId, flow_name: flowNames.get(flowId) ?? flowId, site_id: siteId, site_name: site.name, organization_name: site.organization };
+    };
+    return Promise.all(
+      matches.map(async (m) => ({
+        id: m.id,
+        type: m.type,
+        score: m.score,
+        distance_km: m.distance_km,
+        route: m.route,
+        npv_eur: m.economics.npv_eur,
+        annual_value_eur: m.economics.annual_value_eur,
+        delivered_per_year: m.economics.delivered_per_year,
+        supply: await side(m.supply_flow_id),
+        demand: await side(m.demand_flow_id),
+      })),
+    );
   }
 
   /**
@@ -129,12 +197,17 @@ export class MatchService {
    */
   async runAll(query: MatchQuery = {}, progress?: (p: MatchRunProgress) => void, objective: PlanObjectiveName = 'npv', options: Omit<RunOptions, 'progress'> = {}): Promise<FullRun> {
     const signal = options.signal;
-    const report = (p: MatchRunProgress) => progress?.(p);
+    let latest: MatchRunProgress = { phase: 'loading', done: 0, total: 1 };
+    const report = (p: MatchRunProgress) => {
+      latest = p;
+      progress?.(p);
+    };
     const cancelled = () => {
       if (signal?.aborted) throw new CancelledError();
     };
     report({ phase: 'loading', done: 0, total: 1 });
-    const flows = await this.#loadFlows();
+    const flowNames = new Map<string, string>();
+    const flows = await this.#loadFlows(undefined, flowNames);
     const held = await this.#repo.plan.heldShares();
     cancelled();
     const onAbort = () => void this.#worker.cancel();
@@ -144,9 +217,20 @@ export class MatchService {
       let rowsArrived!: (value: { rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }) => void;
       const rowsReady = new Promise<{ rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }>((resolve) => (rowsArrived = resolve));
       let planRun: PlanRun | undefined;
+      const preview = options.preview ? PREVIEW_ROWS : 0;
+      // the named preview is reported before the run ends (a progress event after `done` would reopen the job)
+      let previewReported: Promise<void> = Promise.resolve();
       const worker = this.#worker.call(
-        { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true },
+        { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true, preview },
         {
+          preview: (best) => {
+            const siteOf = new Map(flows.map((f) => [f.id, f.site_id]));
+            previewReported = this.#previewRows(best, flowNames, siteOf).then(
+              // the phase goes on as it is: the first results arrive while the rest is built and stored
+              (rows) => progress?.({ ...latest, preview: rows }),
+              (error: unknown) => console.warn(`[turash] the run's first results could not be named: ${error instanceof Error ? error.message : String(error)}`),
+            );
+          },
           matches: (rows, stats, matches) => rowsArrived({ rows, stats, matches: matches ?? [] }),
           plan: (plan) => (planRun = plan),
         },
@@ -163,6 +247,7 @@ export class MatchService {
         cancelled();
         await this.#repo.plan.save(planRun!.summary, planRun!.members, tx);
       });
+      await previewReported;
       this.#query = query;
       for (const listener of this.afterSave) listener({ kind: 'full' });
       return { stats, ...saved, plan: planRun!.summary, planRun: planRun!, rows, matches };
@@ -174,7 +259,7 @@ export class MatchService {
   /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`, ends it with `matching.cancel`). */
   start(query: MatchQuery = {}, objective: PlanObjectiveName = 'npv'): string {
     return this.jobs.start(async (progress, signal) => {
-      const { matches: _matches, planRun: _plan, rows: _rows, ...summary } = await this.runAll(query, progress, objective, { signal });
+      const { matches: _matches, planRun: _plan, rows: _rows, ...summary } = await this.runAll(query, progress, objective, { signal, preview: true });
       return summary;
     });
   }

@@ -19,6 +19,7 @@ export interface CallHandlers {
   progress?: (phase: WorkerPhase, done: number, total: number) => void;
   matches?: (rows: MatchRows, stats: MatchStats | undefined, matches?: EngineMatch[]) => void;
   plan?: (plan: PlanRun) => void;
+  preview?: (matches: EngineMatch[]) => void;
 }
 
 export class WorkerCallError extends Error {
@@ -75,6 +76,7 @@ export class MatchWorkerClient {
     const pending = this.#pending.get(message.seq);
     if (!pending) return;
     if (message.kind === 'progress') pending.handlers.progress?.(message.phase, message.done, message.total);
+    else if (message.kind === 'preview') pending.handlers.preview?.(message.matches);
     else if (message.kind === 'matches') pending.handlers.matches?.(message.rows, message.stats, message.matches);
     else if (message.kind === 'plan') {
       pending.handlers.plan?.(message.plan);

@@ -15,6 +15,7 @@ import { resolveConfig } from '../config.ts';
 import { heatSeries, Matcher } from '../engine.ts';
 import type { MatchFlow } from '../input.ts';
 import { planInput } from '../plan-input.ts';
+import { bestMatches } from '../preview.ts';
 import { OverAllocationError } from '../../plan/model.ts';
 import { highsRuntime } from '../../plan/highs.ts';
 import { solvePlan } from '../../plan/solve.ts';
@@ -79,6 +80,13 @@ async function handle(request: WorkerRequest): Promise<void> {
     reply({ kind: 'progress', seq, phase: 'matching', done: 0, total: request.flows.length });
     sync(request.flows);
     const config = resolveConfig(request.query);
+    if (request.preview) {
+      // The first results on screen while the rest is built. Ranking twice costs the kernel's
+      // fraction of a second again; TODO(lead): build the run from this one ranking.
+      const ranked = matcher!.rankAll(config);
+      reply({ kind: 'preview', seq, matches: bestMatches(matcher!.table, ranked, request.preview) });
+      ranked.release();
+    }
     const result = matcher!.matchAll(config);
     const rows = packRows(result.matches, request.pricing);
     reply({ kind: 'matches', seq, rows, stats: result.stats, ...(request.engineRecords ? { matches: result.matches } : {}) }, transferablesOf(rows));

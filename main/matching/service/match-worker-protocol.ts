@@ -14,8 +14,8 @@ import type { PlanRun } from './regional-plan.ts';
 export type WorkerPhase = 'loading' | 'matching' | 'saving' | 'planning';
 
 export type WorkerRequest =
-  /** A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change). */
-  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean }
+  /** A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change); `preview`: post the best N first. */
+  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean; preview?: number }
   /** The worker holds no portfolio (first use, after an import, after a cancel): here it is. */
   | { kind: 'load'; seq: number; flows: MatchFlow[] }
   /** One flow changed (`flow`) or was deleted (null): re-match it incrementally. */
@@ -27,6 +27,8 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { kind: 'progress'; seq: number; phase: WorkerPhase; done: number; total: number }
+  /** A run's best matches, as soon as the run is ranked (before every record is built): what the user sees first. */
+  | { kind: 'preview'; seq: number; matches: EngineMatch[] }
   /** A run's or a flow's matches in stored form (their buffers transferred); the engine's records when asked for. */
   | { kind: 'matches'; seq: number; rows: MatchRows; stats: MatchStats | undefined; matches?: EngineMatch[] }
   | { kind: 'plan'; seq: number; plan: PlanRun }

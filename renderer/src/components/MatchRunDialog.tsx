@@ -27,6 +27,7 @@ import {
 } from '../matching/model.ts';
 import { cancelRun, readEvent, type RunEnd } from '../matching/run-job.ts';
 import { keys } from '../cache/keys.ts';
+import { FirstResults, type PreviewRow } from './FirstResults.tsx';
 import { PlanTotals } from './PlanTotals.tsx';
 
 type Running = {
@@ -38,6 +39,8 @@ type Running = {
   jobId: string | null;
   /** Cancel was pressed: the job is being stopped. */
   cancelling: boolean;
+  /** The run's best matches, once it has ranked them (before it ends). */
+  preview: PreviewRow[];
 };
 
 type State =
@@ -48,7 +51,7 @@ type State =
   /** `ended`: how the job's watch reported its end ('cancelled'; 'failed' or 'lost' after Cancel was accepted). */
   | { step: 'cancelled'; ended: string };
 
-const STARTING: Running = { step: 'running', phase: 'starting', done: 0, total: 0, jobId: null, cancelling: false };
+const STARTING: Running = { step: 'running', phase: 'starting', done: 0, total: 0, jobId: null, cancelling: false, preview: [] };
 
 interface Props {
   /** The query of the next run (weights, top N, max km); edited here. */
@@ -105,7 +108,7 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
             const read = readEvent(event);
             if ('progress' in read) {
               const p = read.progress;
-              setState((s) => (s.step === 'running' ? { ...s, phase: p.phase, done: p.done, total: p.total } : s));
+              setState((s) => (s.step === 'running' ? { ...s, phase: p.phase, done: p.done, total: p.total, preview: p.preview ?? s.preview } : s));
             } else end(read);
           },
           onError: (error) => {
@@ -172,6 +175,7 @@ export function MatchRunDialog({ query, onQuery, autoStart, onRan, onShowMatches
         <div className="modal-body">
           {state.step === 'weights' && <WeightsPanel query={query} onQuery={onQuery} defaults={defaults.data} />}
           {state.step === 'running' && <RunProgress {...state} />}
+          {state.step === 'running' && <FirstResults rows={state.preview} />}
           {cancelProblem && (
             <div className="form-message error" role="alert" data-testid="matching-cancel-failed">
               Could not cancel the run: {cancelProblem}

@@ -1,0 +1,61 @@
+/**
+ * Jobs as a late watcher sees them: it starts from the job's state so far, so something reported
+ * once (a run's first results) is not lost on a watcher that joins after it was sent.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Jobs } from './jobs.ts';
+
+interface Progress {
+  phase: string;
+  done: number;
+  preview?: string[];
+}
+
+test('a watcher joining a running job finds what was reported once, with the latest phase', async () => {
+  const jobs = new Jobs<Progress, string>({ phase: 'loading', done: 0 });
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let reported!: () => void;
+  const reportedAll = new Promise<void>((resolve) => (reported = resolve));
+  const id = jobs.start(async (progress) => {
+    progress({ phase: 'matching', done: 1, preview: ['m-a-b', 'm-c-d'] });
+    progress({ phase: 'saving', done: 7 });
+    reported();
+    await finished;
+    return 'ok';
+  });
+  await reportedAll;
+  const late = jobs.watch(id);
+  const first = (await late.next()).value;
+  assert.deepEqual(first, { kind: 'progress', phase: 'saving', done: 7, preview: ['m-a-b', 'm-c-d'] });
+  finish();
+  const rest = [];
+  for await (const event of late) rest.push(event);
+  assert.deepEqual(rest, [{ kind: 'done', result: 'ok' }]);
+});
+
+test('a live watcher gets each event as sent (the one-off field once), and the end replaces the state', async () => {
+  const jobs = new Jobs<Progress, string>({ phase: 'loading', done: 0 });
+  let go!: () => void;
+  const started = new Promise<void>((resolve) => (go = resolve));
+  const id = jobs.start(async (progress) => {
+    await started;
+    progress({ phase: 'matching', done: 1, preview: ['m-a-b'] });
+    progress({ phase: 'saving', done: 2 });
+    return 'ok';
+  });
+  const watch = jobs.watch(id);
+  const events = [(await watch.next()).value];
+  go();
+  for await (const event of watch) events.push(event);
+  assert.deepEqual(events, [
+    { kind: 'progress', phase: 'loading', done: 0 },
+    { kind: 'progress', phase: 'matching', done: 1, preview: ['m-a-b'] },
+    { kind: 'progress', phase: 'saving', done: 2 },
+    { kind: 'done', result: 'ok' },
+  ]);
+  const after = [];
+  for await (const event of jobs.watch(id)) after.push(event);
+  assert.deepEqual(after, [{ kind: 'done', result: 'ok' }]);
+});
