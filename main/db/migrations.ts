@@ -15,6 +15,7 @@ import { migration as syncHardening } from './migrations/0007-sync-hardening.ts'
 import { migration as compactMatchStorage } from './migrations/0008-compact-match-storage.ts';
 import { migration as matchContentHash } from './migrations/0009-match-content-hash.ts';
 import { migration as matchListIndex } from './migrations/0010-match-list-index.ts';
+import { migration as matchingInputGeneration } from './migrations/0011-matching-input-generation.ts';
 
 export type { Migration };
 
@@ -29,4 +30,5 @@ export const MIGRATIONS: Migration[] = [
   compactMatchStorage,
   matchContentHash,
   matchListIndex,
+  matchingInputGeneration,
 ];

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { Flow, Organization, Site } from '../domain/entities.ts';
 import { LoggedWriter } from './change-log.ts';
 import { openDatabase, openReader, type Db } from './database.ts';
+import { MatchingInputStore } from './matching-input.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
 import { PlanStore } from './plan-store.ts';
@@ -137,6 +138,8 @@ export class Repository {
   readonly path: string;
   readonly matches: MatchStore;
   readonly plan: PlanStore;
+  /** The matching input's generation number (migration 11): whether the matching worker's portfolio is current. */
+  readonly matchingInput: MatchingInputStore;
   /** Notes, packets sent, reservation reminders, meter bindings, alerts (the facilitator's workflow). */
   readonly workflow: WorkflowStore;
   /** Devices and meter points (field connectivity). */
@@ -150,6 +153,7 @@ export class Repository {
     this.path = path;
     this.matches = new MatchStore(db, read);
     this.plan = new PlanStore(db, read);
+    this.matchingInput = new MatchingInputStore(read);
     this.workflow = new WorkflowStore(db, read);
     this.field = new FieldStore(db, (work) => this.write(work));
     this.measurements = new MeasurementStore(db);

@@ -100,6 +100,8 @@ export const DEFAULT_WORKER_URL = new URL('./match-worker.mjs', import.meta.url)
 
 /** What a full run gives its caller beyond the summary: the stored rows, the plan, and the engine's records when asked for. */
 export interface FullRun extends MatchRunSummary {
+  /** The worker's portfolio was current, so the flows were not read from the database again. */
+  portfolioReused: boolean;
   rows: MatchRows;
   planRun: PlanRun;
   /** The engine's own records (only with `engineRecords`: `turash match --json`, `turash plan --json`). */
@@ -128,30 +130,37 @@ export class MatchService {
     this.#worker = new MatchWorkerClient(workerUrl);
   }
 
-  async #loadFlows(flowId?: string, names?: Map<string, string>): Promise<MatchFlow[]> {
+  async #loadFlows(flowId?: string): Promise<MatchFlow[]> {
     const flows: MatchFlow[] = [];
-    for (const row of await this.#repo.flowsInContext(flowId)) {
-      flows.push(await this.#matchFlowOf(row));
-      names?.set(row.flow.id, row.flow.name);
-    }
+    for (const row of await this.#repo.flowsInContext(flowId)) flows.push(await this.#matchFlowOf(row));
     return flows;
   }
 
-  /** The preview's matches with the flow, site and organization names a person recognises. */
-  async #previewRows(matches: EngineMatch[], flowNames: Map<string, string>, siteOf: Map<string, string>): Promise<MatchPreviewRow[]> {
-    const sites = new Map<string, Promise<{ name: string; organization: string }>>();
-    const siteLabel = (siteId: string) => {
-      let label = sites.get(siteId);
+  /**
+   * Sends the worker the portfolio as the database has it now. The generation is read first: a
+   * change made while the flows are read makes it older than the database, so the next run reads again.
+   */
+  async #sendPortfolio(): Promise<void> {
+    const generation = await this.#repo.matchingInput.generation();
+    await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    this.#worker.loadedAt(generation);
+  }
+
+  /** The preview's matches with the flow, site and organization names a person recognises (a few indexed reads each). */
+  async #previewRows(matches: EngineMatch[]): Promise<MatchPreviewRow[]> {
+    const labels = new Map<string, Promise<PreviewSide>>();
+    const side = (flowId: string): Promise<PreviewSide> => {
+      let label = labels.get(flowId);
       if (!label) {
-        label = this.#repo.getSite(siteId).then(async (site) => ({ name: site.name, organization: (await this.#repo.getOrganization(site.organization_id)).name }));
-        sites.set(siteId, label);
+        label = (async () => {
+          const flow = await this.#repo.getFlow(flowId);
+          const site = await this.#repo.getSite(flow.site_id);
+          const organization = await this.#repo.getOrganization(site.organization_id);
+          return { flow_id: flowId, flow_name: flow.name, site_id: site.id, site_name: site.name, organization_name: organization.name };
+        })();
+        labels.set(flowId, label);
       }
       return label;
-    };
-    const side = async (flowId: string): Promise<PreviewSide> => {
-      const siteId = siteOf.get(flowId)!;
-      const site = await siteLabel(siteId);
-      return { flow_id: flowId, flow_name: flowNames.get(flowId) ?? flowId, site_id: siteId, site_name: site.name, organization_name: site.organization };
     };
     return Promise.all(
       matches.map(async (m) => ({
@@ -180,12 +189,12 @@ export class MatchService {
 
   /** A call that works on the worker's held portfolio: the portfolio is sent first when it holds none. */
   async #onHeld<T>(call: Parameters<MatchWorkerClient['call']>[0]): Promise<T> {
-    if (!this.#worker.holdsFlows) await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    if (!this.#worker.holdsFlows) await this.#sendPortfolio();
     try {
       return (await this.#worker.call(call)) as T;
     } catch (error) {
       if (!(error instanceof WorkerCallError && error.needsFlows)) throw error;
-      await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+      await this.#sendPortfolio();
       return (await this.#worker.call(call)) as T;
     }
   }
@@ -206,14 +215,16 @@ export class MatchService {
       if (signal?.aborted) throw new CancelledError();
     };
     report({ phase: 'loading', done: 0, total: 1 });
-    const flowNames = new Map<string, string>();
-    const flows = await this.#loadFlows(undefined, flowNames);
+    // The worker's portfolio is current when nothing the engine reads changed since it was sent
+    // (a re-run with other weights, the first click after the warm-up): then it is not read again.
+    const generation = await this.#repo.matchingInput.generation();
+    const flows = this.#worker.holdsGeneration(generation) ? undefined : await this.#loadFlows();
     const held = await this.#repo.plan.heldShares();
     cancelled();
     const onAbort = () => void this.#worker.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      report({ phase: 'matching', done: 0, total: flows.length });
+      report({ phase: 'matching', done: 0, total: flows?.length ?? 0 });
       let rowsArrived!: (value: { rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }) => void;
       const rowsReady = new Promise<{ rows: MatchRows; stats: MatchStats | undefined; matches: EngineMatch[] }>((resolve) => (rowsArrived = resolve));
       let planRun: PlanRun | undefined;
@@ -224,8 +235,7 @@ export class MatchService {
         { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true, preview },
         {
           preview: (best) => {
-            const siteOf = new Map(flows.map((f) => [f.id, f.site_id]));
-            previewReported = this.#previewRows(best, flowNames, siteOf).then(
+            previewReported = this.#previewRows(best).then(
               // the phase goes on as it is: the first results arrive while the rest is built and stored
               (rows) => progress?.({ ...latest, preview: rows }),
               (error: unknown) => console.warn(`[turash] the run's first results could not be named: ${error instanceof Error ? error.message : String(error)}`),
@@ -235,6 +245,7 @@ export class MatchService {
           plan: (plan) => (planRun = plan),
         },
       );
+      if (flows) this.#worker.loadedAt(generation);
       // the worker's failure (or a cancel) must also end the wait for its rows
       const first = await Promise.race([rowsReady, worker.then(() => undefined)]);
       if (!first) throw new Error('the matching worker ended its run without matches');
@@ -250,7 +261,7 @@ export class MatchService {
       await previewReported;
       this.#query = query;
       for (const listener of this.afterSave) listener({ kind: 'full' });
-      return { stats, ...saved, plan: planRun!.summary, planRun: planRun!, rows, matches };
+      return { stats, ...saved, plan: planRun!.summary, planRun: planRun!, rows, matches, portfolioReused: flows === undefined };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -259,7 +270,7 @@ export class MatchService {
   /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`, ends it with `matching.cancel`). */
   start(query: MatchQuery = {}, objective: PlanObjectiveName = 'npv'): string {
     return this.jobs.start(async (progress, signal) => {
-      const { matches: _matches, planRun: _plan, rows: _rows, ...summary } = await this.runAll(query, progress, objective, { signal, preview: true });
+      const { matches: _matches, planRun: _plan, rows: _rows, portfolioReused: _reused, ...summary } = await this.runAll(query, progress, objective, { signal, preview: true });
       return summary;
     });
   }
@@ -322,7 +333,7 @@ export class MatchService {
         matches = m ?? [];
       },
     };
-    if (!this.#worker.holdsFlows) await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+    if (!this.#worker.holdsFlows) await this.#sendPortfolio();
     await this.#worker.call(call, handlers);
     const saved = await this.#repo.matches.saveRows(rows, { flowId });
     for (const listener of this.afterSave) listener({ kind: 'flow', flowId });
@@ -352,7 +363,7 @@ export class MatchService {
   async warmUp(): Promise<void> {
     try {
       if (this.#worker.holdsFlows) return;
-      await this.#worker.call({ kind: 'load', flows: await this.#loadFlows() });
+      await this.#sendPortfolio();
     } catch (error) {
       if (error instanceof CancelledError) return; // closed or cancelled meanwhile
       console.warn(`[turash] the matching worker could not be started ahead of the first run: ${error instanceof Error ? error.message : String(error)}`);

@@ -53,7 +53,27 @@ export class MatchWorkerClient {
   #closed = false;
   readonly #pending = new Map<number, Pending>();
   /** Whether the running worker holds the portfolio (false after a start, a cancel or an import). */
-  holdsFlows = false;
+  get holdsFlows(): boolean {
+    return this.#holds;
+  }
+  #holds = false;
+  /** The matching input's generation (main/db/matching-input.ts) the held portfolio was read at, when known. */
+  #generation: number | undefined;
+
+  /** Whether the worker holds the portfolio exactly as the database had it at `generation`. */
+  holdsGeneration(generation: number): boolean {
+    return this.#holds && this.#generation === generation;
+  }
+
+  /** The portfolio just sent (`load`, or `run` with flows) was read from the database at `generation`. */
+  loadedAt(generation: number | undefined): void {
+    this.#generation = generation;
+  }
+
+  #forget(): void {
+    this.#holds = false;
+    this.#generation = undefined;
+  }
 
   constructor(url: URL) {
     this.#url = url;
@@ -68,7 +88,7 @@ export class MatchWorkerClient {
     worker.on('error', (error) => this.#fail(worker, error));
     worker.on('exit', (code) => this.#fail(worker, new Error(`the matching worker stopped with exit code ${code}`)));
     this.#worker = worker;
-    this.holdsFlows = false;
+    this.#forget();
     return worker;
   }
 
@@ -97,7 +117,7 @@ export class MatchWorkerClient {
   #fail(worker: Worker, error: Error): void {
     if (this.#worker !== worker) return;
     this.#worker = undefined;
-    this.holdsFlows = false;
+    this.#forget();
     for (const [, pending] of this.#pending) pending.reject(error);
     this.#pending.clear();
   }
@@ -114,7 +134,11 @@ export class MatchWorkerClient {
       this.#pending.set(seq, { handlers, resolve, reject });
       worker.ref();
       worker.postMessage({ ...call, seq } as WorkerRequest);
-      if (call.kind === 'load' || call.kind === 'run') this.holdsFlows = true;
+      // a run without flows works on what is held; a load or a run with flows leaves them held
+      if (call.kind === 'load' || (call.kind === 'run' && call.flows !== undefined)) {
+        this.#holds = true;
+        this.#generation = undefined; // the caller says which generation with loadedAt
+      }
     });
   }
 
@@ -123,7 +147,7 @@ export class MatchWorkerClient {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
-    this.holdsFlows = false;
+    this.#forget();
     for (const [, pending] of this.#pending) pending.reject(new CancelledError());
     this.#pending.clear();
     await worker.terminate();
@@ -131,7 +155,7 @@ export class MatchWorkerClient {
 
   /** Forgets the held portfolio (after a bulk change): the next call that needs it sends it again. */
   forgetFlows(): void {
-    this.holdsFlows = false;
+    this.#forget();
   }
 
   /** Ends the worker for good; calls still open, and any made later, fail with CancelledError. */

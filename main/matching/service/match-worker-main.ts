@@ -77,8 +77,9 @@ async function handle(request: WorkerRequest): Promise<void> {
     return reply({ kind: 'done', seq });
   }
   if (request.kind === 'run') {
-    reply({ kind: 'progress', seq, phase: 'matching', done: 0, total: request.flows.length });
-    sync(request.flows);
+    if (request.flows !== undefined) sync(request.flows);
+    else if (!matcher) return reply({ kind: 'error', seq, message: 'the matching worker holds no portfolio', needsFlows: true });
+    reply({ kind: 'progress', seq, phase: 'matching', done: 0, total: matcher!.table.byId.size });
     const config = resolveConfig(request.query);
     if (request.preview) {
       // The first results on screen while the rest is built. Ranking twice costs the kernel's

@@ -14,8 +14,12 @@ import type { PlanRun } from './regional-plan.ts';
 export type WorkerPhase = 'loading' | 'matching' | 'saving' | 'planning';
 
 export type WorkerRequest =
-  /** A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change); `preview`: post the best N first. */
-  | { kind: 'run'; seq: number; flows: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean; preview?: number }
+  /**
+   * A full re-match and plan of `flows` (the whole portfolio: the worker keeps what did not change),
+   * or of the held portfolio when `flows` is absent (the database has not changed since it was
+   * sent); `preview`: post the best N first.
+   */
+  | { kind: 'run'; seq: number; flows?: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean; preview?: number }
   /** The worker holds no portfolio (first use, after an import, after a cancel): here it is. */
   | { kind: 'load'; seq: number; flows: MatchFlow[] }
   /** One flow changed (`flow`) or was deleted (null): re-match it incrementally. */

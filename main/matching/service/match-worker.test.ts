@@ -51,6 +51,58 @@ describe('the long-lived matching worker', () => {
     }
   });
 
+  test('a re-run with nothing changed reuses the held portfolio (not read again) and stores the same', async () => {
+    const warm = new MatchService(repo);
+    try {
+      const first = await warm.runAll(NOW);
+      assert.equal(first.portfolioReused, false, 'a cold worker reads the portfolio');
+      const before = await stored();
+      const second = await warm.runAll(NOW);
+      assert.equal(second.portfolioReused, true);
+      assert.equal(second.created + second.updated + second.removed, 0);
+      assert.deepEqual(await stored(), before);
+      // other weights on the same held portfolio: still not read again, and what a cold worker finds
+      const weighted = { ...NOW, weights: { temporal: 0.5 } };
+      const third = await warm.runAll(weighted);
+      assert.equal(third.portfolioReused, true);
+      const fromWarm = await stored();
+      const cold = new MatchService(repo);
+      try {
+        await cold.runAll(weighted);
+        assert.deepEqual(await stored(), fromWarm);
+      } finally {
+        await cold.close();
+      }
+    } finally {
+      await warm.close();
+    }
+  });
+
+  test('a change written by another connection (the command line beside the app) is read by the next run', async () => {
+    const warm = new MatchService(repo);
+    const other = await Repository.open(join(folder, 'worker.db'));
+    try {
+      await warm.runAll(NOW);
+      const heat = (await other.listFlows({ type: 'heat', direction: 'supply', limit: 100 })).items[1]!;
+      await other.updateFlow(heat.id, { quantity: { amount: heat.quantity.amount * 3, unit: heat.quantity.unit } });
+      const next = await warm.runAll(NOW);
+      assert.equal(next.portfolioReused, false, 'the change is seen');
+      assert.ok(next.created + next.updated + next.removed > 0, 'and changes matches');
+      const fromWarm = await stored();
+      const cold = new MatchService(repo);
+      try {
+        const again = await cold.runAll(NOW);
+        assert.equal(again.created + again.updated + again.removed, 0, 'a cold worker finds nothing to change');
+        assert.deepEqual(await stored(), fromWarm);
+      } finally {
+        await cold.close();
+      }
+    } finally {
+      await other.close();
+      await warm.close();
+    }
+  });
+
   test('a run cancelled before it commits stores nothing, and the next run works', async () => {
     const service = new MatchService(repo);
     try {
