@@ -122,6 +122,8 @@ export class MatchService {
   readonly #worker: MatchWorkerClient;
   readonly jobs = new Jobs<MatchRunProgress, MatchRunSummary>({ phase: 'loading', done: 0, total: 0 });
   #query: MatchQuery = {};
+  /** The warm-up in flight (or done): a run clicked meanwhile waits for it instead of reading the portfolio a second time. */
+  #warming: Promise<void> | undefined;
   /** Called after every stored run, full or incremental (the workflow digests new high-scoring matches). */
   readonly afterSave = new Set<(run: SavedRun) => void>();
 
@@ -217,6 +219,7 @@ export class MatchService {
     report({ phase: 'loading', done: 0, total: 1 });
     // The worker's portfolio is current when nothing the engine reads changed since it was sent
     // (a re-run with other weights, the first click after the warm-up): then it is not read again.
+    await this.#warming;
     const generation = await this.#repo.matchingInput.generation();
     const flows = this.#worker.holdsGeneration(generation) ? undefined : await this.#loadFlows();
     const held = await this.#repo.plan.heldShares();
@@ -360,14 +363,17 @@ export class MatchService {
    * built instead of starting them cold. A failure is only logged: the first run then loads as
    * before.
    */
-  async warmUp(): Promise<void> {
-    try {
-      if (this.#worker.holdsFlows) return;
-      await this.#sendPortfolio();
-    } catch (error) {
-      if (error instanceof CancelledError) return; // closed or cancelled meanwhile
-      console.warn(`[turash] the matching worker could not be started ahead of the first run: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  warmUp(): Promise<void> {
+    this.#warming ??= (async () => {
+      try {
+        if (this.#worker.holdsFlows) return;
+        await this.#sendPortfolio();
+      } catch (error) {
+        if (error instanceof CancelledError) return; // closed or cancelled meanwhile
+        console.warn(`[turash] the matching worker could not be started ahead of the first run: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    })();
+    return this.#warming;
   }
 
   /** Ends the worker (the core closes it with the database). */

@@ -146,9 +146,20 @@ describe('the long-lived matching worker', () => {
       await warm.warmUp();
       const run = await warm.runAll(NOW);
       assert.equal(run.created + run.updated + run.removed, 0, 'the warmed worker finds what is stored');
+      assert.equal(run.portfolioReused, true, 'and uses the portfolio it was given at the warm-up');
       assert.deepEqual(await stored(), before);
     } finally {
       await warm.close();
+    }
+    // a click during the warm-up waits for it rather than reading the portfolio a second time
+    const early = new MatchService(repo);
+    try {
+      void early.warmUp();
+      const run = await early.runAll(NOW);
+      assert.equal(run.portfolioReused, true);
+      assert.deepEqual(await stored(), before);
+    } finally {
+      await early.close();
     }
     const closing = new MatchService(repo);
     const warming = closing.warmUp();
