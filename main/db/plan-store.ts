@@ -3,7 +3,7 @@
  * share, with their economics at that share, and the plan's figures (objective, bound, gap,
  * totals). Derived data like the engine's matches: recomputed on every laptop, never change-logged.
  */
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
 import { EconomicsKeys } from './match-figures.ts';
@@ -76,6 +76,9 @@ export interface PlanMemberFigures {
 /** The lifecycle states whose allocation the next plan holds (5.1). */
 export const HOLDING_STATUSES = ['reserved', 'contracted', 'live'] as const;
 
+/** Members written by one statement: 3 parameters each, well inside SQLite's 32,766. */
+const PLAN_ROWS_PER_STATEMENT = 400;
+
 export class PlanStore {
   readonly #db: Db;
   /** The summary: the read connection beside the writer (repository.ts), or the writer itself. */
@@ -99,11 +102,22 @@ export class PlanStore {
       const next = new Set(members.map((m) => m.match_id));
       const left = [...current.keys()].filter((id) => !next.has(id));
       for (let i = 0; i < left.length; i += 500) await tx.updateTable('matches').set({ plan_share: null, plan_allocation: null }).where('id', 'in', left.slice(i, i + 500)).execute();
+      const changed: unknown[][] = [];
       for (const m of members) {
         const allocation = JSON.stringify(m.allocation);
         const was = current.get(m.match_id);
-        if (was && was.plan_share === m.share && was.plan_allocation === allocation) continue;
-        await tx.updateTable('matches').set({ plan_share: m.share, plan_allocation: allocation }).where('id', '=', m.match_id).execute();
+        if (!was || was.plan_share !== m.share || was.plan_allocation !== allocation) changed.push([m.match_id, m.share, allocation]);
+      }
+      // Many rows a statement (UPDATE ... FROM a VALUES list): a first plan of the 50,000-flow
+      // portfolio sets tens of thousands of members, and one statement each was seconds of round trips.
+      for (let i = 0; i < changed.length; i += PLAN_ROWS_PER_STATEMENT) {
+        const chunk = changed.slice(i, i + PLAN_ROWS_PER_STATEMENT);
+        await tx.executeQuery(
+          CompiledQuery.raw(
+            `UPDATE matches SET plan_share = v.column2, plan_allocation = v.column3 FROM (VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}) AS v WHERE matches.id = v.column1`,
+            chunk.flat(),
+          ),
+        );
       }
       const row = { id: 1, objective: summary.objective, summary: JSON.stringify(summary), created_at: summary.created_at };
       await tx
