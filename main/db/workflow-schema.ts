@@ -3,7 +3,6 @@
  * schema.ts so the workflow store extends the shared Database type (`withTables`) instead of
  * every engineer editing one file.
  */
-import type { Generated } from 'kysely';
 
 export const METER_ROLES = ['delivered_total', 'delivered_rate'] as const;
 export type MeterRole = (typeof METER_ROLES)[number];
@@ -33,6 +32,7 @@ export const WORKFLOW_MIGRATION: string[] = [
     created_at TEXT NOT NULL, actor TEXT NOT NULL,
     PRIMARY KEY (match_id, point_id))`,
   `CREATE INDEX match_meters_point ON match_meters(point_id)`,
+  // (Dropped by migration 8: alerts became one digest per re-match, match_digests.)
   // Matches that have crossed the alert threshold once. No foreign key on purpose: a suggestion a
   // re-run drops and brings back is not "new" again, so the row outlives the match.
   `CREATE TABLE match_alerts (
@@ -73,19 +73,9 @@ export interface MatchMetersTable {
   actor: string;
 }
 
-export interface MatchAlertsTable {
-  match_id: string;
-  score: number;
-  at: string;
-  /** 1: recorded silently when alerts were first enabled (the matches a user already had). */
-  baseline: Generated<number>;
-  seen: Generated<number>;
-}
-
 // A type alias, not an interface: Kysely's withTables needs an indexable record type.
 export type WorkflowTables = {
   match_notes: MatchNotesTable;
   packet_sends: PacketSendsTable;
   match_meters: MatchMetersTable;
-  match_alerts: MatchAlertsTable;
 };
