@@ -59,3 +59,38 @@ test('a live watcher gets each event as sent (the one-off field once), and the e
   for await (const event of jobs.watch(id)) after.push(event);
   assert.deepEqual(after, [{ kind: 'done', result: 'ok' }]);
 });
+
+test('a job that is committing refuses a cancel and ends done; before that, a cancel stops it', async () => {
+  const jobs = new Jobs<Progress, string>({ phase: 'loading', done: 0 });
+  let commit!: () => void;
+  const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+  let atCommit!: () => void;
+  const reachedCommit = new Promise<void>((resolve) => (atCommit = resolve));
+  const committing = jobs.start(async (_progress, signal, control) => {
+    control.committing();
+    atCommit();
+    await mayCommit;
+    return signal.aborted ? 'aborted' : 'stored';
+  });
+  await reachedCommit;
+  assert.equal(jobs.cancel(committing), false, 'a cancel it cannot honour is refused');
+  commit();
+  const ends = [];
+  for await (const event of jobs.watch(committing)) ends.push(event);
+  assert.deepEqual(ends.at(-1), { kind: 'done', result: 'stored' });
+
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const stoppable = jobs.start(
+    (_progress, signal) =>
+      new Promise<string>((_resolve, reject) => {
+        started();
+        signal.addEventListener('abort', () => reject(new Error('stopped')));
+      }),
+  );
+  await running;
+  assert.equal(jobs.cancel(stoppable), true);
+  const stopped = [];
+  for await (const event of jobs.watch(stoppable)) stopped.push(event);
+  assert.equal(stopped.at(-1)!.kind, 'cancelled');
+});

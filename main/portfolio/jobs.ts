@@ -12,6 +12,15 @@ interface Job<P, R> {
   last: JobEvent<P, R>;
   events: EventEmitter;
   abort: AbortController;
+  /** The work passed its point of no return (it is committing): a cancel can no longer stop it. */
+  committing: boolean;
+}
+
+/** What a job's work is given besides progress: the cancel signal, and a way to say it is committing. */
+export interface JobControl {
+  signal: AbortSignal;
+  /** From now on the work finishes whatever happens: `cancel` answers false instead of promising a stop it cannot keep. */
+  committing(): void;
 }
 
 const KEEP_FINISHED_MS = 10 * 60_000;
@@ -25,9 +34,10 @@ export class Jobs<P extends object, R> {
   }
 
   /** `work` gets a signal that `cancel` aborts; a job whose signal was aborted ends `cancelled`. */
-  start(work: (progress: (p: P) => void, signal: AbortSignal) => Promise<R>): string {
+  start(work: (progress: (p: P) => void, signal: AbortSignal, control: JobControl) => Promise<R>): string {
     const id = randomUUID();
-    const job: Job<P, R> = { last: { kind: 'progress', ...this.#initial }, events: new EventEmitter(), abort: new AbortController() };
+    const job: Job<P, R> = { last: { kind: 'progress', ...this.#initial }, events: new EventEmitter(), abort: new AbortController(), committing: false };
+    const control: JobControl = { signal: job.abort.signal, committing: () => void (job.committing = true) };
     this.#jobs.set(id, job);
     const emit = (event: JobEvent<P, R>) => {
       // A late watcher starts from `last`: progress events merge into it, so a field sent once (a
@@ -37,7 +47,7 @@ export class Jobs<P extends object, R> {
     };
     // Let the caller subscribe before the work begins.
     setImmediate(() => {
-      work((p) => emit({ kind: 'progress', ...p }), job.abort.signal)
+      work((p) => emit({ kind: 'progress', ...p }), job.abort.signal, control)
         .then((result) => emit({ kind: 'done', result }))
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
@@ -48,10 +58,10 @@ export class Jobs<P extends object, R> {
     return id;
   }
 
-  /** Asks a running job to stop: true when it was still running (it ends `cancelled`), false when it had ended or is unknown. */
+  /** Asks a running job to stop: true when it was still running (it ends `cancelled`), false when it had ended, is committing, or is unknown. */
   cancel(id: string): boolean {
     const job = this.#jobs.get(id);
-    if (!job || job.last.kind !== 'progress' || job.abort.signal.aborted) return false;
+    if (!job || job.last.kind !== 'progress' || job.abort.signal.aborted || job.committing) return false;
     job.abort.abort();
     return true;
   }
@@ -61,8 +71,11 @@ export class Jobs<P extends object, R> {
     const job = this.#jobs.get(id);
     if (!job) throw new Error(`no job "${id}" (it finished more than 10 minutes ago, or never started)`);
     const iterator = on(job.events, 'event', signal ? { signal } : {});
-    yield job.last;
-    if (job.last.kind !== 'progress') return;
+    // `last` as it is now: the job may end while the watcher handles it, and that end is then
+    // waiting in the iterator (reading `job.last` again after the yield would skip it)
+    const first = job.last;
+    yield first;
+    if (first.kind !== 'progress') return;
     for await (const [event] of iterator as AsyncIterable<[JobEvent<P, R>]>) {
       yield event;
       if (event.kind !== 'progress') return;

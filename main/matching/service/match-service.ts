@@ -115,6 +115,8 @@ export interface RunOptions {
   engineRecords?: boolean;
   /** Report the run's best matches (`progress` with `preview`) as soon as it is ranked: the UI's first results. */
   preview?: boolean;
+  /** Called when the run passes its last cancel check and commits (a job then refuses a cancel). */
+  committing?: () => void;
 }
 
 export class MatchService {
@@ -259,6 +261,8 @@ export class MatchService {
         report({ phase: 'planning', done: 0, total: 1 });
         await worker;
         cancelled();
+        // the last point a cancel can stop the run: from here it commits, and a cancel says it could not stop it
+        options.committing?.();
         await this.#repo.plan.save(planRun!.summary, planRun!.members, tx);
       });
       await previewReported;
@@ -272,8 +276,8 @@ export class MatchService {
 
   /** Starts a full re-match and plan as a job (the UI follows it with `matching.watch`, ends it with `matching.cancel`). */
   start(query: MatchQuery = {}, objective: PlanObjectiveName = 'npv'): string {
-    return this.jobs.start(async (progress, signal) => {
-      const { matches: _matches, planRun: _plan, rows: _rows, portfolioReused: _reused, ...summary } = await this.runAll(query, progress, objective, { signal, preview: true });
+    return this.jobs.start(async (progress, signal, control) => {
+      const { matches: _matches, planRun: _plan, rows: _rows, portfolioReused: _reused, ...summary } = await this.runAll(query, progress, objective, { signal, preview: true, committing: control.committing });
       return summary;
     });
   }
