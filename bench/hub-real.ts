@@ -28,7 +28,7 @@ export class RealLaptop {
     this.repo = repo;
     this.replica = new LocalReplica(repo);
     this.client = new SyncClient(this.replica, address);
-    repo.onLocalChange = () => this.client.notifyLocalChange();
+    repo.events.on('localChange', () => this.client.notifyLocalChange());
   }
 
   static async open(folder: string, name: string, address: { url: string; token: string; workspace: string }): Promise<RealLaptop> {

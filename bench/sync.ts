@@ -93,7 +93,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<obje
     const equal = JSON.stringify(await a.repo.exportDocument()) === JSON.stringify(await b.repo.exportDocument());
 
     // Live: one edit at a time, from A's commit to B's applied page.
-    a.repo.onLocalChange = () => ca.notifyLocalChange();
+    a.repo.events.on('localChange', () => ca.notifyLocalChange());
     ca.start();
     cb.start();
     const deadline = Date.now() + 10_000;

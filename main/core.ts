@@ -8,6 +8,7 @@ import { createFieldService, type FieldOptions, type FieldService } from './fiel
 import { IngestService } from './ingest/index.ts';
 import { ImportJobs } from './portfolio/import-jobs.ts';
 import { MatchService } from './matching/service/match-service.ts';
+import { followFlowChanges, type RematchQueue } from './matching/service/rematch-queue.ts';
 import { PacketService } from './packets/service.ts';
 import { SyncService, type TokenVault } from './sync/service.ts';
 import { MatchAlerts } from './workflow/alerts.ts';
@@ -16,6 +17,8 @@ export interface Core {
   repo: Repository;
   imports: ImportJobs;
   matching: MatchService;
+  /** Changed flows being re-matched in the background; `idle()` / `settled(ids)` wait for them. */
+  rematches: RematchQueue;
   /** New high-scoring matches after any re-match (main/workflow/alerts.ts). */
   alerts: MatchAlerts;
   /** Field connectivity: live devices, values, recordings (main/field). */
@@ -46,15 +49,16 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
   const alerts = new MatchAlerts(repo);
   // One digest per full run; single-flow re-matches (edits, syncs, measurements) debounced into one.
   matching.afterSave.add((run) => alerts.after(run));
-  // A flow that becomes measured is re-matched incrementally (its quantity and trust changed).
-  const ingest = new IngestService(repo, { onFlowMeasured: async (flowId) => void (await matching.rematchFlow(flowId)) });
+  const rematches = followFlowChanges(repo, matching);
+  const ingest = new IngestService(repo);
   const field = createFieldService(repo, ingest, options.field);
   const packets = new PacketService(repo, options.packetWorkerUrl ? { worker: options.packetWorkerUrl } : {});
-  const sync = new SyncService(repo, { matching, ...(options.syncVault ? { vault: options.syncVault } : {}) });
+  const sync = new SyncService(repo, options.syncVault ? { vault: options.syncVault } : {});
   return {
     repo,
-    imports: new ImportJobs(repo, () => matching.invalidate()),
+    imports: new ImportJobs(repo),
     matching,
+    rematches,
     alerts,
     field,
     ingest,
@@ -66,6 +70,8 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
       await packets.close();
       await field.close();
       await ingest.close();
+      // The last changes (an edit, a synced page, a measurement) are re-matched before the database closes.
+      await rematches.close();
       // A re-match finishing during the close may have queued an alert check: let it end first.
       await alerts.idle();
       await matching.close();
@@ -75,5 +81,5 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
 }
 
 export function contextFor(core: Core, options: { actor?: string; updates?: ApiContext['updates'] } = {}): ApiContext {
-  return { repo: core.repo, imports: core.imports, matching: core.matching, alerts: core.alerts, field: core.field, packets: core.packets, sync: core.sync, actor: options.actor ?? 'local user', updates: options.updates };
+  return { repo: core.repo, imports: core.imports, matching: core.matching, rematches: core.rematches, alerts: core.alerts, field: core.field, packets: core.packets, sync: core.sync, actor: options.actor ?? 'local user', updates: options.updates };
 }

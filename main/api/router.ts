@@ -29,7 +29,7 @@ import { syncRouter } from './sync-router.ts';
 import { workflowRouter } from './workflow-router.ts';
 import { fieldRouter } from './field-router.ts';
 import { packetsRouter } from './packets-router.ts';
-import { procedure, router, type ApiContext } from './trpc.ts';
+import { procedure, router } from './trpc.ts';
 
 const id = z.string().min(1).max(128);
 const page = { offset: z.int().min(0).optional(), limit: z.int().min(1).max(1000).optional() };
@@ -86,11 +86,6 @@ const sitesRouter = router({
   delete: procedure.input(deleteInput).mutation(({ ctx, input }) => ctx.repo.deleteSite(input.id, input.version)),
 });
 
-/** A changed flow's matches are recomputed at once (incrementally) once matching has run. */
-async function rematchAfterEdit(ctx: ApiContext, flowId: string): Promise<void> {
-  if (await ctx.matching.hasRun()) await ctx.matching.rematchFlow(flowId);
-}
-
 const flowsRouter = router({
   list: procedure
     .input(
@@ -107,19 +102,20 @@ const flowsRouter = router({
     .query(({ ctx, input }) => ctx.repo.listFlows(input)),
   get: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.repo.getFlow(input.id)),
   /** Not validated by the input parser on purpose: the store reports every problem by field. */
-  create: procedure.input(z.record(z.string(), z.unknown())).mutation(async ({ ctx, input }) => {
-    const flow = await ctx.repo.createFlow(input);
-    await rematchAfterEdit(ctx, flow.id);
-    return flow;
-  }),
-  update: procedure.input(patchInput).mutation(async ({ ctx, input }) => {
-    const flow = await ctx.repo.updateFlow(input.id, input.patch, input.version);
-    await rematchAfterEdit(ctx, flow.id);
-    return flow;
-  }),
+  // A saved flow is re-matched in the background (the core follows the repository's change
+  // events: main/matching/service/rematch-queue.ts); these answer once the flow is stored.
+  create: procedure.input(z.record(z.string(), z.unknown())).mutation(({ ctx, input }) => ctx.repo.createFlow(input)),
+  update: procedure.input(patchInput).mutation(({ ctx, input }) => ctx.repo.updateFlow(input.id, input.patch, input.version)),
   delete: procedure.input(deleteInput).mutation(async ({ ctx, input }) => {
     await ctx.repo.deleteFlow(input.id, input.version);
-    await rematchAfterEdit(ctx, input.id);
+  }),
+  /**
+   * Answers when the flow's background re-match has finished (at once when none is due): the UI
+   * reads the flow's matches again after it (renderer/src/cache/flows.ts).
+   */
+  rematched: procedure.input(z.strictObject({ id })).query(async ({ ctx, input }) => {
+    await ctx.rematches?.settled([input.id]);
+    return null;
   }),
 });
 

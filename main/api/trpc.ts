@@ -9,6 +9,7 @@ import { zodProblems } from '../db/entity-store.ts';
 import type { Repository } from '../db/repository.ts';
 import type { ImportJobs } from '../portfolio/import-jobs.ts';
 import type { MatchService } from '../matching/service/match-service.ts';
+import type { RematchQueue } from '../matching/service/rematch-queue.ts';
 import type { PacketService } from '../packets/service.ts';
 import type { MatchAlerts } from '../workflow/alerts.ts';
 import type { FieldService } from '../field/service.ts';
@@ -19,6 +20,8 @@ export interface ApiContext {
   repo: Repository;
   imports: ImportJobs;
   matching: MatchService;
+  /** Flows re-matched in the background after they changed; absent where no core follows changes. */
+  rematches?: RematchQueue | undefined;
   /** Partner packets (main/packets); absent where the core was not opened with one. */
   packets?: PacketService | undefined;
   /** New high-scoring match alerts; absent where no core runs them. */

@@ -10,6 +10,7 @@ import { MatchingInputStore } from './matching-input.ts';
 import { flows, organizations, sites } from './entities.ts';
 import { NotFoundError } from './errors.ts';
 import { PlanStore } from './plan-store.ts';
+import { changeLogMark, changesSince, RepositoryEvents, type ChangeOrigin, type WriteChanges } from './repository-events.ts';
 import { MatchStore } from './matches.ts';
 import { MeasurementStore } from './measurements.ts';
 import { WorkflowStore } from './workflow.ts';
@@ -94,6 +95,11 @@ export interface ImportSummary {
 
 export type ImportProgress = (done: number, total: number) => void;
 
+/** Who writes, for the change events (repository-events.ts); applied hub changes are recognised by their log entries. */
+export interface WriteOptions {
+  origin?: Exclude<ChangeOrigin, 'sync'>;
+}
+
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 
@@ -146,6 +152,8 @@ export class Repository {
   readonly field: FieldStore;
   /** Raw measurements and their per-minute / per-hour aggregates (main/ingest). */
   readonly measurements: MeasurementStore;
+  /** Committed changes, for every part of the core that follows them (re-matching, the sync): see repository-events.ts. */
+  readonly events = new RepositoryEvents();
 
   private constructor(db: Db, read: Db, path: string) {
     this.#db = db;
@@ -176,16 +184,25 @@ export class Repository {
     await this.#db.destroy();
   }
 
-  /** Runs `work` in one write transaction with change logging. */
-  async write<T>(work: (w: LoggedWriter) => Promise<T>): Promise<T> {
-    let writer: LoggedWriter | undefined;
-    const result = await this.#db.transaction().execute((tx) => work((writer = new LoggedWriter(tx, new Date().toISOString()))));
-    if (writer?.loggedLocal) this.onLocalChange?.();
+  /**
+   * Runs `work` in one write transaction with change logging. What it changed is read from the
+   * change log before it commits and announced on `events` after it has (repository-events.ts):
+   * once per committed write, never for a rolled-back one. `origin` says who wrote (an import, the
+   * ingest's measured rule); changes applied from the hub are told apart by their log entries.
+   */
+  async write<T>(work: (w: LoggedWriter) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    let changes: WriteChanges | undefined;
+    const result = await this.#db.transaction().execute(async (tx) => {
+      const mark = await changeLogMark(tx);
+      const writer = new LoggedWriter(tx, new Date().toISOString());
+      const value = await work(writer);
+      changes = await changesSince(tx, mark, options.origin ?? 'local', writer.loggedLocal);
+      return value;
+    });
+    if (changes?.flowsChanged) this.events.emit('flowsChanged', changes.flowsChanged);
+    if (changes?.localChange) this.events.emit('localChange', changes.localChange);
     return result;
   }
-
-  /** Called after a committed write that logged local changes (the sync pushes them soon after). */
-  onLocalChange: (() => void) | undefined;
 
   // ---- organizations -------------------------------------------------------------------------
 
@@ -368,8 +385,8 @@ export class Repository {
   createFlow(input: unknown) {
     return this.write((w) => flows.create(w, input));
   }
-  updateFlow(id: string, patch: Record<string, unknown>, version?: number) {
-    return this.write((w) => flows.update(w, id, patch, version));
+  updateFlow(id: string, patch: Record<string, unknown>, version?: number, options?: WriteOptions) {
+    return this.write((w) => flows.update(w, id, patch, version), options);
   }
   deleteFlow(id: string, version?: number) {
     return this.write((w) => flows.delete(w, id, version));
@@ -393,11 +410,14 @@ export class Repository {
       summary.updated += counts.updated;
       summary.unchanged += counts.unchanged;
     };
-    await this.write(async (w) => {
-      add('organizations', doc.organizations.length, await organizations.upsertMany(w, doc.organizations, tick));
-      add('sites', doc.sites.length, await sites.upsertMany(w, doc.sites, tick));
-      add('flows', doc.flows.length, await flows.upsertMany(w, doc.flows, tick));
-    });
+    await this.write(
+      async (w) => {
+        add('organizations', doc.organizations.length, await organizations.upsertMany(w, doc.organizations, tick));
+        add('sites', doc.sites.length, await sites.upsertMany(w, doc.sites, tick));
+        add('flows', doc.flows.length, await flows.upsertMany(w, doc.flows, tick));
+      },
+      { origin: 'import' },
+    );
     return summary;
   }
 

@@ -182,7 +182,10 @@ describe('wired in the Core', () => {
       await bindHeatMeter(core.repo);
       await core.repo.setSetting(INGEST_SETTINGS.measuredMinPeriodS, 20 * 60);
       await core.repo.setSetting(INGEST_SETTINGS.measuredEvalIntervalS, 0);
-      // Observe the real re-match (the Core's callback looks the method up at call time).
+      // Matching has run (before that there is nothing to keep up to date); the setup's own changes are settled.
+      await core.matching.runAll({});
+      await core.rematches.idle();
+      // Observe the real re-match (the core's re-match queue looks the method up at call time).
       const rematched: string[] = [];
       const original = core.matching.rematchFlow.bind(core.matching);
       core.matching.rematchFlow = async (flowId, query) => {
@@ -194,6 +197,8 @@ describe('wired in the Core', () => {
       const samples = heatMeterSamples(Array.from({ length: 30 }, (_, i) => i)).map((s) => ({ ...s, sourceMs: s.sourceMs - T0 + start }));
       assert.equal((await core.ingest.recorder.write(samples)).stored, 540);
       await core.ingest.idle();
+      // The measured flow's change event queued its re-match (the core's one subscription).
+      await core.rematches.idle();
       const flow = await core.repo.getFlow(SEED.flow);
       assert.equal(flow.precision, 'measured');
       assert.equal(flow.provenance?.kind, 'meter');

@@ -116,7 +116,7 @@ const significant = (x: number, digits = 6) => (x === 0 ? 0 : Number(x.toPrecisi
 
 export interface MeasuredDeps {
   repo: Repository;
-  /** Called after the flow was upgraded / refreshed (the core: the incremental re-match). */
+  /** Called after the flow was upgraded / refreshed (the core does not need it: it re-matches on the repository's change event). */
   onFlowMeasured?: (flowId: string) => void | Promise<void>;
 }
 
@@ -215,7 +215,8 @@ async function evaluate(deps: MeasuredDeps, flowId: string, options: MeasuredOpt
     sample_count: result.sampleCount,
     coverage: Math.round(result.coverage * 10_000) / 10_000,
   };
-  await repo.updateFlow(flowId, { precision: 'measured', quantity: result.quantity, provenance }, flow.version);
+  // The core re-matches the flow after this commits (its 'flowsChanged' event, origin 'ingest').
+  await repo.updateFlow(flowId, { precision: 'measured', quantity: result.quantity, provenance }, flow.version, { origin: 'ingest' });
   result.updated = true;
   result.reason = `measured: ${amount} ${flow.quantity.unit} over ${span} at ${pct(result.coverage)} coverage`;
   await deps.onFlowMeasured?.(flowId);

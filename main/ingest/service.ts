@@ -21,6 +21,7 @@ const LINK_CACHE_MS = 10_000;
 
 export interface IngestServiceOptions {
   recorder?: Omit<RecorderOptions, 'onCommitted'>;
+  /** After a flow became (or stayed) measured; the core re-matches through the repository's change events instead. */
   onFlowMeasured?: (flowId: string) => void | Promise<void>;
   /** Evaluate the measured rule after commits (default true). */
   autoEvaluate?: boolean;

@@ -19,7 +19,10 @@ export class ImportJobs {
   readonly #onImported: () => void;
   readonly #jobs = new Jobs<ImportProgressEvent, ImportReport>({ phase: 'parsing', done: 0, total: 0 });
 
-  /** `onImported` runs after every import that wrote something (e.g. to drop cached match state). */
+  /**
+   * `onImported` runs after every import that wrote something. The core passes none: it learns of
+   * imported flows from the repository's change events (origin 'import').
+   */
   constructor(repo: Repository, onImported: () => void = () => {}) {
     this.#repo = repo;
     this.#onImported = onImported;

@@ -1,7 +1,8 @@
 /**
  * The sync service of the core: signing in to a hub, choosing a workspace, live sync in the
  * background, the status the header shows, "sync now", signing out, record history and sync
- * problems. Applied hub pages re-match the flows they changed (incrementally, once matching ran).
+ * problems. (The flows an applied hub page changed are re-matched by the core, which follows the
+ * repository's change events: main/db/repository-events.ts.)
  *
  * The hub token is kept through a `TokenVault` port: the desktop app passes one over its encrypted
  * SecretStore (main/app/secrets.ts); without one (browser host, command line) the token is kept in
@@ -17,7 +18,6 @@ import { SyncClient, describeError, type RoundReport, type SyncStatus } from '..
 import { hubHttp } from '../../sync/client/hub-link.ts';
 import type { HubRouter } from '../../sync/hub/server.ts';
 import type { Repository } from '../db/repository.ts';
-import type { MatchService } from '../matching/service/match-service.ts';
 import type { ApplyResult } from './apply.ts';
 import type { HistoryEntry } from './history.ts';
 import { LocalReplica, type SyncProblem } from './replica.ts';
@@ -78,34 +78,27 @@ function inUserWords(status: SyncStatus): SyncStatus {
 
 export class SyncService extends EventEmitter<SyncServiceEvents> {
   readonly replica: LocalReplica;
-  readonly #matching: MatchService | undefined;
+  readonly #stopFollowing: () => void;
   readonly #vault: TokenVault;
   readonly #secretStore: boolean;
   #client: SyncClient | undefined;
   #status: SyncStatus = IDLE;
   #view: SyncView | undefined;
 
-  constructor(repo: Repository, options: { matching?: MatchService; vault?: TokenVault } = {}) {
+  constructor(repo: Repository, options: { vault?: TokenVault } = {}) {
     super();
     this.replica = new LocalReplica(repo);
-    this.#matching = options.matching;
     this.#secretStore = options.vault !== undefined;
     this.#vault = options.vault ?? databaseVault(this.replica);
-    this.replica.on('applied', (result) => void this.#afterApply(result));
-    repo.onLocalChange = () => {
+    this.replica.on('applied', (result) => {
+      if (result.changed.length) this.emit('changed', result.changed);
+    });
+    // Local changes are pushed soon after they commit. Re-matching the flows a hub page changed
+    // is not done here: the core follows every changed flow, whatever wrote it (repository-events.ts).
+    this.#stopFollowing = repo.events.on('localChange', () => {
       this.#client?.notifyLocalChange();
       void this.#refresh();
-    };
-  }
-
-  async #afterApply(result: ApplyResult): Promise<void> {
-    if (result.changed.length) this.emit('changed', result.changed);
-    if (!this.#matching || result.changedFlows.length === 0) return;
-    try {
-      if (await this.#matching.hasRun()) for (const flow of result.changedFlows) await this.#matching.rematchFlow(flow);
-    } catch (error) {
-      console.error('sync: re-match after apply failed:', error);
-    }
+    });
   }
 
   async #saved(): Promise<Saved> {
@@ -282,6 +275,7 @@ export class SyncService extends EventEmitter<SyncServiceEvents> {
   }
 
   async close(): Promise<void> {
+    this.#stopFollowing();
     await this.#stopClient();
     this.removeAllListeners();
   }

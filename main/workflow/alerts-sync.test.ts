@@ -1,8 +1,9 @@
 /**
  * Debounced digests after syncs, with real components: two laptops on real SQLite files, the
- * receiving one wired as the core wires it (SyncService -> MatchService.rematchFlow per synced
- * flow -> MatchAlerts.after). A partner's burst of new flows, applied page after page, makes one
- * digest, not one per page or per flow. (Before digests, every re-match announced its own batch.)
+ * receiving one wired as the core wires it (an applied page -> the repository's flowsChanged event
+ * -> RematchQueue -> MatchService.rematchFlow per synced flow -> MatchAlerts.after). A partner's
+ * burst of new flows, applied page after page, makes one digest, not one per page or per flow.
+ * (Before digests, every re-match announced its own batch.)
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { after, test } from 'node:test';
 import { Repository } from '../db/repository.ts';
 import { loadDemoPortfolio } from '../interchange/demo.ts';
 import { MatchService } from '../matching/service/match-service.ts';
+import { followFlowChanges } from '../matching/service/rematch-queue.ts';
 import { SyncService } from '../sync/service.ts';
 import { tempReplicas } from '../sync/temp-replicas.ts';
 import { MatchAlerts, type AlertBatch } from './alerts.ts';
@@ -36,7 +38,8 @@ test('a burst of synced pages of new flows makes one digest', async () => {
     if (run.kind === 'flow') flowRematches++;
     alerts.after(run);
   });
-  const sync = new SyncService(repo, { matching });
+  const rematches = followFlowChanges(repo, matching);
+  const sync = new SyncService(repo);
   try {
     let cursor = 1;
     const ship = async (pageSize: number) => {
@@ -46,6 +49,7 @@ test('a burst of synced pages of new flows makes one digest', async () => {
       return Math.ceil(messages.length / pageSize);
     };
     await ship(100_000);
+    await rematches.idle(); // before any run: nothing to keep up to date yet
     await matching.runAll({ now: '2026-11-24T00:00:00Z' });
     await alerts.idle();
     await alerts.setThreshold(0); // every new match is news; what is there is the baseline
@@ -80,6 +84,7 @@ test('a burst of synced pages of new flows makes one digest', async () => {
     console.log(`# ${flowRematches} re-matches of synced flows from ${pages} pages: one digest, "${digest.text}"`);
   } finally {
     await sync.close();
+    await rematches.close();
     await alerts.idle();
     await repo.close();
   }

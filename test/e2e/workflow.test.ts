@@ -266,6 +266,9 @@ describe('the facilitator workflow in headless Chromium (browser host, demo port
     // A new demand next to the best match's supplier, as a sync or a site visit would bring it.
     const supply = await t.repo.getFlow(match.supply.flow_id);
     const site = await t.repo.getSite(match.supply.site_id);
+    // The bar first: what is stored now is the silent baseline (the core re-matches the new flow by itself).
+    await t.core.rematches.idle();
+    await t.core.alerts.setThreshold(0.5);
     await t.repo.createOrganization({ id: 'org-e2e-new', name: 'New Neighbour GmbH', sharing: 'partners' });
     await t.repo.createSite({ id: 'site-e2e-new', organization_id: 'org-e2e-new', name: 'New plant', country: site.country, lat: site.lat + 0.002, lon: site.lon, kind: 'plant' });
     const demand = await t.repo.createFlow({
@@ -279,8 +282,8 @@ describe('the facilitator workflow in headless Chromium (browser host, demo port
       ...(supply.quality ? { quality: supply.quality } : {}),
       ...(supply.temporal ? { temporal: supply.temporal } : {}),
     });
-    await t.core.alerts.setThreshold(0.5);
-    await t.core.matching.rematchFlow(demand.id);
+    // Saved, the flow is re-matched in the background (the core follows the repository's changes).
+    await t.core.rematches.settled([demand.id]);
     await page.getByTestId('alerts-count').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 15_000 });
     // One digest for the re-match (made after the quiet time that debounces single-flow re-matches).
     const digests = await t.repo.workflow.alerts.list({ unseenOnly: true });

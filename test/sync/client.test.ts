@@ -74,7 +74,7 @@ describe('sync client with a real hub', () => {
     const { a, b, ca, cb } = await pair('live');
     await ca.syncOnce();
     await cb.syncOnce();
-    a.repo.onLocalChange = () => ca.notifyLocalChange();
+    a.repo.events.on('localChange', () => ca.notifyLocalChange());
     ca.start();
     cb.start();
     await waitFor('both live', async () => ca.status.live && cb.status.live);

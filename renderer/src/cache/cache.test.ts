@@ -113,9 +113,22 @@ describe('a flow save in the cache', () => {
     const flow = { id: 'f-supply', site_id: 's-1', version: 2, name: 'Old' } as unknown as FlowRecord;
     await cached(keys.sites.get('s-1'), { site: { id: 's-1' }, organization: {}, flows: [flow, { id: 'f-x', site_id: 's-1' }] });
     const saved = { ...flow, version: 3, name: 'New name' } as FlowRecord;
-    settleFlowSave(client, saved);
+    // The core re-matches the flow in the background; the matches are read again once it has.
+    let rematched!: () => void;
+    const asked: string[] = [];
+    const rematch = new Promise<void>((resolve) => (rematched = resolve));
+    settleFlowSave(client, saved, (id) => {
+      asked.push(id);
+      return rematch;
+    });
     assert.equal(client.getQueryData<SiteDetail>(keys.sites.get('s-1'))!.flows[0]!.name, 'New name', 'the site shows the saved flow at once');
     assert.equal(client.getQueryData<FlowRecord>(keys.flows.get('f-supply'))?.version, 3);
+    assert.deepEqual(asked, ['f-supply']);
+    await settled();
+    assert.deepEqual(refetched(), [], 'no match is read again before the re-match has stored the new ones');
+    rematched();
+    await rematch;
+    await new Promise((resolve) => setImmediate(resolve)); // the refresh is chained on the answer
     await settled();
     assert.deepEqual(
       refetched(),
