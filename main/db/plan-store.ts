@@ -164,7 +164,8 @@ export class PlanStore {
 
   /** Shares held by reserved, contracted and live matches (their plan share, or the whole stand-alone quantity when they were never in a plan). */
   async heldShares(): Promise<Map<string, number>> {
-    const rows = await this.#db.selectFrom('matches').select(['id', 'plan_share']).where('status', 'in', [...HOLDING_STATUSES]).execute();
+    // the read connection: a run or a hold check starts without queueing behind a write in progress
+    const rows = await this.#read.selectFrom('matches').select(['id', 'plan_share']).where('status', 'in', [...HOLDING_STATUSES]).execute();
     return new Map(rows.map((r) => [r.id, r.plan_share ?? 1]));
   }
 }
