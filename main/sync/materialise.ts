@@ -30,8 +30,6 @@ export interface ApplyResult {
   applied: number;
   /** Records left out of the tables because their merged state is invalid or orphaned. */
   problems: number;
-  /** Flows written or removed (to re-match). */
-  changedFlows: string[];
   /** Records written or removed, per dataset (for live UI updates). */
   changed: { dataset: SyncedDataset; row: string }[];
 }
@@ -342,12 +340,11 @@ export async function materialise(
     }
   }
 
-  const result: Omit<ApplyResult, 'applied'> = { problems: 0, changedFlows: [], changed: [] };
+  const result: Omit<ApplyResult, 'applied'> = { problems: 0, changed: [] };
   const actors = new Actors(tx, users);
   const open = await hasProblems(tx, 'record');
   const changed = (dataset: SyncedDataset, row: string) => {
     result.changed.push({ dataset, row });
-    if (dataset === 'flow') result.changedFlows.push(row);
   };
   // Records that settle (removed without a problem, or written) lose their open problem. Cleared
   // in bulk up front: a record is cleared before its write, which may record a problem again.
