@@ -3,7 +3,7 @@
  * on the matched benchmark portfolio (50,000 flows by default), through the browser host's HTTP API
  * (`turash serve` in a child process, `Authorization: Bearer <token>`), as the UI reaches it. One
  * call at a time, each procedure `samples` times (default 20) after one warm-up call, with the
- * inputs the UI sends (its default match list filter and fetch limit, the best match, a heat match,
+ * inputs the UI sends (its default match list page and map lines, the best match, a heat match,
  * a site and a flow of the list). Mutations the UI makes on every-day clicks are measured too: a
  * lifecycle step (suggested -> negotiating, a different match each time), a flow save (its
  * description, re-matching the flow) and a note. Procedures that need a device or a hub
@@ -25,8 +25,12 @@ export interface ApiLatencyOptions {
 }
 
 export const API_TARGET_P95_MS = 100;
-/** The UI's match list: its default filter (listFilter(NO_MATCH_FILTERS)) and fetch limit (MatchList.tsx). */
-const UI_LIST = { order: 'score', limit: 5000 } as const;
+/** The UI's match list: its default filter (listFilter(NO_MATCH_FILTERS)), grouped by supply, first page (MatchList.tsx). */
+const UI_PAGE = { order: 'score', group: 'supply', page: 0 } as const;
+/** The map's lines of that list (App.tsx, MATCH_FETCH_LIMIT). */
+const UI_LINES = { order: 'score', limit: 5000 } as const;
+/** What the samples are picked from (not measured): the first 5,000 full records. */
+const PICK = { order: 'score', limit: 5000 } as const;
 const DEFAULT_CLUSTER_RADIUS_KM = 10;
 
 interface Call {
@@ -88,7 +92,7 @@ export async function runApiLatencyBench(options: ApiLatencyOptions = {}): Promi
   try {
     const api = new Api(serve);
     // what the UI would have on screen: the list, its best match, a heat match, a site and a flow
-    const list = (await api.call('query', 'matches.list', UI_LIST)).data as { items: { id: string; type: string; status: string; version: number; supply: { flow_id: string; site_id: string }; demand: { flow_id: string } }[] };
+    const list = (await api.call('query', 'matches.list', PICK)).data as { items: { id: string; type: string; status: string; version: number; supply: { flow_id: string; site_id: string }; demand: { flow_id: string } }[] };
     const items = list.items;
     if (items.length === 0) throw new Error('the matched portfolio lists no matches: nothing to measure');
     const best = items[0]!;
@@ -104,7 +108,9 @@ export async function runApiLatencyBench(options: ApiLatencyOptions = {}): Promi
       { name: 'matching.defaults', kind: 'query', input: () => undefined },
       { name: 'matching.plan', kind: 'query', input: () => undefined },
       { name: 'matches.summary', kind: 'query', input: () => undefined },
-      { name: 'matches.list', kind: 'query', input: () => UI_LIST },
+      { name: 'matches.page (first page, grouped by supply)', kind: 'query', input: () => UI_PAGE },
+      { name: 'matches.page (flat, a page further on)', kind: 'query', input: (i) => ({ order: 'score', group: 'none', page: 1 + Math.max(0, i) }) },
+      { name: 'matches.lines', kind: 'query', input: () => UI_LINES },
       { name: 'matches.list (a flow\'s plan members)', kind: 'query', input: () => ({ flow_id: best.supply.flow_id, in_plan: true, limit: 50 }) },
       { name: 'matches.get', kind: 'query', input: (i) => ({ id: items[Math.max(0, i) % items.length]!.id }) },
       { name: 'matches.hourly', kind: 'query', input: () => ({ id: heat.id }) },

@@ -49,27 +49,64 @@ export const matchingRouter = router({
   cancel: procedure.input(z.strictObject({ id: z.uuid() })).mutation(({ ctx, input }) => ({ cancelled: ctx.matching.cancel(input.id) })),
 });
 
+/** The list filter (matches.list, page, lines, export). */
+const listFilter = {
+  type: z.enum(FLOW_TYPES).optional(),
+  min_score: z.number().min(0).max(1).optional(),
+  route: z.enum(MATCH_ROUTES).optional(),
+  status: z.enum(MATCH_STATUSES).optional(),
+  max_km: z.number().positive().optional(),
+  flow_id: id.optional(),
+  site_id: id.optional(),
+  order: z.enum(['score', 'npv', 'distance']).optional(),
+  /** true: plan members only; false: alternatives outside the plan. */
+  in_plan: z.boolean().optional(),
+};
+
+/** The map draws at most this many lines of the filtered list (its first ones in the list's order). */
+export const MAX_MAP_LINES = 5000;
+
 export const matchesRouter = router({
+  /** Full records (scores, economics, explanation): a flow's or a site's few matches. The match list's pages are `page`. */
   list: procedure
     .input(
       z
         .strictObject({
           offset: z.int().min(0).optional(),
           limit: z.int().min(1).max(5000).optional(),
-          type: z.enum(FLOW_TYPES).optional(),
-          min_score: z.number().min(0).max(1).optional(),
-          route: z.enum(MATCH_ROUTES).optional(),
-          status: z.enum(MATCH_STATUSES).optional(),
-          max_km: z.number().positive().optional(),
-          flow_id: id.optional(),
-          site_id: id.optional(),
-          order: z.enum(['score', 'npv', 'distance']).optional(),
-          /** true: plan members only; false: alternatives outside the plan. */
-          in_plan: z.boolean().optional(),
+          ...listFilter,
         })
         .optional(),
     )
     .query(({ ctx, input }) => ctx.repo.matches.list(input)),
+  /** One page of the match list in light rows: 100 rows, or 40 groups of the matches competing for one flow (match-pages.ts). */
+  page: procedure
+    .input(
+      z
+        .strictObject({
+          ...listFilter,
+          group: z.enum(['supply', 'demand', 'none']).optional(),
+          page: z.int().min(0).optional(),
+          size: z.int().min(1).max(500).optional(),
+          around_id: id.optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => ctx.repo.matches.page(input ?? {})),
+  /** The map's lines of the filtered list: its first MAX_MAP_LINES (or `limit`), with both sites' ids and no names. */
+  lines: procedure
+    .input(z.strictObject({ ...listFilter, limit: z.int().min(1).max(MAX_MAP_LINES).optional() }).optional())
+    .query(({ ctx, input }) => {
+      const { limit, ...filter } = input ?? {};
+      return ctx.repo.matches.lines(filter, limit ?? MAX_MAP_LINES);
+    }),
+  /** The whole filtered list for the CSV export, 5,000 light rows at a time with the export's economics. */
+  export: procedure
+    .input(z.strictObject({ ...listFilter, offset: z.int().min(0).optional(), limit: z.int().min(1).max(5000).optional() }).optional())
+    .query(({ ctx, input }) => {
+      const { offset, limit, ...filter } = input ?? {};
+      return ctx.repo.matches.exportRows(filter, offset ?? 0, limit ?? 5000);
+    }),
   /** One match with everything that explains it, and its audit trail. */
   get: procedure.input(z.strictObject({ id })).query(({ ctx, input }) => ctx.repo.matches.get(input.id)),
   summary: procedure.query(({ ctx }) => ctx.repo.matches.counts()),

@@ -22,6 +22,7 @@ import { INDUSTRY_PROFILES, RESIDENTIAL_REGIONS } from '../domain/profile-names.
 import { CANONICAL_UNIT } from '../domain/units.ts';
 import { HOTMAPS_ATTRIBUTION } from '../interchange/hotmaps.ts';
 import { graphSuggestions } from '../matching/service/analytics.ts';
+import { mapSites } from '../db/sites-map.ts';
 import { APP_VERSION } from '../version.ts';
 import { matchesRouter, matchingRouter } from './matching-router.ts';
 import { updatesRouter } from './updates-router.ts';
@@ -80,7 +81,7 @@ const sitesRouter = router({
     return { site, organization, flows: flows.items };
   }),
   /** Every site, compactly, for the map. */
-  map: procedure.query(({ ctx }) => ctx.repo.mapSites()),
+  map: procedure.query(({ ctx }) => mapSites(ctx.repo)),
   create: procedure.input(siteSchema).mutation(({ ctx, input }) => ctx.repo.createSite(input)),
   update: procedure.input(patchInput).mutation(({ ctx, input }) => ctx.repo.updateSite(input.id, input.patch, input.version)),
   delete: procedure.input(deleteInput).mutation(({ ctx, input }) => ctx.repo.deleteSite(input.id, input.version)),

@@ -18,29 +18,20 @@ import { LoggedWriter } from './change-log.ts';
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Page } from './repository.ts';
-import type { Database, MatchesTable, MatchEventsTable } from './schema.ts';
+import type { Database, MatchEventsTable } from './schema.ts';
 import type { JoinedFacts, PricingConstants } from './match-codec.ts';
 import { packRows, type ComputedMatch, type MatchRows } from './match-rows.ts';
 import { shapeBook, type ShapeBook } from './match-shapes.ts';
 import { assignShapeIds, saveMatchRows, saveMatchRowsWithin, type SaveCounts, type SaveOptions } from './match-writer.ts';
 import { joinedMatches } from './match-join.ts';
 import { EconomicsKeys } from './match-figures.ts';
+import { MatchPages, type MatchPage, type MatchPageRequest, type MatchLines } from './match-pages.ts';
+import { filtered, isVersion1, orderOf, side, SIDES, type JoinedRow, type MatchFilter, type MatchListRow, type MatchPlanShare, type MatchSide } from './match-list-rows.ts';
+
+export type { MatchFilter, MatchListRow, MatchPlanShare, MatchSide } from './match-list-rows.ts';
 
 export type { ComputedMatch } from './match-rows.ts';
 export { ShapeBook, shapeBook, storedEconomics } from './match-shapes.ts';
-
-export interface MatchSide {
-  flow_id: string;
-  flow_name: string;
-  flow_type: string;
-  site_id: string;
-  site_name: string;
-  organization_id: string;
-  organization_name: string;
-  lat: number;
-  lon: number;
-  country: string;
-}
 
 export interface MatchRecord {
   id: string;
@@ -58,7 +49,7 @@ export interface MatchRecord {
   /** 'v1': priced by the version-1 method (annual averages, one pipe, 2 %/km), stored before version 2; shown as such. */
   priced_by: 'v1' | 'v2';
   /** The regional plan's allocation of this match (null: an alternative outside the plan). */
-  plan: { share: number; allocation: Record<string, unknown> } | null;
+  plan: MatchPlanShare;
   status: MatchStatus;
   status_reason: string | null;
   reserved_until: string | null;
@@ -67,22 +58,6 @@ export interface MatchRecord {
   updated_at: string;
   supply: MatchSide;
   demand: MatchSide;
-}
-
-export interface MatchFilter {
-  offset?: number;
-  limit?: number;
-  type?: string;
-  min_score?: number;
-  route?: 'automated' | 'facilitated';
-  status?: MatchStatus;
-  max_km?: number;
-  /** Matches involving this flow, or any flow of this site. */
-  flow_id?: string;
-  site_id?: string;
-  order?: 'score' | 'npv' | 'distance';
-  /** true: plan members only; false: alternatives outside the plan only. */
-  in_plan?: boolean;
 }
 
 export type MatchEventRecord = Selectable<MatchEventsTable>;
@@ -101,42 +76,6 @@ export interface GraphRow {
   plan: MatchRecord['plan'];
   /** Of the stored economics, the keys the graph reads (undefined where a match has none). */
   economics: { annual_value_eur?: number; npv_eur?: number; co2_t_per_year?: number; delivered_per_year?: { amount: number; unit: string } };
-}
-
-function sideColumns(p: 's' | 'd') {
-  return [
-    `${p}f.id as ${p}_flow_id`,
-    `${p}f.name as ${p}_flow_name`,
-    `${p}f.type as ${p}_flow_type`,
-    `${p}s.id as ${p}_site_id`,
-    `${p}s.name as ${p}_site_name`,
-    `${p}s.lat as ${p}_lat`,
-    `${p}s.lon as ${p}_lon`,
-    `${p}s.country as ${p}_country`,
-    `${p}o.id as ${p}_org_id`,
-    `${p}o.name as ${p}_org_name`,
-  ] as const;
-}
-const SIDES = [...sideColumns('s'), ...sideColumns('d')];
-
-type JoinedRow = Selectable<MatchesTable> & Record<string, unknown>;
-
-/** Matches stored by engine version 1 (annual averages, one pipe, 2 %/km): readable, marked as priced by the earlier method. */
-const isVersion1 = (engineVersion: string) => engineVersion === '' || engineVersion.startsWith('turash-matching/1.');
-
-function side(row: JoinedRow, p: 's' | 'd'): MatchSide {
-  return {
-    flow_id: row[`${p}_flow_id`] as string,
-    flow_name: row[`${p}_flow_name`] as string,
-    flow_type: row[`${p}_flow_type`] as string,
-    site_id: row[`${p}_site_id`] as string,
-    site_name: row[`${p}_site_name`] as string,
-    organization_id: row[`${p}_org_id`] as string,
-    organization_name: row[`${p}_org_name`] as string,
-    lat: row[`${p}_lat`] as number,
-    lon: row[`${p}_lon`] as number,
-    country: row[`${p}_country`] as string,
-  };
 }
 
 function fromRow(row: JoinedRow, book: ShapeBook): MatchRecord {
@@ -168,40 +107,51 @@ function fromRow(row: JoinedRow, book: ShapeBook): MatchRecord {
   };
 }
 
-/**
- * The list filter as conditions on `matches` alone. A site's matches are those of its flows (the
- * flows_site index), the same rows the join's `ss.id = site OR ds.id = site` named.
- *
- * The status and plan terms are written `+m.status`, `+m.plan_share`: the unary plus keeps SQLite
- * from picking matches_status or matches_plan for them. Without statistics it guesses that an
- * equality leaves ~10 rows, and would then sort every suggestion (236,551 on 50,000 flows) for a
- * page, or read each of them from the table to test the other filters. So a page or a count
- * reads the list index (every filtered column is in it), or a flow's or a site's few matches by
- * the flow indexes.
- */
-function filtered(db: Db | Transaction<Database>, filter: MatchFilter) {
-  let q = db.selectFrom('matches as m');
-  if (filter.type) q = q.where('m.type', '=', filter.type);
-  if (filter.min_score !== undefined) q = q.where('m.score', '>=', filter.min_score);
-  if (filter.route) q = q.where('m.route', '=', filter.route);
-  if (filter.status) q = q.where(sql<boolean>`+m.status = ${filter.status}`);
-  if (filter.max_km !== undefined) q = q.where('m.distance_km', '<=', filter.max_km);
-  if (filter.flow_id) q = q.where((eb) => eb.or([eb('m.supply_flow_id', '=', filter.flow_id!), eb('m.demand_flow_id', '=', filter.flow_id!)]));
-  if (filter.site_id) {
-    const flowsOfSite = db.selectFrom('flows').select('flows.id').where('flows.site_id', '=', filter.site_id);
-    q = q.where((eb) => eb.or([eb('m.supply_flow_id', 'in', flowsOfSite), eb('m.demand_flow_id', 'in', flowsOfSite)]));
-  }
-  if (filter.in_plan !== undefined) q = q.where(filter.in_plan ? sql<boolean>`+m.plan_share IS NOT NULL` : sql<boolean>`+m.plan_share IS NULL`);
-  return q;
+export interface MatchCounts {
+  total: number;
+  automated: number;
+  facilitated: number;
+  by_status: Record<string, number>;
 }
 
 export class MatchStore {
   readonly #db: Db;
   /** Lists, details and counts: the read connection beside the writer (repository.ts), or the writer itself. */
   readonly #read: Db;
+  /** Writes committed through this store (engine runs, plans, lifecycle steps): part of `generation`. */
+  #writes = 0;
+  readonly #pages: MatchPages;
   constructor(db: Db, read: Db = db) {
     this.#db = db;
     this.#read = read;
+    this.#pages = new MatchPages(read, () => this.generation());
+  }
+
+  /**
+   * A token that changes whenever what the lists, the impact's potential and the graph analytics
+   * read may have changed: the writes through this store (engine runs and their plans, lifecycle
+   * steps), the change log's last entry (every local or synced write of an organization, site,
+   * flow or match) and the stored plan's time (a run of another process, e.g. `turash match`).
+   * Two index reads: cheap enough to ask on every request, so caches keyed by it are never stale.
+   */
+  async generation(): Promise<string> {
+    const { rows } = await sql<{ seq: number | null; plan: string | null }>`SELECT (SELECT MAX(seq) FROM change_log) AS seq, (SELECT created_at FROM plan_runs WHERE id = 1) AS plan`.execute(this.#read);
+    return `${this.#writes}:${rows[0]?.seq ?? 0}:${rows[0]?.plan ?? ''}`;
+  }
+
+  /** A page of the match list in light rows, flat or grouped by the flow they compete for (match-pages.ts). */
+  page(request: MatchPageRequest): Promise<MatchPage> {
+    return this.#pages.page(request);
+  }
+
+  /** The map's lines of the filtered list (its first `limit` in the list's order), without names: the map has the sites. */
+  lines(filter: MatchFilter, limit: number): Promise<MatchLines> {
+    return this.#pages.lines(filter, limit);
+  }
+
+  /** The whole filtered list in light rows with the export's economics, `limit` at a time (the CSV export). */
+  exportRows(filter: MatchFilter, offset: number, limit: number): Promise<Page<MatchListRow>> {
+    return this.#pages.exportRows(filter, offset, limit);
   }
 
   /**
@@ -218,18 +168,27 @@ export class MatchStore {
   }
 
   /** The same for rows already in their stored form (packed where the engine ran: the matching worker). */
-  saveRows(rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
-    return saveMatchRows(this.#db, rows, options);
+  async saveRows(rows: MatchRows, options: SaveOptions = {}): Promise<SaveCounts> {
+    try {
+      return await saveMatchRows(this.#db, rows, options);
+    } finally {
+      // counted even when it failed part-way: a cache rebuilt for nothing costs less than a stale one
+      this.#writes++;
+    }
   }
 
   /** Stores `rows`, then runs `andThen` in the same transaction (a full run's plan): both commit, or neither. */
   async saveRowsWith(rows: MatchRows, options: SaveOptions, andThen: (tx: Transaction<Database>) => Promise<void>): Promise<SaveCounts> {
     await assignShapeIds(this.#db, rows);
-    return this.#db.transaction().execute(async (tx) => {
-      const counts = await saveMatchRowsWithin(tx, rows, options);
-      await andThen(tx);
-      return counts;
-    });
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        const counts = await saveMatchRowsWithin(tx, rows, options);
+        await andThen(tx);
+        return counts;
+      });
+    } finally {
+      this.#writes++;
+    }
   }
 
   /**
@@ -244,7 +203,7 @@ export class MatchStore {
     const limit = Math.min(5000, Math.max(1, filter.limit ?? 100));
     const { total, rows } = await this.#read.transaction().execute(async (tx) => {
       const { total } = await filtered(tx, filter).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-      const order = filter.order === 'npv' ? sql`m.npv_eur DESC` : filter.order === 'distance' ? sql`m.distance_km ASC` : sql`m.score DESC`;
+      const order = orderOf(filter.order);
       const page = await filtered(tx, filter).select('m.id').orderBy(order).orderBy('m.id').limit(limit).offset(offset).execute();
       if (page.length === 0) return { total, rows: [] as JoinedRow[] };
       const ids = page.map((r) => r.id);
@@ -266,10 +225,16 @@ export class MatchStore {
    * order (score, then id): no join (each match's flows exist: foreign keys), no unpacked record;
    * of the economics only the keys the exchange graph reads (match-figures.ts).
    */
-  async forGraph(): Promise<GraphRow[]> {
+  async forGraph(options: { economicsFor?: readonly string[] } = {}): Promise<GraphRow[]> {
+    // `economicsFor`: the economics of matches of these types and of plan members only (the
+    // analytics' cascades read heat and steam); the others' packed rows are not even copied out
+    // of SQLite, which was half of the read on 50,000 flows (236,551 matches)
+    const wanted = options.economicsFor;
+    const economicsWanted = wanted ? sql<boolean>`(m.plan_share IS NOT NULL OR m.type IN (SELECT value FROM json_each(${JSON.stringify(wanted)})))` : sql<boolean>`1`;
     const rows = await this.#read
       .selectFrom('matches as m')
-      .select(['m.id', 'm.supply_flow_id', 'm.demand_flow_id', 'm.score', 'm.distance_km', 'm.status', 'm.plan_share', 'm.plan_allocation', 'm.packed', 'm.economics'])
+      .select(['m.id', 'm.supply_flow_id', 'm.demand_flow_id', 'm.score', 'm.distance_km', 'm.status', 'm.plan_share', 'm.plan_allocation'])
+      .select([sql<Uint8Array | null>`CASE WHEN ${economicsWanted} THEN m.packed END`.as('packed'), sql<string>`CASE WHEN ${economicsWanted} THEN m.economics ELSE '{}' END`.as('economics')])
       .orderBy('m.score', 'desc')
       .orderBy('m.id')
       .execute();
@@ -323,6 +288,8 @@ export class MatchStore {
         .execute();
       await new LoggedWriter(tx, at).logUpsert('match', id, { status: next.status, reserved_until: next.reserved_until, status_reason: next.status_reason });
     });
+    // counted after the commit: a reader that saw the old token read the old data
+    this.#writes++;
     return this.get(id);
   }
 
@@ -331,7 +298,20 @@ export class MatchStore {
    * order of matches_status, and the automated count from the list index (route is
    * 'automated' or 'facilitated', a CHECK of the table, so the facilitated are the rest).
    */
-  async counts(): Promise<{ total: number; automated: number; facilitated: number; by_status: Record<string, number> }> {
+  async counts(): Promise<MatchCounts> {
+    // kept per generation: the header asks after every run, step and import (~40 ms of index reads on 50,000 flows)
+    const generation = await this.generation();
+    if (this.#counts?.generation !== generation) {
+      const value = this.#readCounts();
+      this.#counts = { generation, value };
+      value.catch(() => this.#counts?.value === value && (this.#counts = undefined));
+    }
+    return this.#counts.value;
+  }
+
+  #counts: { generation: string; value: Promise<MatchCounts> } | undefined;
+
+  async #readCounts(): Promise<MatchCounts> {
     const { statuses, automated } = await this.#read.transaction().execute(async (tx) => ({
       statuses: await tx.selectFrom('matches').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').orderBy('status').execute(),
       automated: (await tx.selectFrom('matches').select((eb) => eb.fn.countAll<number>().as('n')).where('route', '=', 'automated').executeTakeFirstOrThrow()).n,

@@ -11,7 +11,7 @@ import { apiProblem, client, transport, type MapSite, type SearchHit, type Sugge
 import { DetailPanel } from './components/DetailPanel.tsx';
 import { ImportDialog } from './components/ImportDialog.tsx';
 import { MatchDetail } from './components/MatchDetail.tsx';
-import { listFilter, MATCH_FETCH_LIMIT, MatchList, NO_MATCH_FILTERS, type MatchFilters } from './components/MatchList.tsx';
+import { listFilter, MATCH_FETCH_LIMIT, MatchList, NO_MATCH_FILTERS, type ListedMatch, type MatchFilters } from './components/MatchList.tsx';
 import { MatchRunDialog, weightsOf } from './components/MatchRunDialog.tsx';
 import { PLAN_QUERY_KEY } from './components/PlanTotals.tsx';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox.tsx';
@@ -25,7 +25,8 @@ import { formatCount } from './format.ts';
 import { highlightBounds, type MapHighlight } from './map/highlight.ts';
 import { MapView, type FlyRequest, type LayerVisibility } from './map/MapView.tsx';
 import { sectorLegend } from './map/sectors.ts';
-import type { MatchQuery, MatchRecord } from './matching/model.ts';
+import { siteRows } from './map/site-columns.ts';
+import type { MatchQuery } from './matching/model.ts';
 
 const QUERY_KEY = 'turash.matchQuery';
 const LAST_RUN_KEY = 'turash.lastMatchRun';
@@ -104,7 +105,7 @@ function NoToken() {
 
 function Workspace() {
   const info = useQuery({ queryKey: ['meta', 'info'], queryFn: () => client.meta.info.query() });
-  const sites = useQuery({ queryKey: ['sites', 'map'], queryFn: () => client.sites.map.query() });
+  const sites = useQuery({ queryKey: ['sites', 'map'], queryFn: async () => siteRows(await client.sites.map.query()) });
   const [selectedSiteId, setSelectedSiteId] = useState<string | null>(null);
   const [focusFlowId, setFocusFlowId] = useState<string | null>(null);
   const [filters, setFilters] = useState<SiteFilters>({ text: '', country: '', sector: '' });
@@ -127,9 +128,11 @@ function Workspace() {
   // The regional plan of the last run (null before the first): its totals head the lists and the suggestions.
   const plan = useQuery({ queryKey: PLAN_QUERY_KEY, queryFn: () => client.matching.plan.query() });
   const filter = useMemo(() => listFilter(matchFilters), [matchFilters]);
-  const matchList = useQuery({
-    queryKey: ['matches', 'list', filter],
-    queryFn: () => client.matches.list.query({ ...filter, limit: MATCH_FETCH_LIMIT }),
+  // The map's lines of the same filtered list (its first MATCH_FETCH_LIMIT): ids and sites only,
+  // placed by the map's own sites. The list asks for its pages itself (MatchList.tsx).
+  const matchLines = useQuery({
+    queryKey: ['matches', 'list', filter, 'lines'],
+    queryFn: () => client.matches.lines.query({ ...filter, limit: MATCH_FETCH_LIMIT }),
     placeholderData: (previous) => previous,
   });
 
@@ -165,7 +168,7 @@ function Workspace() {
     store(QUERY_KEY, q);
   }, []);
 
-  const selectMatch = useCallback((match: MatchRecord, options: { fit?: boolean } = {}) => {
+  const selectMatch = useCallback((match: ListedMatch, options: { fit?: boolean } = {}) => {
     setSelectedMatchId(match.id);
     if (options.fit) {
       setFly({
@@ -349,10 +352,6 @@ function Workspace() {
           />
         ) : leftTab === 'matches' ? (
           <MatchList
-            matches={matchList.data?.items}
-            total={matchList.data?.total}
-            loading={matchList.isPending}
-            error={matchList.error ? apiProblem(matchList.error).message : undefined}
             filters={matchFilters}
             onFilters={setMatchFilters}
             flowTypes={vocabulary.data?.flowTypes ?? []}
@@ -387,7 +386,7 @@ function Workspace() {
           selectedSiteId={selectedSiteId}
           onSelectSite={(id) => openSite(id)}
           fly={fly}
-          matches={matchList.data?.items}
+          matches={matchLines.data?.items}
           planExists={plan.data === undefined ? undefined : plan.data !== null}
           onRun={() => setRunDialog({ autoStart: true })}
           highlight={highlight}

@@ -18,7 +18,8 @@ import type { AppRouter } from '../../main/api/router.ts';
 export type { AppRouter };
 export type Outputs = inferRouterOutputs<AppRouter>;
 export type Inputs = inferRouterInputs<AppRouter>;
-export type MapSite = Outputs['sites']['map'][number];
+/** A site of the map: `sites.map` sends them by column (main/db/sites-map.ts), map/site-columns.ts makes the rows. */
+export type { MapSite } from '../../main/db/repository.ts';
 export type SiteDetail = Outputs['sites']['get'];
 export type FlowRecord = SiteDetail['flows'][number];
 export type SearchHit = Outputs['search'][number];

@@ -154,7 +154,7 @@ describe('a responsive UI (browser host, demo portfolio)', { timeout: 240_000 },
     assert.equal((await t.repo.matches.get(best.id)).status, 'negotiating');
     await detail.getByTestId('audit-event').first().waitFor();
     assert.ok(procedures.includes('matches.transition') && procedures.includes('matches.summary'), procedures.join(' '));
-    for (const p of [...UNRELATED, 'matches.list', 'matches.get', 'sites.get']) assert.ok(!procedures.includes(p), `the step asked for ${p}: ${procedures.join(' ')}`);
+    for (const p of [...UNRELATED, 'matches.list', 'matches.page', 'matches.lines', 'matches.get', 'sites.get']) assert.ok(!procedures.includes(p), `the step asked for ${p}: ${procedures.join(' ')}`);
   });
 
   it('puts a step back when the core refuses it (someone else moved the match first)', async () => {
@@ -208,7 +208,7 @@ describe('a responsive UI (browser host, demo portfolio)', { timeout: 240_000 },
 
     asked = record();
     const saved = answerOf('flows.update');
-    const lists = answerOf('matches.list');
+    const lists = answerOf('matches.lines');
     await editor.getByTestId('flow-save').click();
     await editor.getByTestId('form-message').filter({ hasText: `Saved (version ${flow.version + 1})` }).waitFor();
     assert.equal((await saved).status(), 200);

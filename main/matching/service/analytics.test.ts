@@ -99,3 +99,20 @@ test('before any plan the network has its shape but no figures', async () => {
     await fresh.close();
   }
 });
+
+test('kept per data generation: the same answer until a lifecycle step, a flow edit or another process\'s run changes the data', async () => {
+  const first = await graphSuggestions(repo, { radiusKm: 15 });
+  assert.equal(await graphSuggestions(repo, { radiusKm: 15 }), first, 'asked again with nothing written: the kept answer');
+  assert.notEqual(await graphSuggestions(repo, { radiusKm: 5 }), first, 'another radius is its own answer');
+  // A lifecycle step closes one exchange: the network loses it at once.
+  const [open] = (await repo.matches.list({ in_plan: false, status: 'suggested', limit: 1 })).items;
+  assert.ok(open);
+  await repo.matches.transition(open.id, { to: 'cancelled', version: open.version, reason: 'other' }, 'test');
+  const afterStep = await graphSuggestions(repo, { radiusKm: 15 });
+  assert.notEqual(afterStep, first);
+  assert.equal(afterStep.network.exchanges, first.network.exchanges - 1, 'the cancelled match left the network');
+  // A write of a site (change log) moves the generation on too.
+  const site = await repo.getSite('test-site-fish');
+  await repo.updateSite(site.id, { name: 'Fish farm (renamed)' }, site.version);
+  assert.notEqual(await graphSuggestions(repo, { radiusKm: 15 }), afterStep, 'a site write is seen');
+});

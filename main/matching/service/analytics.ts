@@ -46,9 +46,45 @@ function graphMatch(m: GraphRow): StoredMatch {
   };
 }
 
-export async function graphSuggestions(repo: Repository, options: SuggestionOptions = {}) {
+/** What a heat cascade passes on: only these alternatives' economics are read (the network's figures are the plan members'). */
+const CASCADE_TYPES = ['heat', 'steam'] as const;
+
+export type Suggestions = Awaited<ReturnType<typeof computeSuggestions>>;
+
+/** Kept answers per repository: the last few radius/limit pairs asked, of one data generation. */
+const kept = new WeakMap<Repository, { generation: string; answers: Map<string, Promise<Suggestions>> }>();
+const KEEP_ANSWERS = 8;
+
+/**
+ * The suggestions, computed once per data generation (MatchStore.generation: a run, its plan, a
+ * lifecycle step or a synced write moves it on) and radius: the computation reads every stored
+ * match and flow (~15 s on 50,000 flows), the answer depends on nothing else. The first request
+ * after a change computes (concurrent requests share it); the rest are answered from memory.
+ * Not computed ahead in the background: it runs on the API's thread and would hold every other
+ * request meanwhile, after every lifecycle step.
+ */
+export async function graphSuggestions(repo: Repository, options: SuggestionOptions = {}): Promise<Suggestions> {
+  const generation = await repo.matches.generation();
+  let entry = kept.get(repo);
+  if (!entry || entry.generation !== generation) kept.set(repo, (entry = { generation, answers: new Map() }));
+  const key = `${options.radiusKm ?? 10}|${options.limit ?? 10}`;
+  let answer = entry.answers.get(key);
+  if (!answer) {
+    if (entry.answers.size >= KEEP_ANSWERS) entry.answers.delete(entry.answers.keys().next().value!);
+    answer = computeSuggestions(repo, options);
+    entry.answers.set(key, answer);
+    const answers = entry.answers;
+    const made = answer;
+    // a failed computation is not kept
+    made.catch(() => answers.get(key) === made && answers.delete(key));
+  }
+  return answer;
+}
+
+/** The suggestions computed now (graphSuggestions keeps them). */
+export async function computeSuggestions(repo: Repository, options: SuggestionOptions = {}) {
   // Every stored match, read lean (MatchStore.forGraph: no join, two economics keys, not the whole record).
-  const [rows, mapSites, plan, stored] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary(), repo.matches.forGraph()]);
+  const [rows, mapSites, plan, stored] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary(), repo.matches.forGraph({ economicsFor: CASCADE_TYPES })]);
   const flows = rows.map((row) => toMatchFlow(row.flow, row.site, row.organization));
   const sites = mapSites.map((s) => ({
     id: s.id,
@@ -76,7 +112,7 @@ export async function graphSuggestions(repo: Repository, options: SuggestionOpti
   });
   const network: PlanNetworkStats = { ...stats, plan_members: members, alternatives: stats.exchanges - members };
   // Cascades are chains of alternatives to explore (each flow once per chain), priced on their own.
-  const { cascades } = findHeatCascades(flows, alternatives, { sites, limit });
+  const { cascades } = findHeatCascades(flows, alternatives, { sites, limit, types: CASCADE_TYPES });
   const clusters = findServiceClusters(flows, sites, { radiusKm: options.radiusKm ?? 10, seed: 1, limit });
   const planned: PlanSummary | null = plan;
   return { plan: planned, network, cascades, clusters };

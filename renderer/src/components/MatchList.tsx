@@ -4,12 +4,14 @@
  * `matches.list` on the server; the same filtered list is drawn on the map. The list is grouped by
  * the flow the alternatives compete for (each supply, or each demand: its plan members first with
  * how much of the flow the plan allocates, then its alternatives), or flat. The header shows the
- * regional plan's totals (plan members only). Pages of 100 rows (40 groups); CSV export of the
- * whole filtered list, with each match's plan allocation.
+ * regional plan's totals (plan members only). Pages of 100 rows (40 groups), asked of the server
+ * one at a time in light rows (`matches.page`, main/db/match-pages.ts: the grouping is done there,
+ * and a group brings its plan members and first alternatives); CSV export of the whole filtered
+ * list (`matches.export`, 5,000 rows a call), with each match's plan allocation.
  */
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import { client } from '../api.ts';
+import { apiProblem, client } from '../api.ts';
 import { downloadCsv, formatCount, formatCtPerKwh, formatEur, formatKm, formatNumber, formatPercent, formatQuantity, formatScore, label } from '../format.ts';
 import {
   allocationOf,
@@ -24,7 +26,7 @@ import {
   type FlowGroup,
   type GroupSide,
   type MatchListFilter,
-  type MatchRecord,
+  type MatchListRow,
   type PlanSummary,
 } from '../matching/model.ts';
 import { PlanTotals } from './PlanTotals.tsx';
@@ -62,71 +64,90 @@ export function listFilter(f: MatchFilters): MatchListFilter {
   return out;
 }
 
-/** The map and list show at most this many matches (the first ones in the chosen order). */
+/** The map draws at most this many matches (the first ones in the chosen order; main/api/matching-router.ts MAX_MAP_LINES). */
 export const MATCH_FETCH_LIMIT = 5000;
+/** Rows a call of the CSV export brings. */
+const EXPORT_CHUNK = 5000;
 const PAGE = 100;
 const GROUP_PAGE = 40;
 
+/** What a match list page shows, for the selection and the map's fit. */
+export type ListedMatch = Pick<MatchListRow, 'id' | 'supply' | 'demand'>;
+
 interface Props {
-  matches: MatchRecord[] | undefined;
-  total: number | undefined;
-  loading: boolean;
-  error: string | undefined;
   filters: MatchFilters;
   onFilters(filters: MatchFilters): void;
   flowTypes: readonly string[];
   selectedMatchId: string | null;
-  onSelect(match: MatchRecord): void;
+  onSelect(match: ListedMatch): void;
   onRun(): void;
   storedTotal: number | undefined;
   /** The regional plan (null: none yet; undefined: loading). */
   plan: PlanSummary | null | undefined;
 }
 
-export function MatchList({ matches, total, loading, error, filters, onFilters, flowTypes, selectedMatchId, onSelect, onRun, storedTotal, plan }: Props) {
+export function MatchList({ filters, onFilters, flowTypes, selectedMatchId, onSelect, onRun, storedTotal, plan }: Props) {
   const [page, setPage] = useState(0);
+  // A match selected elsewhere (a line on the map) that this page does not show: the server finds its page.
+  const [around, setAround] = useState<string | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
   const selectedRow = useRef<HTMLButtonElement>(null);
-  useEffect(() => setPage(0), [filters]);
+  useEffect(() => {
+    setPage(0);
+    setAround(null);
+  }, [filters]);
 
   const grouped = filters.group !== 'none';
-  const groups = useMemo(() => (grouped && matches ? groupByFlow(matches, filters.group as GroupSide) : []), [grouped, matches, filters.group]);
+  const filter = useMemo(() => listFilter(filters), [filters]);
+  const request = { ...filter, group: filters.group, page, ...(around ? { around_id: around } : {}) };
+  const answer = useQuery({
+    queryKey: ['matches', 'list', request],
+    queryFn: () => client.matches.page.query(request),
+    placeholderData: keepPreviousData,
+  });
+  const data = answer.data;
+  const matches = data?.items;
+  const total = data?.total;
+  const loading = answer.isPending;
+  const error = answer.error ? apiProblem(answer.error).message : undefined;
+  const groups = useMemo(() => (grouped && matches ? groupByFlow(matches, filters.group as GroupSide, data?.groups) : []), [grouped, matches, filters.group, data?.groups]);
 
-  // Bring the selected match's page and row into view (selected on the map).
+  // Bring the selected match's page and row into view (selected on the map): the page the server found for it.
   useEffect(() => {
-    if (!selectedMatchId || !matches) return;
-    if (grouped) {
-      const index = groups.findIndex((g) => g.matches.some((m) => m.id === selectedMatchId));
-      if (index >= 0) setPage(Math.floor(index / GROUP_PAGE));
-      return;
-    }
-    const index = matches.findIndex((m) => m.id === selectedMatchId);
-    if (index >= 0) setPage(Math.floor(index / PAGE));
-  }, [selectedMatchId, matches, grouped, groups]);
+    if (!selectedMatchId || !matches || answer.isPlaceholderData) return;
+    if (!matches.some((m) => m.id === selectedMatchId) && around !== selectedMatchId) setAround(selectedMatchId);
+  }, [selectedMatchId, matches, around, answer.isPlaceholderData]);
+  useEffect(() => {
+    if (around && data && !answer.isPlaceholderData) setPage(data.page);
+  }, [around, data, answer.isPlaceholderData]);
   // Braces: newer Chromium returns a Promise from scrollIntoView, and an effect must return nothing or a cleanup.
   useEffect(() => {
     selectedRow.current?.scrollIntoView({ block: 'nearest' });
-  }, [selectedMatchId, page]);
+  }, [selectedMatchId, data]);
 
   const list = matches ?? [];
-  const units = grouped ? groups.length : list.length;
+  const units = data?.units ?? 0;
   const perPage = grouped ? GROUP_PAGE : PAGE;
   const pages = Math.max(1, Math.ceil(units / perPage));
-  const current = Math.min(page, pages - 1);
-  const shown = list.slice(current * PAGE, current * PAGE + PAGE);
-  const shownGroups = grouped ? groups.slice(current * GROUP_PAGE, current * GROUP_PAGE + GROUP_PAGE) : [];
+  const current = Math.min(data?.page ?? page, pages - 1);
+  const goTo = (p: number) => {
+    setAround(null);
+    setPage(p);
+  };
+  const shown = list;
+  const shownGroups = groups;
   const filtering = filters.plan !== '' || filters.type !== '' || filters.minScore !== '' || filters.route !== '' || filters.status !== '' || filters.maxKm !== '';
   const set = (patch: Partial<MatchFilters>) => onFilters({ ...filters, ...patch });
 
   const exportCsv = async () => {
     setExporting('Exporting…');
     try {
-      const all: MatchRecord[] = [];
-      const filter = listFilter(filters);
-      for (let offset = 0; ; offset += MATCH_FETCH_LIMIT) {
-        const pageOf = await client.matches.list.query({ ...filter, offset, limit: MATCH_FETCH_LIMIT });
+      const all: MatchListRow[] = [];
+      for (let offset = 0; ; offset += EXPORT_CHUNK) {
+        const pageOf = await client.matches.export.query({ ...filter, offset, limit: EXPORT_CHUNK });
         all.push(...pageOf.items);
-        if (pageOf.items.length < MATCH_FETCH_LIMIT || all.length >= pageOf.total) break;
+        if (pageOf.items.length < EXPORT_CHUNK || all.length >= pageOf.total) break;
+        setExporting(`Exporting… ${formatPercent(all.length / pageOf.total, 0)}`);
       }
       downloadCsv(
         'matches.csv',
@@ -283,7 +304,7 @@ export function MatchList({ matches, total, loading, error, filters, onFilters, 
               Clear filters
             </button>
           )}
-          <button type="button" className="btn btn-small" onClick={() => void exportCsv()} disabled={!total || exporting === 'Exporting…'} data-testid="match-export">
+          <button type="button" className="btn btn-small" onClick={() => void exportCsv()} disabled={!total || (exporting?.startsWith('Exporting…') ?? false)} data-testid="match-export">
             Export CSV
           </button>
         </div>
@@ -333,17 +354,16 @@ export function MatchList({ matches, total, loading, error, filters, onFilters, 
           </ul>
         )}
       </div>
-      {(units > perPage || (total !== undefined && total > list.length)) && (
+      {units > perPage && (
         <div className="pager">
-          <button type="button" className="btn btn-small" disabled={current === 0} onClick={() => setPage(current - 1)}>
+          <button type="button" className="btn btn-small" disabled={current === 0} onClick={() => goTo(current - 1)}>
             ‹ Prev
           </button>
           <span className="muted">
             {formatCount(current * perPage + 1)}–{formatCount(Math.min(units, (current + 1) * perPage))} of {formatCount(units)}
             {grouped ? ` ${filters.group === 'supply' ? 'supplies' : 'demands'}` : ''}
-            {total !== undefined && total > list.length ? ` (first ${formatPercent(list.length / total, 0)} of ${formatCount(total)} matches)` : ''}
           </span>
-          <button type="button" className="btn btn-small" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+          <button type="button" className="btn btn-small" disabled={current >= pages - 1} onClick={() => goTo(current + 1)}>
             Next ›
           </button>
         </div>
@@ -352,7 +372,7 @@ export function MatchList({ matches, total, loading, error, filters, onFilters, 
   );
 }
 
-function MatchRow({ m, selected, selectedRef, onSelect, grouped }: { m: MatchRecord; selected: boolean; selectedRef: RefObject<HTMLButtonElement | null>; onSelect(m: MatchRecord): void; grouped?: GroupSide }) {
+function MatchRow({ m, selected, selectedRef, onSelect, grouped }: { m: MatchListRow; selected: boolean; selectedRef: RefObject<HTMLButtonElement | null>; onSelect(m: MatchListRow): void; grouped?: GroupSide }) {
   const e = economicsOf(m);
   const a = allocationOf(m);
   const h = heatOf(m);
@@ -425,7 +445,7 @@ function MatchRow({ m, selected, selectedRef, onSelect, grouped }: { m: MatchRec
 }
 
 /** One flow and the matches competing for it: how much of it the plan allocates, its members, then its alternatives. */
-function GroupItem({ group: g, selectedMatchId, selectedRef, onSelect }: { group: FlowGroup; selectedMatchId: string | null; selectedRef: RefObject<HTMLButtonElement | null>; onSelect(m: MatchRecord): void }) {
+function GroupItem({ group: g, selectedMatchId, selectedRef, onSelect }: { group: FlowGroup; selectedMatchId: string | null; selectedRef: RefObject<HTMLButtonElement | null>; onSelect(m: MatchListRow): void }) {
   const flow = useQuery({ queryKey: ['flows', 'get', g.flow_id], queryFn: () => client.flows.get.query({ id: g.flow_id }), enabled: g.capacity === null && g.members > 0, staleTime: 60_000 });
   // The flow's own quantity in the allocation's unit: heat from the hourly economics, others from the flow record.
   const own = g.capacity !== null ? g.capacity : flow.data && g.unit !== null && flow.data.canonical.unit === g.unit ? flow.data.canonical.amount : null;
@@ -479,6 +499,11 @@ function GroupItem({ group: g, selectedMatchId, selectedRef, onSelect }: { group
             <MatchRow m={m} selected={m.id === selectedMatchId} selectedRef={selectedRef} onSelect={onSelect} grouped={g.side} />
           </li>
         ))}
+        {g.more > 0 && (
+          <li className="group-sep muted" data-testid="match-group-more" data-more={g.more}>
+            and {formatCount(g.more)} more {g.more === 1 ? 'alternative' : 'alternatives'} (open the {isSupply ? 'supply' : 'demand'}'s site to see them all)
+          </li>
+        )}
       </ul>
     </li>
   );

@@ -90,7 +90,14 @@ export function SuggestionsPanel(props: Props) {
                 </button>
               </div>
             ) : loading || !data ? (
-              <Skeleton />
+              <>
+                {/* computed once per change of the data (main/matching/service/analytics.ts): the first time is slow on a large portfolio */}
+                <p className="muted small" data-testid="suggestions-computing">
+                  Reading the exchange network of {storedMatches === undefined ? 'the' : formatCount(storedMatches)} stored matches… The first time after a run or a
+                  change can take a while on a large portfolio; after that it answers at once.
+                </p>
+                <Skeleton />
+              </>
             ) : (
               <>
                 <section className="sugg-section plan-section" data-testid="suggestions-plan" aria-label="Regional plan">

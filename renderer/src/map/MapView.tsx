@@ -29,7 +29,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef, useState } from 'react';
 import type { MapSite } from '../api.ts';
 import { formatCount, formatEur, formatKm, formatQuantity, formatScore, shortCount } from '../format.ts';
-import { ALTERNATIVE_COLOR, allocationOf, economicsOf, scoreColor, typeColor, typeColorExpression, typeLabel, type MatchRecord } from '../matching/model.ts';
+import { ALTERNATIVE_COLOR, scoreColor, typeColor, typeColorExpression, typeLabel, type MatchLine } from '../matching/model.ts';
 import { BASEMAP_ATTRIBUTION, loadBasemap } from './basemap.ts';
 import { highlightGeoJson, type MapHighlight } from './highlight.ts';
 import { OTHER_COLOR, OTHER_LABEL, type SectorLegend } from './sectors.ts';
@@ -96,7 +96,8 @@ interface Props {
   onSelectSite(id: string): void;
   fly: FlyRequest | null;
   /** The matches of the filtered match list (drawn when their layer is on). */
-  matches: MatchRecord[] | undefined;
+  /** The lines of the filtered match list (`matches.lines`: site ids, placed by `sites`). */
+  matches: MatchLine[] | undefined;
   /** Whether a regional plan exists (the legend says how to make one when not). */
   planExists: boolean | undefined;
   onRun?: (() => void) | undefined;
@@ -129,35 +130,41 @@ function toGeoJson(sites: readonly MapSite[]): GeoJSON.FeatureCollection {
   };
 }
 
-function matchesGeoJson(matches: readonly MatchRecord[]): GeoJSON.FeatureCollection {
+/** The lines between the two sites of each match (a line whose site the map does not have yet is left out). */
+function matchesGeoJson(matches: readonly MatchLine[], sites: readonly MapSite[]): GeoJSON.FeatureCollection {
+  const byId = new Map(sites.map((s) => [s.id, s]));
   return {
     type: 'FeatureCollection',
-    features: matches.map((m) => {
-      const a = allocationOf(m);
-      return {
-      type: 'Feature',
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [m.supply.lon, m.supply.lat],
-          [m.demand.lon, m.demand.lat],
-        ],
-      },
-      properties: {
-        id: m.id,
-        score: m.score,
-        type: m.type,
-        supply: m.supply.organization_name,
-        demand: m.demand.organization_name,
-        npv: a ? a.npv_eur : economicsOf(m).npv_eur,
-        km: m.distance_km,
-        route: m.route,
-        status: m.status,
-        in_plan: a !== null,
-        allocated: a ? formatQuantity(a.allocated) : '',
-        share: a ? a.share : 0,
-      },
-    };
+    features: matches.flatMap((m): GeoJSON.Feature[] => {
+      const supply = byId.get(m.supply_site_id);
+      const demand = byId.get(m.demand_site_id);
+      if (!supply || !demand) return [];
+      return [
+        {
+          type: 'Feature',
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [supply.lon, supply.lat],
+              [demand.lon, demand.lat],
+            ],
+          },
+          properties: {
+            id: m.id,
+            score: m.score,
+            type: m.type,
+            supply: supply.organization_name,
+            demand: demand.organization_name,
+            npv: m.npv_eur ?? 0,
+            km: m.distance_km,
+            route: m.route,
+            status: m.status,
+            in_plan: m.in_plan,
+            allocated: m.allocated ? formatQuantity(m.allocated) : '',
+            share: m.share ?? 0,
+          },
+        },
+      ];
     }),
   };
 }
@@ -555,8 +562,8 @@ export function MapView(props: Props) {
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
-    map.getSource<maplibregl.GeoJSONSource>(MATCH_SOURCE)?.setData(matchesGeoJson(props.matches ?? []));
-  }, [ready, props.matches]);
+    map.getSource<maplibregl.GeoJSONSource>(MATCH_SOURCE)?.setData(matchesGeoJson(props.matches ?? [], props.sites ?? []));
+  }, [ready, props.matches, props.sites]);
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
@@ -743,8 +750,8 @@ function Legend({ legend, layers, onLayers, sites, visibleSites }: Props) {
   );
 }
 
-function LineLegend({ matches, layers, planExists, onRun }: { matches: MatchRecord[]; layers: LayerVisibility; planExists: boolean | undefined; onRun?: (() => void) | undefined }) {
-  const members = matches.filter((m) => m.plan !== null);
+function LineLegend({ matches, layers, planExists, onRun }: { matches: MatchLine[]; layers: LayerVisibility; planExists: boolean | undefined; onRun?: (() => void) | undefined }) {
+  const members = matches.filter((m) => m.in_plan);
   const alternatives = matches.length - members.length;
   const byType = new Map<string, number>();
   for (const m of members) byType.set(m.type, (byType.get(m.type) ?? 0) + 1);

@@ -13,6 +13,11 @@ import type { Inputs, Outputs } from '../api.ts';
 import type { AllocatedEconomics, HeatView } from '../../../main/api/contract-types.ts';
 
 export type MatchRecord = Outputs['matches']['list']['items'][number];
+/** A row of the match list's pages (`matches.page`): columns, names, plan allocation, NPV, annual value and heat view only. */
+export type MatchListRow = Outputs['matches']['page']['items'][number];
+export type MatchPage = Outputs['matches']['page'];
+/** A line of the map (`matches.lines`): the match's columns and its two sites' ids. */
+export type MatchLine = Outputs['matches']['lines']['items'][number];
 export type MatchWithEvents = Outputs['matches']['get'];
 export type MatchEvent = MatchWithEvents['events'][number];
 export type MatchSummary = Outputs['matches']['summary'];
@@ -286,7 +291,9 @@ export interface FlowGroup {
   organization_name: string;
   site_name: string;
   /** Plan members first (largest allocation first), then the alternatives in the list's order. */
-  matches: MatchRecord[];
+  matches: MatchListRow[];
+  /** Alternatives of the flow that pass the filter but are not in `matches` (the page sends the first ones). */
+  more: number;
   members: number;
   alternatives: number;
   /** What the plan takes of the flow, in `unit` (heat: MWh/yr at the exchanger for a supply, delivered for a demand). */
@@ -305,13 +312,13 @@ export interface FlowGroup {
  * plus its pipe's losses (the plan's own accounting); a demand's is its need, met by the delivered
  * heat. Other types give the allocated quantity; the flow's own quantity is looked up separately.
  */
-export function groupByFlow(matches: readonly MatchRecord[], side: GroupSide): FlowGroup[] {
+export function groupByFlow(matches: readonly MatchListRow[], side: GroupSide, counts?: readonly { flow_id: string; members: number; alternatives: number }[]): FlowGroup[] {
   const groups = new Map<string, FlowGroup>();
   for (const m of matches) {
     const s = m[side];
     let g = groups.get(s.flow_id);
     if (!g) {
-      g = { side, flow_id: s.flow_id, flow_name: s.flow_name, flow_type: s.flow_type, organization_name: s.organization_name, site_name: s.site_name, matches: [], members: 0, alternatives: 0, allocated: 0, capacity: null, unit: null, losses: 0 };
+      g = { side, flow_id: s.flow_id, flow_name: s.flow_name, flow_type: s.flow_type, organization_name: s.organization_name, site_name: s.site_name, matches: [], more: 0, members: 0, alternatives: 0, allocated: 0, capacity: null, unit: null, losses: 0 };
       groups.set(s.flow_id, g);
     }
     g.matches.push(m);
@@ -334,6 +341,14 @@ export function groupByFlow(matches: readonly MatchRecord[], side: GroupSide): F
         g.unit ??= a.allocated.unit;
       }
     } else g.alternatives += 1;
+  }
+  // The server's counts of each group (it sends every member, the first alternatives).
+  for (const c of counts ?? []) {
+    const g = groups.get(c.flow_id);
+    if (g && c.alternatives > g.alternatives) {
+      g.more = c.alternatives - g.alternatives;
+      g.alternatives = c.alternatives;
+    }
   }
   for (const g of groups.values()) {
     const order = new Map(g.matches.map((m, i) => [m.id, i]));
