@@ -93,6 +93,15 @@ function flowColumn(side: 'supply' | 'demand') {
   return side === 'supply' ? ('m.supply_flow_id' as const) : ('m.demand_flow_id' as const);
 }
 
+/**
+ * How many groups (distinct flows of `side`) a filtered list has. `+flow`: counted from the list
+ * index's entries (migration 12 put the flows in them), not by walking the flows' unique index and
+ * reading each row for the filters (query-plans.test.ts).
+ */
+export function groupCount(tx: Db | Transaction<Database>, filter: MatchFilter, side: 'supply' | 'demand') {
+  return filtered(tx, filter).select(sql<number>`count(DISTINCT +${sql.ref(flowColumn(side))})`.as('n'));
+}
+
 /** The filter's own terms (no paging, no grouping), as a cache key. */
 function filterKey(f: MatchFilter): string {
   return JSON.stringify([f.type, f.min_score, f.route, f.status, f.max_km, f.flow_id, f.site_id, f.order ?? 'score', f.in_plan]);
@@ -141,7 +150,7 @@ export class MatchPages {
       if (!walk.done && (await this.#count(tx, generation, filter)) <= WALK_TO_COUNT) await this.#extend(tx, walk, filter, side, Number.MAX_SAFE_INTEGER);
       if (walk.done) kept.n = walk.flows.length;
       else {
-        const { n } = await filtered(tx, filter).select(sql<number>`count(DISTINCT ${sql.ref(flowColumn(side))})`.as('n')).executeTakeFirstOrThrow();
+        const { n } = await groupCount(tx, filter, side).executeTakeFirstOrThrow();
         kept.n = Number(n);
       }
     }

@@ -16,6 +16,7 @@ import { migration as compactMatchStorage } from './migrations/0008-compact-matc
 import { migration as matchContentHash } from './migrations/0009-match-content-hash.ts';
 import { migration as matchListIndex } from './migrations/0010-match-list-index.ts';
 import { migration as matchingInputGeneration } from './migrations/0011-matching-input-generation.ts';
+import { migration as matchListIndexFlows } from './migrations/0012-match-list-index-flows.ts';
 
 export type { Migration };
 
@@ -31,4 +32,5 @@ export const MIGRATIONS: Migration[] = [
   matchContentHash,
   matchListIndex,
   matchingInputGeneration,
+  matchListIndexFlows,
 ];

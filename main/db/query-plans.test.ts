@@ -21,7 +21,7 @@ import { Sqlite3Dialect } from '../../sync/storage/sqlite3-dialect.ts';
 import { AlertDigestStore } from './alert-digests.ts';
 import { openDatabase, type Db } from './database.ts';
 import { MatchStore, type MatchFilter } from './matches.ts';
-import type { MatchPageRequest } from './match-pages.ts';
+import { groupCount, type MatchPageRequest } from './match-pages.ts';
 import { Repository } from './repository.ts';
 import type { Database } from './schema.ts';
 import { WorkflowStore } from './workflow.ts';
@@ -157,6 +157,21 @@ describe('query plans of the hot list queries', () => {
       }
     });
   }
+
+  test('the groups of a long filtered list are counted from the list index alone (no row read for its flow)', async () => {
+    for (const [side, filter] of [
+      ['supply', { type: 'heat', in_plan: true, order: 'npv' }],
+      ['demand', { status: 'suggested', route: 'automated', max_km: 20 }],
+      ['supply', {}],
+    ] as ['supply' | 'demand', MatchFilter][]) {
+      const count = groupCount(reader, filter, side).compile();
+      const { rows } = await writer.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${count.sql}`, [...count.parameters]));
+      const plan = { sql: count.sql, plan: rows.map((r) => r.detail) };
+      assert.ok(!scansMatches(plan.plan), `no full scan of matches:\n${show(plan)}`);
+      // the list index (filters and flow in one entry), or with no filter the flows' own unique index: an index alone either way
+      assert.ok(plan.plan.some((d) => /^SCAN m USING COVERING INDEX (matches_list|sqlite_autoindex_matches_2)\b/.test(d)), `${side}, ${JSON.stringify(filter)}: the count reads an index alone:\n${show(plan)}`);
+    }
+  });
 
   test('matches.lines and the CSV export: the list index in order, rows by id, no scan or sort of matches', async () => {
     for (const run of [() => new MatchStore(writer, reader).lines({ order: 'score' }, 5000), () => new MatchStore(writer, reader).exportRows({ in_plan: false, order: 'distance' }, 0, 5000)]) {
