@@ -45,11 +45,16 @@ export function tableMatchesOf(rows: MatchRows): TableMatch[] {
 
 const tableMatchOf = (m: EngineMatch): TableMatch => ({ id: m.id, type: m.type, score: m.score, distance_km: m.distance_km, route: m.route, supply_flow_id: m.supply_flow_id, demand_flow_id: m.demand_flow_id, npv_eur: m.economics.npv_eur, route_reasons: m.route_reasons });
 
+/** The engine's records: all at hand (one flow's), or read chunk by chunk from the worker (a full run's). */
+export type MatchRecords = readonly EngineMatch[] | AsyncIterable<readonly EngineMatch[]>;
+
 /**
  * The `turash match --json` shape of architecture.md (plus the explanation fields): the engine's
- * records, asked of the worker only for `--json` (`engineRecords`); the table form reads the rows.
+ * records, asked of the worker only for `--json` and then read chunk by chunk after the run
+ * (`streamRecords`, match-service `records`), so neither thread holds every record; the table
+ * form reads the rows (`table` is empty with `engineRecords`: the JSON does not use it).
  */
-export async function matchCommand(core: Core, options: MatchOptions, engineRecords = true): Promise<{ matches: EngineMatch[]; table: TableMatch[]; stats: unknown }> {
+export async function matchCommand(core: Core, options: MatchOptions, engineRecords = true): Promise<{ matches: MatchRecords; table: TableMatch[]; stats: unknown }> {
   const query: MatchQuery = {};
   if (options.top !== undefined) query.top_n = options.top;
   if (options.maxKm !== undefined) query.max_km = options.maxKm;
@@ -58,8 +63,9 @@ export async function matchCommand(core: Core, options: MatchOptions, engineReco
     const { matches, stats } = await core.matching.rematchFlow(options.flow, query);
     return { matches, table: matches.map(tableMatchOf), stats };
   }
-  const { matches, rows, stats } = await core.matching.runAll(query, undefined, 'npv', { engineRecords });
-  return { matches, table: tableMatchesOf(rows), stats };
+  const { rows, stats } = await core.matching.runAll(query, undefined, 'npv', { streamRecords: engineRecords });
+  if (engineRecords) return { matches: core.matching.records(), table: [], stats };
+  return { matches: [], table: tableMatchesOf(rows), stats };
 }
 
 /**
@@ -67,11 +73,27 @@ export async function matchCommand(core: Core, options: MatchOptions, engineReco
  * backpressure (the same document JSON.stringify gave, with a line break after each match), so a
  * 200,000-match result is never one string in memory.
  */
-export async function writeMatchJson(sink: OutputSink, result: { matches: readonly EngineMatch[]; stats: unknown }): Promise<void> {
-  await writeJsonObject(sink, [
-    { key: 'matches', items: result.matches },
-    { key: 'stats', value: result.stats },
-  ]);
+export async function writeMatchJson(sink: OutputSink, result: { matches: MatchRecords; stats: unknown }): Promise<void> {
+  const matches = result.matches;
+  if (!(Symbol.asyncIterator in matches)) {
+    await writeJsonObject(sink, [
+      { key: 'matches', items: matches },
+      { key: 'stats', value: result.stats },
+    ]);
+    return;
+  }
+  // the same document as writeJsonObject writes, the records arriving a chunk at a time
+  const w = new ChunkedWriter(sink);
+  await w.write('{"matches":[');
+  let first = true;
+  for await (const chunk of matches) {
+    for (const m of chunk) {
+      await w.write(`${first ? '' : ','}${JSON.stringify(m)}\n`);
+      first = false;
+    }
+  }
+  await w.write(`]${result.stats === undefined ? '' : `,"stats":${JSON.stringify(result.stats)}`}}\n`);
+  await w.flush();
 }
 
 /** "supply -> demand" names: organization and flow name of the flows in `ids` (looked up one by one when few). */

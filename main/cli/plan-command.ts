@@ -8,8 +8,8 @@ import type { Core } from '../core.ts';
 import type { PlanObjectiveName } from '../db/plan-store.ts';
 import type { EngineMatch } from '../matching/match.ts';
 import type { PlanMemberView } from '../matching/service/regional-plan.ts';
-import { ChunkedWriter, eur, num, pad, topBy, writeJsonObject, type OutputSink } from './format.ts';
-import { DEFAULT_TABLE_LIMIT } from './match-commands.ts';
+import { ChunkedWriter, eur, num, pad, topBy, type OutputSink } from './format.ts';
+import { DEFAULT_TABLE_LIMIT, type MatchRecords } from './match-commands.ts';
 
 export const PLAN_OBJECTIVES: readonly PlanObjectiveName[] = ['npv', 'co2', 'energy'];
 
@@ -73,8 +73,8 @@ function memberJson(m: PlanMemberView): PlanMemberJson {
 /** A stored plan run: the plan part of the JSON, the matches it chose from, the solver's status and notes. */
 export interface PlanResult {
   plan: PlanJson['plan'];
-  /** The engine's records of every alternative (only when asked for: `--json`). */
-  matches: readonly EngineMatch[];
+  /** The engine's records of every alternative (only when asked for: `--json`), read from the worker a chunk at a time (MatchRecords). */
+  matches: MatchRecords;
   /** How many alternatives the plan chose from. */
   alternatives: number;
   inPlan: ReadonlySet<string>;
@@ -85,7 +85,8 @@ export interface PlanResult {
 
 /** A full match and the regional plan, stored; the alternatives stay the engine's matches (not copied). */
 export async function planCommand(core: Core, objective: PlanObjectiveName, engineRecords = true): Promise<PlanResult> {
-  const run = await core.matching.runAll({}, undefined, objective, { engineRecords });
+  // --json: the records are read back from the worker chunk by chunk as they are written (match-service `records`)
+  const run = await core.matching.runAll({}, undefined, objective, { streamRecords: engineRecords });
   const s = run.planRun.summary;
   return {
     plan: {
@@ -101,7 +102,7 @@ export async function planCommand(core: Core, objective: PlanObjectiveName, engi
         delivered_mwh_per_year: s.totals.delivered_mwh_per_year,
       },
     },
-    matches: run.matches,
+    matches: engineRecords ? core.matching.records() : [],
     alternatives: run.rows.count,
     inPlan: new Set(run.planRun.members.map((m) => m.match_id)),
     status: s.status,
@@ -110,19 +111,26 @@ export async function planCommand(core: Core, objective: PlanObjectiveName, engi
 }
 
 /** Every match as an alternative of the plan, marked, made one at a time. */
-export function* alternatives(r: PlanResult): Generator<EngineMatch & { in_plan: boolean }> {
-  for (const m of r.matches) yield { ...m, in_plan: r.inPlan.has(m.id) };
+export async function* alternatives(r: PlanResult): AsyncGenerator<EngineMatch & { in_plan: boolean }> {
+  const chunks: AsyncIterable<readonly EngineMatch[]> | Iterable<readonly EngineMatch[]> = Symbol.asyncIterator in r.matches ? r.matches : [r.matches];
+  for await (const chunk of chunks) for (const m of chunk) yield { ...m, in_plan: r.inPlan.has(m.id) };
 }
 
 /**
  * `turash plan --json`: the PlanJson document written as it goes (the plan, then the alternatives
- * one by one with stdout's backpressure), never one string of every alternative in memory.
+ * one by one with stdout's backpressure, as the worker builds them), never one string of every
+ * alternative in memory: what writeJsonObject writes for the same object.
  */
 export async function writePlanJson(sink: OutputSink, r: PlanResult): Promise<void> {
-  await writeJsonObject(sink, [
-    { key: 'plan', value: r.plan },
-    { key: 'alternatives', items: alternatives(r) },
-  ]);
+  const w = new ChunkedWriter(sink);
+  await w.write(`{"plan":${JSON.stringify(r.plan)},"alternatives":[`);
+  let first = true;
+  for await (const m of alternatives(r)) {
+    await w.write(`${first ? '' : ','}${JSON.stringify(m)}\n`);
+    first = false;
+  }
+  await w.write(']}\n');
+  await w.flush();
 }
 
 const OBJECTIVE_WORDS: Record<PlanObjectiveName, string> = { npv: 'net present value (EUR)', co2: 'CO2 avoided (t/yr)', energy: 'energy delivered (MWh/yr)' };

@@ -488,6 +488,50 @@ export function compareMatches(a: EngineMatch, b: EngineMatch): number {
   return a.demand_flow_id < b.demand_flow_id ? -1 : a.demand_flow_id > b.demand_flow_id ? 1 : 0;
 }
 
+/** Positions in `r.pairs` of the kept pairs (the matches), in pair-store order. */
+export function keptPositions(r: Ranked): Int32Array {
+  const out = new Int32Array(r.kept);
+  let n = 0;
+  for (let p = 0; p < r.pairs.length; p++) if (r.rankS[p] !== 0 || r.rankD[p] !== 0) out[n++] = p;
+  return out;
+}
+
+/**
+ * The records of the kept pairs at `positions[from..to)` (keptPositions), in that order, built as
+ * `materialise` builds them: a bulk writer walks a run in chunks, so it never holds every record
+ * of a large run at once (~2 GB for 236,551 matches). Sort them with `compareMatches` (or
+ * `outputOrder`) for the output order.
+ */
+export function buildChunk(table: FlowTable, r: Ranked, positions: Int32Array, from: number, to: number): EngineMatch[] {
+  const { pairs, rankS, rankD, ctx } = r;
+  const out: EngineMatch[] = [];
+  for (let i = from; i < to; i++) {
+    const p = positions[i]!;
+    const rank = { supply: rankS[p]! || null, demand: rankD[p]! || null };
+    out.push(buildMatch(table.cols, table.flows[pairs.s[p]!]!, table.flows[pairs.d[p]!]!, ctx.th, ctx.ec, ctx.scale, rank));
+  }
+  return out;
+}
+
+/**
+ * The output order (compareMatches) of records known only by their score and flow ids: the
+ * permutation `order` such that record `order[0]` comes first. The same total order as sorting
+ * the records themselves (ids break every tie).
+ */
+export function outputOrder(score: Float64Array, supplyId: readonly string[], demandId: readonly string[]): Int32Array {
+  const idx = Array.from({ length: score.length }, (_, i) => i);
+  idx.sort((a, b) => {
+    if (score[a] !== score[b]) return score[b]! - score[a]!;
+    const sa = supplyId[a]!;
+    const sb = supplyId[b]!;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    const da = demandId[a]!;
+    const db = demandId[b]!;
+    return da < db ? -1 : da > db ? 1 : 0;
+  });
+  return Int32Array.from(idx);
+}
+
 export function materialise(table: FlowTable, pairs: PairStore, rankS: Int32Array, rankD: Int32Array, ctx: RunContext): EngineMatch[] {
   const out: EngineMatch[] = [];
   for (let p = 0; p < pairs.length; p++) {
@@ -498,7 +542,10 @@ export function materialise(table: FlowTable, pairs: PairStore, rankS: Int32Arra
   return out.sort(compareMatches);
 }
 
-export function makeStats(mode: MatchStats['mode'], table: FlowTable, ctx: RunContext, n: Counters, eligible: number, matches: EngineMatch[], timings: MatchStats['timings_ms'], fallbackFlows: number): MatchStats {
+/** What the statistics read of each match (an EngineMatch, or a lighter tally of one). */
+export type MatchTally = Pick<EngineMatch, 'type' | 'route' | 'route_reasons' | 'relaxed'>;
+
+export function makeStats(mode: MatchStats['mode'], table: FlowTable, ctx: RunContext, n: Counters, eligible: number, matches: readonly MatchTally[], timings: MatchStats['timings_ms'], fallbackFlows: number): MatchStats {
   let active = 0;
   let supplies = 0;
   let demands = 0;

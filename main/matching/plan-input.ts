@@ -24,13 +24,51 @@ import type { EngineMatch } from './match.ts';
 import type { Matcher } from './engine.ts';
 import { newThermalNumbers, thermalContext, thermalExchange } from './thermal.ts';
 
+/**
+ * What the plan reads of a match: its pair, distance and the economics its candidate and its
+ * member's figures are made of. A run keeps this projection of each match (`planMatchOf`) instead
+ * of the whole record (sensitivity tables, assumptions, explanation), so the plan of 236,551
+ * matches does not need every record in memory. An EngineMatch is one too.
+ */
+export interface PlanMatch {
+  id: string;
+  supply_flow_id: string;
+  demand_flow_id: string;
+  type: EngineMatch['type'];
+  distance_km: number;
+  economics: Pick<EconomicsView, 'npv_eur' | 'capex_eur' | 'annual_value_eur' | 'truck_opex_eur_per_year' | 'co2_t_per_year' | 'delivered' | 'delivered_per_year' | 'heat' | 'capex_breakdown'>;
+}
+
+/** The plan's projection of a match (sharing its small parts; the rest of the record can go). */
+export function planMatchOf(m: EngineMatch): PlanMatch {
+  const e = m.economics;
+  return {
+    id: m.id,
+    supply_flow_id: m.supply_flow_id,
+    demand_flow_id: m.demand_flow_id,
+    type: m.type,
+    distance_km: m.distance_km,
+    economics: {
+      npv_eur: e.npv_eur,
+      capex_eur: e.capex_eur,
+      annual_value_eur: e.annual_value_eur,
+      truck_opex_eur_per_year: e.truck_opex_eur_per_year,
+      co2_t_per_year: e.co2_t_per_year,
+      delivered: e.delivered,
+      delivered_per_year: e.delivered_per_year,
+      heat: e.heat,
+      capex_breakdown: e.capex_breakdown,
+    },
+  };
+}
+
 /** What a plan member's quantity is measured in: the flow type's canonical unit, per year for energy. */
-export function allocationUnit(m: EngineMatch): string {
+export function allocationUnit(m: PlanMatch): string {
   return m.economics.heat !== null ? 'MWh/yr' : m.economics.delivered.unit;
 }
 
 /** The stand-alone quantity a share multiplies (MWh/yr for heat, steam, cooling; else the canonical delivered quantity). */
-export function standAloneQuantity(m: EngineMatch): number {
+export function standAloneQuantity(m: PlanMatch): number {
   return m.economics.heat !== null ? m.economics.heat.delivered_mwh_per_year : m.economics.delivered.amount;
 }
 
@@ -48,7 +86,7 @@ export interface PlanInput {
  * never pay is left out by the solver anyway). `held` maps a match id to its held share
  * (reserved, contracted, live).
  */
-export function planInput(matcher: Matcher, matches: readonly EngineMatch[], c: MatchingConfig, held: ReadonlyMap<string, number> = new Map()): PlanInput {
+export function planInput(matcher: Matcher, matches: readonly PlanMatch[], c: MatchingConfig, held: ReadonlyMap<string, number> = new Map()): PlanInput {
   const table = matcher.table;
   const cols = table.cols;
   const tc = thermalContext(c);
@@ -119,7 +157,7 @@ export function planInput(matcher: Matcher, matches: readonly EngineMatch[], c: 
 }
 
 /** Energy delivered per year, MWh (heat, steam, cooling, electricity); 0 for the other types. */
-function energyPerYear(m: EngineMatch): number {
+function energyPerYear(m: PlanMatch): number {
   if (m.economics.heat !== null) return m.economics.heat.delivered_mwh_per_year;
   return m.economics.delivered_per_year.unit === 'MWh/yr' ? m.economics.delivered_per_year.amount : 0;
 }
@@ -148,8 +186,8 @@ export interface AllocatedEconomics {
  * truck transport and heat-pump electricity scale with x, pumping with x^3 (it is a cube of the
  * flow), maintenance stays a share of capex.
  */
-export function allocatedEconomics(m: EngineMatch, share: number, c: MatchingConfig): AllocatedEconomics {
-  const e: EconomicsView = m.economics;
+export function allocatedEconomics(m: PlanMatch, share: number, c: MatchingConfig): AllocatedEconomics {
+  const e = m.economics;
   const h = e.heat;
   const x = share;
   const annuity = annuityFactor(c.economics.discount_rate, c.economics.horizon_years);

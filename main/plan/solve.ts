@@ -228,12 +228,22 @@ function prepare(flows: readonly PlanFlow[], cands: readonly PlanCandidate[], o:
   return { cands, side, fixed, unit, cap, capSum, heldFlow, held, heldValue, heldHourlyCalls, pool };
 }
 
-/** A candidate's hourly use, every value checked (held candidates, one-candidate components). */
+/** checkedHourly's buffers, handed from one call to the next (its callers read a use before the next call, synchronously). */
+const checkedBuffers = new BufferPool(1);
+/** A capacity of nothing, read-only: scanSide only checks the values against it. */
+const NO_CAPACITY = new Float64Array(HOURS);
+
+/**
+ * A candidate's hourly use, every value checked (held candidates, one-candidate components). Valid
+ * until the next call: a plan makes thousands of these calls, and 210 kB of fresh memory each
+ * (every page a fault) cost more than computing the use.
+ */
 function checkedHourly(c: PlanCandidate): HourlyUse {
-  const use = new HourlyStore([c], 0).get(0);
-  const zero = new Float64Array(HOURS);
-  scanSide(c.id, zero, use.supplyDraw, use.supplyFixed);
-  scanSide(c.id, zero, use.demandTake, null);
+  const store = new HourlyStore([c], 0, checkedBuffers);
+  const use = store.get(0);
+  scanSide(c.id, NO_CAPACITY, use.supplyDraw, use.supplyFixed);
+  scanSide(c.id, NO_CAPACITY, use.demandTake, null);
+  store.clear();
   return use;
 }
 
@@ -714,6 +724,7 @@ class GiantSolver implements Unit {
       }
       cap[f] = r;
     }
+    store.clear();
     return { ...this.net, cap, capSum };
   }
 }

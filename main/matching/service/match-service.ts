@@ -113,6 +113,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Also return the engine's full records (they cost a copy of every match across threads). */
   engineRecords?: boolean;
+  /** Keep the run in the worker so its records can be read afterwards chunk by chunk (`records`): bounded memory for `--json`. */
+  streamRecords?: boolean;
   /** Report the run's best matches (`progress` with `preview`) as soon as it is ranked: the UI's first results. */
   preview?: boolean;
   /** Called when the run passes its last cancel check and commits (a job then refuses a cancel). */
@@ -237,7 +239,7 @@ export class MatchService {
       // the named preview is reported before the run ends (a progress event after `done` would reopen the job)
       let previewReported: Promise<void> = Promise.resolve();
       const worker = this.#worker.call(
-        { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true, preview },
+        { kind: 'run', flows, query, held: [...held], objective, pricing: pricingOf(query), engineRecords: options.engineRecords === true, keepRecords: options.streamRecords === true, preview },
         {
           preview: (best) => {
             previewReported = this.#previewRows(best).then(
@@ -378,6 +380,19 @@ export class MatchService {
       }
     })();
     return this.#warming;
+  }
+
+  /**
+   * The engine's records of the last full run (asked with `streamRecords`), in output order, `chunk`
+   * at a time, built in the worker as they are read: what `turash match --json` writes, without
+   * either thread holding every record. Read them before anything else asks the worker.
+   */
+  async *records(chunk = 2000): AsyncGenerator<EngineMatch[]> {
+    for (let from = 0; ; from += chunk) {
+      const part = (await this.#worker.call({ kind: 'records', from, count: chunk })) as EngineMatch[];
+      if (part.length > 0) yield part;
+      if (part.length < chunk) return;
+    }
   }
 
   /** Ends the worker (the core closes it with the database). */

@@ -14,13 +14,16 @@ import { packRows, transferablesOf } from '../../db/match-rows.ts';
 import { resolveConfig } from '../config.ts';
 import { heatSeries, Matcher } from '../engine.ts';
 import type { MatchFlow } from '../input.ts';
-import { planInput } from '../plan-input.ts';
+import { planInput, type PlanMatch } from '../plan-input.ts';
+import type { Ranked } from '../pipeline.ts';
+import type { PricingConstants } from '../../db/match-codec.ts';
 import { bestMatches } from '../preview.ts';
 import { OverAllocationError } from '../../plan/model.ts';
 import { highsRuntime } from '../../plan/highs.ts';
 import { solvePlan } from '../../plan/solve.ts';
 import type { WorkerReply, WorkerRequest } from './match-worker-protocol.ts';
 import { makePlan } from './regional-plan.ts';
+import { buildRun, recordsAt } from './run-build.ts';
 
 const PROFILES = hotmapsProfileSource();
 
@@ -68,8 +71,31 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
 }
 
+/**
+ * Builds a ranked run's rows (run-build.ts) and sends them; returns what the plan needs. A function
+ * of its own so that nothing of the rows or records is still referenced while the worker plans.
+ */
+function sendRun(seq: number, ranked: Ranked, pricing: PricingConstants, held: ReadonlyMap<string, number>, engineRecords: boolean): { planMatches: PlanMatch[]; count: number; pairOrder: Int32Array } {
+  const run = buildRun(matcher!.table, ranked, { pricing, held, engineRecords });
+  reply({ kind: 'matches', seq, rows: run.rows, stats: run.stats, ...(run.records ? { matches: run.records } : {}) }, transferablesOf(run.rows));
+  return { planMatches: run.planMatches, count: run.rows.count, pairOrder: run.pairOrder };
+}
+
+/** The last run's ranking, kept when asked (`keepRecords`) for `records` requests; the next other request forgets it. */
+let lastRun: { ranked: Ranked; pairOrder: Int32Array } | undefined;
+
+function forgetRun(): void {
+  lastRun?.ranked.release();
+  lastRun = undefined;
+}
+
 async function handle(request: WorkerRequest): Promise<void> {
   const { seq } = request;
+  if (request.kind === 'records') {
+    if (!lastRun) return reply({ kind: 'error', seq, message: 'the matching worker kept no run to read records of (ask the run with keepRecords, and read them before anything else)' });
+    return reply({ kind: 'done', seq, value: recordsAt(matcher!.table, lastRun.ranked, lastRun.pairOrder, request.from, request.count) });
+  }
+  forgetRun();
   if (request.kind === 'load') {
     load(request.flows);
     // the plan's solver (WebAssembly) loads once per thread: now rather than inside the first run
@@ -81,18 +107,16 @@ async function handle(request: WorkerRequest): Promise<void> {
     else if (!matcher) return reply({ kind: 'error', seq, message: 'the matching worker holds no portfolio', needsFlows: true });
     reply({ kind: 'progress', seq, phase: 'matching', done: 0, total: matcher!.table.byId.size });
     const config = resolveConfig(request.query);
-    if (request.preview) {
-      // The first results on screen while the rest is built. Ranking twice costs the kernel's
-      // fraction of a second again; TODO(lead): build the run from this one ranking.
-      const ranked = matcher!.rankAll(config);
-      reply({ kind: 'preview', seq, matches: bestMatches(matcher!.table, ranked, request.preview) });
-      ranked.release();
-    }
-    const result = matcher!.matchAll(config);
-    const rows = packRows(result.matches, request.pricing);
-    reply({ kind: 'matches', seq, rows, stats: result.stats, ...(request.engineRecords ? { matches: result.matches } : {}) }, transferablesOf(rows));
-    reply({ kind: 'progress', seq, phase: 'planning', done: 0, total: result.matches.length });
-    const plan = await makePlan(matcher!, result.matches, config, { objective: request.objective, held: new Map(request.held) });
+    const held = new Map(request.held);
+    // One ranking; the records are built from it chunk by chunk (run-build.ts), never all at once.
+    const ranked = matcher!.rankAll(config);
+    // ranked: the first results on screen while the rest is built
+    if (request.preview) reply({ kind: 'preview', seq, matches: bestMatches(matcher!.table, ranked, request.preview) });
+    const { planMatches, count, pairOrder } = sendRun(seq, ranked, request.pricing, held, request.engineRecords);
+    if (request.keepRecords) lastRun = { ranked, pairOrder };
+    else ranked.release();
+    reply({ kind: 'progress', seq, phase: 'planning', done: 0, total: count });
+    const plan = await makePlan(matcher!, planMatches, config, { objective: request.objective, held });
     return reply({ kind: 'plan', seq, plan });
   }
   // the rest works on the held portfolio

@@ -19,11 +19,17 @@ export type WorkerRequest =
    * or of the held portfolio when `flows` is absent (the database has not changed since it was
    * sent); `preview`: post the best N first.
    */
-  | { kind: 'run'; seq: number; flows?: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean; preview?: number }
+  | { kind: 'run'; seq: number; flows?: MatchFlow[]; query: MatchQuery; held: [string, number][]; objective: PlanObjectiveName; pricing: PricingConstants; engineRecords: boolean; keepRecords?: boolean; preview?: number }
   /** The worker holds no portfolio (first use, after an import, after a cancel): here it is. */
   | { kind: 'load'; seq: number; flows: MatchFlow[] }
   /** One flow changed (`flow`) or was deleted (null): re-match it incrementally. */
   | { kind: 'flow'; seq: number; flowId: string; flow: MatchFlow | null; query: MatchQuery; pricing: PricingConstants; engineRecords?: boolean }
+  /**
+   * Records `from` .. `from + count` of the last run (asked with `keepRecords`), in output order;
+   * fewer at the end. Read chunk by chunk (`turash match --json`), so no thread holds them all.
+   * Any other request forgets that run.
+   */
+  | { kind: 'records'; seq: number; from: number; count: number }
   /** The hour-by-hour exchange of a pair. */
   | { kind: 'hourly'; seq: number; supplyId: string; demandId: string; distanceKm: number; query: MatchQuery }
   /** Whether the held matches fit together (plan over held candidates only). */

@@ -6,8 +6,7 @@
 import type { PlanMemberRow, PlanObjectiveName, PlanSummary, PlanTotals } from '../../db/plan-store.ts';
 import { ENGINE_VERSION, type MatchingConfig } from '../config.ts';
 import type { Matcher } from '../engine.ts';
-import type { EngineMatch } from '../match.ts';
-import { allocatedEconomics, planInput, type AllocatedEconomics } from '../plan-input.ts';
+import { allocatedEconomics, planInput, type AllocatedEconomics, type PlanMatch } from '../plan-input.ts';
 import { OverAllocationError } from '../../plan/model.ts';
 import { solvePlan } from '../../plan/solve.ts';
 
@@ -41,8 +40,12 @@ export interface PlanOptions {
   now?: Date;
 }
 
-/** Plans the region from a run's matches on the matcher that produced them. */
-export async function makePlan(matcher: Matcher, matches: readonly EngineMatch[], config: MatchingConfig, options: PlanOptions = {}): Promise<PlanRun> {
+/**
+ * Plans the region from a run's matches on the matcher that produced them: every match, or at
+ * least the profitable and the held ones (the others are never candidates), as EngineMatch or
+ * their plan projection (planMatchOf), in the run's output order.
+ */
+export async function makePlan(matcher: Matcher, matches: readonly PlanMatch[], config: MatchingConfig, options: PlanOptions = {}): Promise<PlanRun> {
   const objective = options.objective ?? 'npv';
   const held = options.held ?? new Map<string, number>();
   const byId = new Map(matches.map((m) => [m.id, m]));
