@@ -7,6 +7,7 @@ import { Repository } from './db/repository.ts';
 import { createFieldService, type FieldOptions, type FieldService } from './field/index.ts';
 import { IngestService } from './ingest/index.ts';
 import { ImportJobs } from './portfolio/import-jobs.ts';
+import { suggestInWorkers } from './matching/service/analytics.ts';
 import { MatchService } from './matching/service/match-service.ts';
 import { followFlowChanges, type RematchQueue } from './matching/service/rematch-queue.ts';
 import { PacketService } from './packets/service.ts';
@@ -35,6 +36,8 @@ export interface Core {
 export interface CoreOptions {
   /** The matching worker's entry (the Electron bundle has its own built file). */
   matchWorkerUrl?: URL;
+  /** The graph analytics worker's entry (the Electron bundle: out/app/analytics-worker.mjs). */
+  analyticsWorkerUrl?: URL;
   /** The packet rendering worker's entry (the Electron bundle: out/app/packet-worker.mjs). */
   packetWorkerUrl?: URL;
   /** PKI folder and secret store of the field service. */
@@ -46,6 +49,8 @@ export interface CoreOptions {
 export async function openCore(databasePath: string, options: CoreOptions = {}): Promise<Core> {
   const repo = await Repository.open(databasePath);
   const matching = new MatchService(repo, options.matchWorkerUrl);
+  // analytics.suggestions reads every match: in a worker thread, so the API answers meanwhile
+  const analytics = suggestInWorkers(repo, options.analyticsWorkerUrl);
   const alerts = new MatchAlerts(repo);
   // One digest per full run; single-flow re-matches (edits, syncs, measurements) debounced into one.
   matching.afterSave.add((run) => alerts.after(run));
@@ -75,6 +80,7 @@ export async function openCore(databasePath: string, options: CoreOptions = {}):
       // A re-match finishing during the close may have queued an alert check: let it end first.
       await alerts.idle();
       await matching.close();
+      await analytics.close();
       await repo.close();
     },
   };

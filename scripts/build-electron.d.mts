@@ -11,7 +11,7 @@ export interface BuildElectronOptions {
   production?: boolean;
   quiet?: boolean;
 }
-export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string; matchWorker: string; packetWorker: string }>;
+export declare function buildElectron(options?: BuildElectronOptions): Promise<{ main: string; preload: string; matchWorker: string; analyticsWorker: string; packetWorker: string }>;
 export declare function electronBundlesExist(root?: string): boolean;
 /** The esbuild plugin that copies files read with `new URL('./file', import.meta.url)` to <outDir>/assets/ and points the URL there. */
 export declare function importMetaUrlAssets(root: string, outDir: string): Plugin;

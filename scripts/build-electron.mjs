@@ -155,6 +155,20 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     plugins: [importMetaUrlAssets(root, outApp)],
   });
 
+  // The graph analytics worker computes analytics.suggestions off the main thread
+  // (main/matching/service/analytics-worker-main.ts); main.ts passes it to openCore as analyticsWorkerUrl.
+  await build({
+    ...common,
+    entryPoints: [join(root, 'main', 'matching', 'service', 'analytics-worker-main.ts')],
+    outfile: join(outApp, 'analytics-worker.mjs'),
+    format: 'esm',
+    target: ['node20'],
+    external: MAIN_EXTERNALS,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    plugins: [importMetaUrlAssets(root, outApp)],
+  });
+
   // The packet worker renders partner packet PDFs off the main thread (main/packets/renderer.ts);
   // main.ts passes it to openCore as packetWorkerUrl.
   await build({
@@ -187,7 +201,7 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     throw new Error(`the preload bundle requires ${forbidden.join(', ')}: a sandboxed preload can only require electron`);
   }
 
-  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs'), matchWorker: join(outApp, 'match-worker.mjs'), packetWorker: join(outApp, 'packet-worker.mjs') };
+  const outputs = { main: join(outApp, 'main.js'), preload: join(outPreload, 'preload.cjs'), matchWorker: join(outApp, 'match-worker.mjs'), analyticsWorker: join(outApp, 'analytics-worker.mjs'), packetWorker: join(outApp, 'packet-worker.mjs') };
   if (!quiet) {
     const size = (meta) => Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
     console.log(`built ${relative(root, outputs.main)} (${Math.round(size(main.metafile) / 1024)} KiB) and ${relative(root, outputs.preload)} (${Math.round(size(preload.metafile) / 1024)} KiB)`);

@@ -231,6 +231,7 @@ async function start(): Promise<void> {
     // The workers are bundles of their own next to this one (scripts/build-electron.mjs).
     core = await openCore(databasePath, {
       matchWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'match-worker.mjs')),
+      analyticsWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'analytics-worker.mjs')),
       packetWorkerUrl: pathToFileURL(join(OUT_DIR, 'app', 'packet-worker.mjs')),
       field: { secrets: fieldSecretPort(secrets) },
       ...(syncVault ? { syncVault } : {}),

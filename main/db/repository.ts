@@ -179,6 +179,17 @@ export class Repository {
     return new Repository(db, read, path);
   }
 
+  /**
+   * The database file at `path`, read-only (query_only), beside the app's writer: for a worker
+   * thread that only reads (the graph analytics, analytics-worker-main.ts). Every write fails.
+   */
+  static async openReadOnly(path: string): Promise<Repository> {
+    if (path === ':memory:') throw new Error('an in-memory database cannot be opened a second time: it has no file');
+    // openReader needs the writer only for ':memory:'
+    const read = await openReader(path, undefined as never);
+    return new Repository(read, read, path);
+  }
+
   async close(): Promise<void> {
     if (this.#read !== this.#db) await this.#read.destroy();
     await this.#db.destroy();

@@ -14,6 +14,7 @@ import type { GraphRow } from '../../db/matches.ts';
 import type { Repository } from '../../db/repository.ts';
 import { buildExchangeGraph, exchangeNetworkStats, findHeatCascades, findServiceClusters, type GraphMatch, type NetworkStats } from '../graph/index.ts';
 import { toMatchFlow } from '../input.ts';
+import { AnalyticsWorkers, type AnalyticsWorkersOptions } from './analytics-worker-client.ts';
 
 export interface SuggestionOptions {
   /** Cluster radius in km. */
@@ -55,13 +56,29 @@ export type Suggestions = Awaited<ReturnType<typeof computeSuggestions>>;
 const kept = new WeakMap<Repository, { generation: string; answers: Map<string, Promise<Suggestions>> }>();
 const KEEP_ANSWERS = 8;
 
+/** Repositories whose suggestions are computed in worker threads (`suggestInWorkers`). */
+const served = new WeakMap<Repository, AnalyticsWorkers>();
+
+/**
+ * From now on, `repo`'s suggestions are computed in worker threads started from `url` (core.ts),
+ * off the API's thread. The caller closes the returned handle before the repository: that ends a
+ * computation still running. An in-memory database cannot be read from another thread: its
+ * suggestions stay computed in this one.
+ */
+export function suggestInWorkers(repo: Repository, url?: URL, options: AnalyticsWorkersOptions = {}): AnalyticsWorkers {
+  const workers = new AnalyticsWorkers(url, options);
+  served.set(repo, workers);
+  return workers;
+}
+
 /**
  * The suggestions, computed once per data generation (MatchStore.generation: a run, its plan, a
  * lifecycle step or a synced write moves it on) and radius: the computation reads every stored
  * match and flow (~15 s on 50,000 flows), the answer depends on nothing else. The first request
  * after a change computes (concurrent requests share it); the rest are answered from memory.
- * Not computed ahead in the background: it runs on the API's thread and would hold every other
- * request meanwhile, after every lifecycle step.
+ * Served by `suggestInWorkers`, it computes in a worker thread and every other request answers
+ * meanwhile. Not computed ahead in the background: a worker still takes one of the machine's cores
+ * and reads the whole database after every lifecycle step.
  */
 export async function graphSuggestions(repo: Repository, options: SuggestionOptions = {}): Promise<Suggestions> {
   const generation = await repo.matches.generation();
@@ -71,7 +88,8 @@ export async function graphSuggestions(repo: Repository, options: SuggestionOpti
   let answer = entry.answers.get(key);
   if (!answer) {
     if (entry.answers.size >= KEEP_ANSWERS) entry.answers.delete(entry.answers.keys().next().value!);
-    answer = computeSuggestions(repo, options);
+    const workers = served.get(repo);
+    answer = workers && repo.path !== ':memory:' ? (workers.compute(repo.path, options) as Promise<Suggestions>) : computeSuggestions(repo, options);
     entry.answers.set(key, answer);
     const answers = entry.answers;
     const made = answer;
@@ -81,10 +99,14 @@ export async function graphSuggestions(repo: Repository, options: SuggestionOpti
   return answer;
 }
 
-/** The suggestions computed now (graphSuggestions keeps them). */
-export async function computeSuggestions(repo: Repository, options: SuggestionOptions = {}) {
+/**
+ * The suggestions computed now (graphSuggestions keeps them). `signal`: a worker asked to stop
+ * (the core closes) skips building the graph once the reads are done.
+ */
+export async function computeSuggestions(repo: Repository, options: SuggestionOptions = {}, signal?: AbortSignal) {
   // Every stored match, read lean (MatchStore.forGraph: no join, two economics keys, not the whole record).
   const [rows, mapSites, plan, stored] = await Promise.all([repo.flowsInContext(), repo.mapSites(), repo.plan.summary(), repo.matches.forGraph({ economicsFor: CASCADE_TYPES })]);
+  signal?.throwIfAborted();
   const flows = rows.map((row) => toMatchFlow(row.flow, row.site, row.organization));
   const sites = mapSites.map((s) => ({
     id: s.id,
