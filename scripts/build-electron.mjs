@@ -141,48 +141,28 @@ export async function buildElectron({ root = ROOT, outDir = join(root, 'out'), p
     loader: { '.json': 'json' },
   });
 
-  // The matching worker runs the engine off the main thread; in the bundle it is plain JS, so it
-  // does not need the tsx loader that main/matching/service/match-worker.mjs registers in development.
-  await build({
-    ...common,
-    entryPoints: [join(root, 'main', 'matching', 'service', 'match-worker-main.ts')],
-    outfile: join(outApp, 'match-worker.mjs'),
-    format: 'esm',
-    target: ['node20'],
-    external: MAIN_EXTERNALS,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    plugins: [importMetaUrlAssets(root, outApp)],
-  });
-
-  // The graph analytics worker computes analytics.suggestions off the main thread
-  // (main/matching/service/analytics-worker-main.ts); main.ts passes it to openCore as analyticsWorkerUrl.
-  await build({
-    ...common,
-    entryPoints: [join(root, 'main', 'matching', 'service', 'analytics-worker-main.ts')],
-    outfile: join(outApp, 'analytics-worker.mjs'),
-    format: 'esm',
-    target: ['node20'],
-    external: MAIN_EXTERNALS,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    plugins: [importMetaUrlAssets(root, outApp)],
-  });
-
-  // The packet worker renders partner packet PDFs off the main thread (main/packets/renderer.ts);
-  // main.ts passes it to openCore as packetWorkerUrl.
-  await build({
-    ...common,
-    entryPoints: [join(root, 'main', 'packets', 'worker-main.ts')],
-    outfile: join(outApp, 'packet-worker.mjs'),
-    format: 'esm',
-    target: ['node20'],
-    external: MAIN_EXTERNALS,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    plugins: [importMetaUrlAssets(root, outApp)],
-    loader: { '.json': 'json' },
-  });
+  // Worker threads, each its own ESM file beside main.js. In the bundle they are plain JS, so they
+  // do not need the tsx loader their .mjs entries register in development; main.ts passes each
+  // one's URL to openCore.
+  const buildWorker = (entry, outfile) =>
+    build({
+      ...common,
+      entryPoints: [join(root, ...entry)],
+      outfile: join(outApp, outfile),
+      format: 'esm',
+      target: ['node20'],
+      external: MAIN_EXTERNALS,
+      mainFields: ['module', 'main'],
+      banner: { js: ESM_REQUIRE_BANNER },
+      plugins: [importMetaUrlAssets(root, outApp)],
+      loader: { '.json': 'json' },
+    });
+  // the matching engine (main/matching/service/match-worker-main.ts): matchWorkerUrl
+  await buildWorker(['main', 'matching', 'service', 'match-worker-main.ts'], 'match-worker.mjs');
+  // the graph analytics of analytics.suggestions (analytics-worker-main.ts): analyticsWorkerUrl
+  await buildWorker(['main', 'matching', 'service', 'analytics-worker-main.ts'], 'analytics-worker.mjs');
+  // partner packet PDFs (main/packets/renderer.ts): packetWorkerUrl
+  await buildWorker(['main', 'packets', 'worker-main.ts'], 'packet-worker.mjs');
 
   const preload = await build({
     ...common,
