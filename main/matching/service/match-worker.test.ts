@@ -27,6 +27,19 @@ async function stored(): Promise<string[]> {
   return page.items.map((m) => `${m.id} ${m.score} ${String(m.economics.npv_eur)} ${m.plan?.share ?? '-'}`).sort();
 }
 
+/** A fresh (cold) worker's run with `query` finds nothing to change in what the warm one stored. */
+async function assertColdWorkerAgrees(query: typeof NOW): Promise<void> {
+  const fromWarm = await stored();
+  const cold = new MatchService(repo);
+  try {
+    const again = await cold.runAll(query);
+    assert.equal(again.created + again.updated + again.removed, 0, 'a cold worker finds nothing to change');
+    assert.deepEqual(await stored(), fromWarm);
+  } finally {
+    await cold.close();
+  }
+}
+
 describe('the long-lived matching worker', () => {
   test('a second run on the warm worker, after a flow changed, stores what a cold worker stores', async () => {
     const warm = new MatchService(repo);
@@ -37,15 +50,7 @@ describe('the long-lived matching worker', () => {
       // the warm worker patches its held index (one flow changed) instead of building it again
       const second = await warm.runAll(NOW);
       assert.ok(second.updated > 0 || second.created > 0 || second.removed > 0, 'the changed flow changed some matches');
-      const fromWarm = await stored();
-      const cold = new MatchService(repo);
-      try {
-        const again = await cold.runAll(NOW);
-        assert.equal(again.created + again.updated + again.removed, 0, 'a cold worker finds nothing to change');
-        assert.deepEqual(await stored(), fromWarm);
-      } finally {
-        await cold.close();
-      }
+      await assertColdWorkerAgrees(NOW);
     } finally {
       await warm.close();
     }
@@ -65,14 +70,7 @@ describe('the long-lived matching worker', () => {
       const weighted = { ...NOW, weights: { temporal: 0.5 } };
       const third = await warm.runAll(weighted);
       assert.equal(third.portfolioReused, true);
-      const fromWarm = await stored();
-      const cold = new MatchService(repo);
-      try {
-        await cold.runAll(weighted);
-        assert.deepEqual(await stored(), fromWarm);
-      } finally {
-        await cold.close();
-      }
+      await assertColdWorkerAgrees(weighted);
     } finally {
       await warm.close();
     }
@@ -88,15 +86,7 @@ describe('the long-lived matching worker', () => {
       const next = await warm.runAll(NOW);
       assert.equal(next.portfolioReused, false, 'the change is seen');
       assert.ok(next.created + next.updated + next.removed > 0, 'and changes matches');
-      const fromWarm = await stored();
-      const cold = new MatchService(repo);
-      try {
-        const again = await cold.runAll(NOW);
-        assert.equal(again.created + again.updated + again.removed, 0, 'a cold worker finds nothing to change');
-        assert.deepEqual(await stored(), fromWarm);
-      } finally {
-        await cold.close();
-      }
+      await assertColdWorkerAgrees(NOW);
     } finally {
       await other.close();
       await warm.close();
