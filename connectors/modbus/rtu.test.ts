@@ -143,7 +143,9 @@ test('malformed frames from a peer (bad CRC, short frame, wrong length) are coun
       port.write(replies[Math.min(n++, replies.length - 1)]!(req));
     }
   });
-  const c = createModbusConnector(url(own.a, 1, 150));
+  // 500 ms per request: a reply over the pty pair comes in a few ms, but CI runs two Node versions'
+  // suites side by side on 2 cores, and 150 ms once turned a wrong-length reply into a timeout
+  const c = createModbusConnector(url(own.a, 1, 500));
   try {
     await c.connect();
     const s1 = await c.read([{ id: 'x', address: '3:0' }]);

@@ -334,9 +334,13 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         onData: (signal) => {
           this.#liveAttempt = 0;
           this.#setStatus({ live: true });
-          void this.replica.cursor().then((cursor) => {
-            if (signal.head > cursor) this.#schedule(0);
-          });
+          // a signal arriving while the replica closes finds no database: nothing to sync then
+          this.replica.cursor().then(
+            (cursor) => {
+              if (signal.head > cursor) this.#schedule(0);
+            },
+            () => undefined,
+          );
         },
         onError: () => reconnect(),
       },
