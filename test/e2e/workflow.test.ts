@@ -52,7 +52,15 @@ async function move(to: string, fill?: () => Promise<void>) {
   await fill?.();
   await detail.getByTestId('transition-confirm').click();
   await detail.getByTestId('match-status').filter({ hasText: to }).waitFor();
-  assert.equal((await t.repo.matches.get(match.id)).status, to);
+  // The status shows at once (an optimistic update, renderer/src/cache/lifecycle.ts); the core
+  // stores it when the mutation answers: awaited, not assumed
+  const until = Date.now() + 20_000;
+  let stored = (await t.repo.matches.get(match.id)).status;
+  while (stored !== to && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stored = (await t.repo.matches.get(match.id)).status;
+  }
+  assert.equal(stored, to);
 }
 
 describe('the facilitator workflow in headless Chromium (browser host, demo portfolio)', { timeout: 180_000 }, () => {
